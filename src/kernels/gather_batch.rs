@@ -1,0 +1,113 @@
+//! Launcher and CPU oracle for shaders/gather_batch.wgsl: builds a batch from the GPU-resident
+//! dataset through the seeded per-epoch permutation, with optional dynamic binarization.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::step::StepUniform;
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+use crate::gpu::Gpu;
+use crate::rng;
+
+pub const NO_LABEL: u32 = u32::MAX;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct GatherParams {
+    pub rows: u32,
+    pub pixels: u32,
+    pub ld_x: u32,
+    pub n_images: u32,
+    pub shuffle: u32,
+    pub binarize: u32,
+    pub label_col: u32,
+    pub _pad: u32,
+}
+
+pub struct GatherBatch {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl GatherBatch {
+    pub fn new(gpu: &Gpu) -> Self {
+        let layout = bind_group_layout(
+            gpu,
+            "gather_batch",
+            &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
+        );
+        let module = shader_module(gpu, "gather_batch");
+        let pipeline = compute_pipeline(gpu, "gather_batch", &module, &layout, &[]);
+        GatherBatch { layout, pipeline }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        params: GatherParams,
+        step: View,
+        images: View,
+        labels: View,
+        x: View,
+        batch_labels: View,
+    ) -> Dispatch {
+        let uniform = gpu.uniform_init("gather params", bytemuck::bytes_of(&params));
+        let bind = bind_group(
+            gpu,
+            "gather_batch",
+            &self.layout,
+            &[step, View::whole(&uniform), images, labels, x, batch_labels],
+        );
+        Dispatch {
+            label: "gather_batch",
+            pipeline: self.pipeline.clone(),
+            bind_group: bind,
+            workgroups: groups_1d(params.rows * params.pixels / 4, 64),
+            uses_step: true,
+        }
+    }
+}
+
+/// The image index that row `row` of the batch described by `step` reads.
+pub fn image_index_cpu(p: &GatherParams, step: &StepUniform, row: u32) -> u32 {
+    let (mut pos, mut epoch) = (step.offset + row, step.epoch);
+    if p.shuffle == 0 {
+        return pos.min(p.n_images - 1);
+    }
+    while pos >= p.n_images {
+        pos -= p.n_images;
+        epoch += 1;
+    }
+    rng::permute(pos, p.n_images, rng::key(step.seed, rng::STREAM_PERMUTE, step.phase), epoch)
+}
+
+/// CPU oracle: fills `x` [rows, ld_x] and `batch_labels` [rows] from unpacked bytes.
+pub fn gather_batch_cpu(
+    p: &GatherParams,
+    step: &StepUniform,
+    images: &[u8],
+    labels: &[u8],
+    x: &mut [f32],
+    batch_labels: &mut [u32],
+) {
+    let key = rng::key(step.seed, rng::STREAM_BINARIZE, step.phase);
+    let noise_step = if step.phase == rng::PHASE_EVAL { 0 } else { step.step };
+    for row in 0..p.rows {
+        let image = image_index_cpu(p, step, row);
+        for q in 0..p.pixels {
+            let mut value = images[(image * p.pixels + q) as usize] as f32 * (1.0 / 255.0);
+            if p.binarize == 1 {
+                let u = rng::uniform_open01(rng::threefry2x32(key, [noise_step, image * p.pixels + q])[0]);
+                value = if u < value { 1.0 } else { 0.0 };
+            }
+            x[(row * p.ld_x + q) as usize] = value;
+        }
+        let label = labels[image as usize] as u32;
+        batch_labels[row as usize] = label;
+        if p.label_col != NO_LABEL {
+            for d in 0..10 {
+                x[(row * p.ld_x + p.label_col + d) as usize] = if d == label { 1.0 } else { 0.0 };
+            }
+        }
+    }
+}

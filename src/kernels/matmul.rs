@@ -1,0 +1,149 @@
+//! Launcher and CPU oracle for shaders/matmul.wgsl: C = op(A)·op(B) with the fused epilogue
+//! (bias, activation, activation gradient, bias-gradient column). One pipeline per variant, cached.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use crate::gpu::Gpu;
+
+pub const ACT_NONE: u32 = 0;
+pub const ACT_RELU: u32 = 1;
+pub const ACT_TANH: u32 = 2;
+
+/// Threads per workgroup along x (columns) and y (rows); each thread computes a 4×4 block.
+const WG: (u32, u32) = (8, 8);
+
+/// Which form of the kernel: folded into the pipeline as override constants.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MatmulVariant {
+    pub trans_a: bool,
+    pub trans_b: bool,
+    pub bias: bool,
+    pub act: u32,
+    pub act_grad: u32,
+    pub ones_col: bool,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable, PartialEq, Eq)]
+pub struct MatmulDims {
+    pub m: u32,
+    pub n: u32,
+    pub k: u32,
+    pub lda: u32,
+    pub ldb: u32,
+    pub ldc: u32,
+    /// HAS_BIAS: float offset of the bias inside B's binding; ONES_COL: offset inside C.
+    pub bias_offset: u32,
+    pub ld_aux: u32,
+}
+
+pub struct Matmul {
+    layout: wgpu::BindGroupLayout,
+    module: wgpu::ShaderModule,
+    pipelines: Mutex<HashMap<MatmulVariant, wgpu::ComputePipeline>>,
+}
+
+impl Matmul {
+    pub fn new(gpu: &Gpu) -> Self {
+        let layout = bind_group_layout(
+            gpu,
+            "matmul",
+            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
+        );
+        Matmul { layout, module: shader_module(gpu, "matmul"), pipelines: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn pipeline(&self, gpu: &Gpu, v: MatmulVariant) -> wgpu::ComputePipeline {
+        let mut cache = self.pipelines.lock().expect("pipeline cache poisoned");
+        cache
+            .entry(v)
+            .or_insert_with(|| {
+                let flag = |b: bool| if b { 1.0 } else { 0.0 };
+                let constants = [
+                    ("TRANS_A", flag(v.trans_a)),
+                    ("TRANS_B", flag(v.trans_b)),
+                    ("HAS_BIAS", flag(v.bias)),
+                    ("ACT", v.act as f64),
+                    ("ACT_GRAD", v.act_grad as f64),
+                    ("ONES_COL", flag(v.ones_col)),
+                    ("WG_X", WG.0 as f64),
+                    ("WG_Y", WG.1 as f64),
+                ];
+                compute_pipeline(gpu, "matmul", &self.module, &self.layout, &constants)
+            })
+            .clone()
+    }
+
+    /// Binds one launch. `aux` is the saved activation for ACT_GRAD variants (else unused).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        variant: MatmulVariant,
+        dims: MatmulDims,
+        a: View,
+        b: View,
+        aux: View,
+        c: View,
+    ) -> Dispatch {
+        let uniform = gpu.uniform_init("matmul dims", bytemuck::bytes_of(&dims));
+        let bind = bind_group(gpu, "matmul", &self.layout, &[View::whole(&uniform), a, b, aux, c]);
+        let cols = if variant.ones_col { dims.n + 1 } else { dims.n };
+        Dispatch {
+            label: "matmul",
+            pipeline: self.pipeline(gpu, variant),
+            bind_group: bind,
+            workgroups: [cols.div_ceil(4 * WG.0), dims.m.div_ceil(4 * WG.1), 1],
+            uses_step: false,
+        }
+    }
+}
+
+fn act_forward(act: u32, v: f32) -> f32 {
+    match act {
+        ACT_RELU => v.max(0.0),
+        ACT_TANH => v.tanh(),
+        _ => v,
+    }
+}
+
+fn act_backward(act: u32, g: f32, h: f32) -> f32 {
+    match act {
+        ACT_RELU => if h > 0.0 { g } else { 0.0 },
+        ACT_TANH => g * (1.0 - h * h),
+        _ => g,
+    }
+}
+
+/// CPU oracle: the same contract as the kernel, accumulating in f64.
+pub fn matmul_cpu(v: MatmulVariant, d: MatmulDims, a: &[f32], b: &[f32], aux: &[f32], c: &mut [f32]) {
+    let (m, n, k) = (d.m as usize, d.n as usize, d.k as usize);
+    let (lda, ldb, ldc) = (d.lda as usize, d.ldb as usize, d.ldc as usize);
+    let op_a = |i: usize, p: usize| if v.trans_a { a[p * lda + i] } else { a[i * lda + p] };
+    let op_b = |p: usize, j: usize| if v.trans_b { b[j * ldb + p] } else { b[p * ldb + j] };
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = 0f64;
+            for p in 0..k {
+                acc += op_a(i, p) as f64 * op_b(p, j) as f64;
+            }
+            let mut value = acc as f32;
+            if v.bias {
+                value += b[d.bias_offset as usize + j];
+            }
+            value = act_forward(v.act, value);
+            if v.act_grad != ACT_NONE {
+                value = act_backward(v.act_grad, value, aux[i * d.ld_aux as usize + j]);
+            }
+            c[i * ldc + j] = value;
+        }
+        if v.ones_col {
+            let sum: f64 = (0..k).map(|p| op_a(i, p) as f64).sum();
+            c[d.bias_offset as usize + i] = sum as f32;
+        }
+    }
+}

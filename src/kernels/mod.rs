@@ -1,0 +1,221 @@
+//! The WGSL kernels and their launchers. Each `shaders/NAME.wgsl` has a launcher `NAME.rs` here
+//! that builds its pipeline once, binds buffers into a `Dispatch`, and carries a CPU oracle.
+
+pub mod adam;
+pub mod bce_logits;
+pub mod gather_batch;
+pub mod matmul;
+pub mod reparam_backward;
+pub mod reparam_forward;
+pub mod step;
+pub mod step_reduce;
+
+use std::num::NonZeroU64;
+
+use crate::gpu::Gpu;
+
+/// Shader sources by kernel name, with the shared RNG and step-record definitions prepended
+/// where a kernel uses them. Plain `cargo test` validates every entry with naga.
+pub const SHADERS: &[(&str, &str)] = &[
+    ("matmul", include_str!("../../shaders/matmul.wgsl")),
+    (
+        "gather_batch",
+        concat!(
+            include_str!("../../shaders/rng.wgsl"),
+            include_str!("../../shaders/step.wgsl"),
+            include_str!("../../shaders/gather_batch.wgsl")
+        ),
+    ),
+    (
+        "reparam_forward",
+        concat!(
+            include_str!("../../shaders/rng.wgsl"),
+            include_str!("../../shaders/step.wgsl"),
+            include_str!("../../shaders/reparam_forward.wgsl")
+        ),
+    ),
+    ("bce_logits", include_str!("../../shaders/bce_logits.wgsl")),
+    (
+        "step_reduce",
+        concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/step_reduce.wgsl")),
+    ),
+    ("reparam_backward", include_str!("../../shaders/reparam_backward.wgsl")),
+    (
+        "adam",
+        concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/adam.wgsl")),
+    ),
+];
+
+pub fn shader_source(name: &str) -> &'static str {
+    SHADERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .unwrap_or_else(|| panic!("no shader named {name}"))
+}
+
+/// What a binding slot holds, in binding order.
+#[derive(Clone, Copy)]
+pub enum Slot {
+    Uniform,
+    /// The per-step record, bound with a dynamic offset.
+    StepUniform,
+    Read,
+    ReadWrite,
+}
+
+pub fn bind_group_layout(gpu: &Gpu, label: &str, slots: &[Slot]) -> wgpu::BindGroupLayout {
+    let entries: Vec<wgpu::BindGroupLayoutEntry> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, slot)| wgpu::BindGroupLayoutEntry {
+            binding: i as u32,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: match slot {
+                Slot::Uniform => wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                Slot::StepUniform => wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: true,
+                    min_binding_size: NonZeroU64::new(step::STEP_BYTES),
+                },
+                Slot::Read | Slot::ReadWrite => wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only: matches!(slot, Slot::Read) },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+            },
+            count: None,
+        })
+        .collect();
+    gpu.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries })
+}
+
+/// A compute pipeline for `shader_source(name)` with override constants.
+pub fn compute_pipeline(
+    gpu: &Gpu,
+    name: &str,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::BindGroupLayout,
+    constants: &[(&str, f64)],
+) -> wgpu::ComputePipeline {
+    let pipeline_layout = gpu.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(name),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(name),
+        layout: Some(&pipeline_layout),
+        module,
+        entry_point: Some("main"),
+        compilation_options: wgpu::PipelineCompilationOptions {
+            constants,
+            zero_initialize_workgroup_memory: false,
+        },
+        cache: None,
+    })
+}
+
+pub fn shader_module(gpu: &Gpu, name: &str) -> wgpu::ShaderModule {
+    gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(name),
+        source: wgpu::ShaderSource::Wgsl(shader_source(name).into()),
+    })
+}
+
+/// A range of a buffer, in bytes.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub buffer: &'a wgpu::Buffer,
+    pub offset: u64,
+    pub size: u64,
+}
+
+impl<'a> View<'a> {
+    pub fn whole(buffer: &'a wgpu::Buffer) -> Self {
+        View { buffer, offset: 0, size: buffer.size() }
+    }
+
+    /// `len` floats starting at float `start` (the start must be 256-byte aligned for binding).
+    pub fn floats(buffer: &'a wgpu::Buffer, start: usize, len: usize) -> Self {
+        View { buffer, offset: start as u64 * 4, size: (len as u64 * 4).max(4) }
+    }
+
+    fn resource(&self) -> wgpu::BindingResource<'a> {
+        wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer: self.buffer,
+            offset: self.offset,
+            size: NonZeroU64::new(self.size),
+        })
+    }
+}
+
+pub fn bind_group(gpu: &Gpu, label: &str, layout: &wgpu::BindGroupLayout, views: &[View]) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| wgpu::BindGroupEntry { binding: i as u32, resource: v.resource() })
+        .collect();
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(label), layout, entries: &entries })
+}
+
+/// One bound kernel launch, built once and recorded as often as needed.
+#[derive(Clone)]
+pub struct Dispatch {
+    pub label: &'static str,
+    pub pipeline: wgpu::ComputePipeline,
+    pub bind_group: wgpu::BindGroup,
+    pub workgroups: [u32; 3],
+    /// Whether binding 0 is the per-step record (bound with a dynamic offset).
+    pub uses_step: bool,
+}
+
+impl Dispatch {
+    pub fn record(&self, pass: &mut wgpu::ComputePass<'_>, step_offset: u32) {
+        pass.set_pipeline(&self.pipeline);
+        if self.uses_step {
+            pass.set_bind_group(0, &self.bind_group, &[step_offset]);
+        } else {
+            pass.set_bind_group(0, &self.bind_group, &[]);
+        }
+        pass.dispatch_workgroups(self.workgroups[0], self.workgroups[1], self.workgroups[2]);
+    }
+}
+
+/// Workgroups needed to cover `n` items with `per_group` items each, split over y when the count
+/// exceeds the per-dimension limit.
+pub fn groups_1d(n: u32, per_group: u32) -> [u32; 3] {
+    [n.div_ceil(per_group).max(1), 1, 1]
+}
+
+/// Every launcher, built once per device.
+pub struct Kernels {
+    pub matmul: matmul::Matmul,
+    pub gather_batch: gather_batch::GatherBatch,
+    pub reparam_forward: reparam_forward::ReparamForward,
+    pub bce_logits: bce_logits::BceLogits,
+    pub step_reduce: step_reduce::StepReduce,
+    pub reparam_backward: reparam_backward::ReparamBackward,
+    pub adam: adam::Adam,
+    /// Bound where a kernel's optional input is unused.
+    pub dummy: wgpu::Buffer,
+}
+
+impl Kernels {
+    pub fn new(gpu: &Gpu) -> Self {
+        Kernels {
+            matmul: matmul::Matmul::new(gpu),
+            gather_batch: gather_batch::GatherBatch::new(gpu),
+            reparam_forward: reparam_forward::ReparamForward::new(gpu),
+            bce_logits: bce_logits::BceLogits::new(gpu),
+            step_reduce: step_reduce::StepReduce::new(gpu),
+            reparam_backward: reparam_backward::ReparamBackward::new(gpu),
+            adam: adam::Adam::new(gpu),
+            dummy: gpu.storage("unused input", 16),
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Launcher and CPU oracle for shaders/reparam_backward.wgsl: dL/dz through z = μ + e^{s/2}·ε and
+//! the closed-form KL to dL/dμ and dL/dlogvar.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+use crate::gpu::Gpu;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct ReparamBackwardParams {
+    pub in_rows: u32,
+    pub latent: u32,
+    pub rep: u32,
+    pub ld_dz: u32,
+    pub inv_batch: f32,
+    pub _pad: [u32; 3],
+}
+
+pub struct ReparamBackward {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl ReparamBackward {
+    pub fn new(gpu: &Gpu) -> Self {
+        let layout = bind_group_layout(
+            gpu,
+            "reparam_backward",
+            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
+        );
+        let module = shader_module(gpu, "reparam_backward");
+        let pipeline = compute_pipeline(gpu, "reparam_backward", &module, &layout, &[]);
+        ReparamBackward { layout, pipeline }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        params: ReparamBackwardParams,
+        dz: View,
+        eps: View,
+        mulv: View,
+        kl_grad_weight: View,
+        dmulv: View,
+    ) -> Dispatch {
+        let uniform = gpu.uniform_init("reparam_backward params", bytemuck::bytes_of(&params));
+        let bind = bind_group(
+            gpu,
+            "reparam_backward",
+            &self.layout,
+            &[View::whole(&uniform), dz, eps, mulv, kl_grad_weight, dmulv],
+        );
+        Dispatch {
+            label: "reparam_backward",
+            pipeline: self.pipeline.clone(),
+            bind_group: bind,
+            workgroups: groups_1d(params.in_rows * params.latent, 64),
+            uses_step: false,
+        }
+    }
+}
+
+/// CPU oracle.
+pub fn reparam_backward_cpu(
+    p: &ReparamBackwardParams,
+    dz: &[f32],
+    eps: &[f32],
+    mulv: &[f32],
+    kl_grad_weight: f32,
+    dmulv: &mut [f32],
+) {
+    let latent = p.latent as usize;
+    let w = kl_grad_weight as f64 * p.inv_batch as f64;
+    for b in 0..p.in_rows as usize {
+        for l in 0..latent {
+            let mu = mulv[b * 2 * latent + l] as f64;
+            let s = mulv[b * 2 * latent + latent + l] as f64;
+            let sigma = (0.5 * s).exp();
+            let (mut dmu, mut ds) = (0f64, 0f64);
+            for k in 0..p.rep as usize {
+                let row = b * p.rep as usize + k;
+                let g = dz[row * p.ld_dz as usize + l] as f64;
+                dmu += g;
+                ds += g * 0.5 * eps[row * latent + l] as f64 * sigma;
+            }
+            dmulv[b * 2 * latent + l] = (dmu + w * mu) as f32;
+            dmulv[b * 2 * latent + latent + l] = (ds + w * 0.5 * (s.exp() - 1.0)) as f32;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Launcher and CPU oracle for shaders/step_reduce.wgsl: the batch means of the per-row losses
+//! into the metrics ring, and the KL weight of this step's backward pass.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::step::StepUniform;
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use crate::gpu::Gpu;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable)]
+pub struct StepReduceParams {
+    pub rows: u32,
+    pub _pad: [u32; 3],
+}
+
+pub struct StepReduce {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl StepReduce {
+    pub fn new(gpu: &Gpu) -> Self {
+        let layout = bind_group_layout(
+            gpu,
+            "step_reduce",
+            &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
+        );
+        let module = shader_module(gpu, "step_reduce");
+        let pipeline = compute_pipeline(gpu, "step_reduce", &module, &layout, &[]);
+        StepReduce { layout, pipeline }
+    }
+
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        params: StepReduceParams,
+        step: View,
+        row_stats: View,
+        metrics: View,
+        kl_grad_weight: View,
+    ) -> Dispatch {
+        let uniform = gpu.uniform_init("step_reduce params", bytemuck::bytes_of(&params));
+        let bind = bind_group(
+            gpu,
+            "step_reduce",
+            &self.layout,
+            &[step, View::whole(&uniform), row_stats, metrics, kl_grad_weight],
+        );
+        Dispatch { label: "step_reduce", pipeline: self.pipeline.clone(), bind_group: bind, workgroups: [1, 1, 1], uses_step: true }
+    }
+}
+
+/// CPU oracle: returns the metrics record (recon, KL, objective, KL gradient weight).
+pub fn step_reduce_cpu(rows: usize, step: &StepUniform, row_stats: &[f32]) -> [f32; 4] {
+    let recon = (0..rows).map(|r| row_stats[r * 4] as f64).sum::<f64>() / rows as f64;
+    let kl = (0..rows).map(|r| row_stats[r * 4 + 1] as f64).sum::<f64>() / rows as f64;
+    let w = step.kl_weight as f64;
+    let (objective, weight) = if step.capacity >= 0.0 {
+        let gap = kl - step.capacity as f64;
+        (recon + w * gap.abs(), w * gap.signum())
+    } else {
+        (recon + w * kl, w)
+    };
+    [recon as f32, kl as f32, objective as f32, weight as f32]
+}

@@ -1,0 +1,17 @@
+//! VAE Lab: a Variational Autoencoder trained on MNIST by hand-written WGSL compute shaders,
+//! natively (Vulkan, Metal, DX12) and in the browser (WebGPU), from one engine.
+
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod eval;
+pub mod gpu;
+pub mod kernels;
+pub mod model;
+pub mod rng;
+pub mod weights;
+pub mod trainer;
+pub mod workspace;
+
+pub use config::ModelConfig;
+pub use error::{Result, VaeError};

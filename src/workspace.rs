@@ -1,0 +1,378 @@
+//! A workspace: the activation buffers and pre-bound dispatches of the VAE for a fixed number of
+//! rows. Training, evaluation, IWAE and decoding each own one; all share the parameter buffers.
+
+use crate::gpu::Gpu;
+use crate::kernels::adam::AdamParams;
+use crate::kernels::bce_logits::BceParams;
+use crate::kernels::gather_batch::{GatherParams, NO_LABEL};
+use crate::kernels::matmul::{ACT_NONE, MatmulDims, MatmulVariant};
+use crate::kernels::reparam_backward::ReparamBackwardParams;
+use crate::kernels::reparam_forward::ReparamParams;
+use crate::kernels::step::StepRing;
+use crate::kernels::step_reduce::StepReduceParams;
+use crate::kernels::{Dispatch, Kernels, View};
+use crate::model::{Architecture, Layer, PIXELS};
+
+/// The model's four flat buffers: parameters, gradients and Adam's two moments.
+pub struct ParameterBuffers {
+    pub params: wgpu::Buffer,
+    pub grads: wgpu::Buffer,
+    pub m: wgpu::Buffer,
+    pub v: wgpu::Buffer,
+    pub len: usize,
+}
+
+impl ParameterBuffers {
+    pub fn new(gpu: &Gpu, initial: &[f32]) -> Self {
+        let zeros = vec![0u8; initial.len() * 4];
+        ParameterBuffers {
+            params: gpu.storage_init("parameters", bytemuck::cast_slice(initial)),
+            grads: gpu.storage_init("gradients", &zeros),
+            m: gpu.storage_init("adam m", &zeros),
+            v: gpu.storage_init("adam v", &zeros),
+            len: initial.len(),
+        }
+    }
+
+    fn layer<'a>(buffer: &'a wgpu::Buffer, layer: &Layer) -> View<'a> {
+        View::floats(buffer, layer.offset, layer.len())
+    }
+}
+
+/// A dataset resident on the GPU: images as packed bytes, labels as packed bytes.
+pub struct GpuDataset {
+    pub images: wgpu::Buffer,
+    pub labels: wgpu::Buffer,
+    pub n: u32,
+}
+
+/// Where a workspace's input rows come from.
+pub enum Source<'a> {
+    /// Gathered from a resident dataset, shuffled (training) or in order (evaluation).
+    Dataset { data: &'a GpuDataset, shuffle: bool, binarize: bool },
+    /// Written by the host (decoding chosen points, encoding chosen images).
+    Host,
+}
+
+pub struct Shape<'a> {
+    /// Input rows (images) per pass.
+    pub rows: u32,
+    /// Samples of z per input row: the decoder sees rows·rep rows.
+    pub rep: u32,
+    /// Build the backward pass and Adam.
+    pub training: bool,
+    /// Reduce each pass's losses into this metrics ring (required when training).
+    pub metrics: Option<&'a wgpu::Buffer>,
+}
+
+pub struct Workspace {
+    pub rows: u32,
+    pub rep: u32,
+    pub steps: StepRing,
+    pub x: wgpu::Buffer,
+    pub batch_labels: wgpu::Buffer,
+    pub enc_acts: Vec<wgpu::Buffer>,
+    pub mulv: wgpu::Buffer,
+    pub z: wgpu::Buffer,
+    pub eps: wgpu::Buffer,
+    pub dec_acts: Vec<wgpu::Buffer>,
+    pub logits: wgpu::Buffer,
+    /// [rows·rep, 4]: recon, KL, log p(z) − log q(z|x), unused.
+    pub row_stats: wgpu::Buffer,
+    pub gather: Option<Dispatch>,
+    pub encoder: Vec<Dispatch>,
+    pub sample: Dispatch,
+    pub decoder: Vec<Dispatch>,
+    pub loss: Dispatch,
+    /// Step reduction (when given a metrics ring), then backward pass and Adam when training.
+    pub train_tail: Vec<Dispatch>,
+}
+
+fn forward_variant(layer: &Layer) -> MatmulVariant {
+    MatmulVariant { trans_b: true, bias: true, act: layer.act, ..Default::default() }
+}
+
+/// Dense forward y = act(x·Wᵀ + b) for `rows` rows.
+fn forward(gpu: &Gpu, k: &Kernels, p: &ParameterBuffers, layer: &Layer, rows: u32, input: View, ld_in: usize, out: View) -> Dispatch {
+    let dims = MatmulDims {
+        m: rows,
+        n: layer.outputs as u32,
+        k: layer.inputs as u32,
+        lda: ld_in as u32,
+        ldb: layer.inputs as u32,
+        ldc: layer.outputs as u32,
+        bias_offset: layer.weight_len() as u32,
+        ld_aux: 0,
+    };
+    k.matmul.dispatch(gpu, forward_variant(layer), dims, input, ParameterBuffers::layer(&p.params, layer), View::whole(&k.dummy), out)
+}
+
+/// Weight and bias gradient of `layer`: [dW | db] = dYᵀ·[X | 1] into the layer's gradient range.
+#[allow(clippy::too_many_arguments)]
+fn weight_grad(gpu: &Gpu, k: &Kernels, p: &ParameterBuffers, layer: &Layer, rows: u32, dy: View, input: View, ld_in: usize) -> Dispatch {
+    let dims = MatmulDims {
+        m: layer.outputs as u32,
+        n: layer.inputs as u32,
+        k: rows,
+        lda: layer.outputs as u32,
+        ldb: ld_in as u32,
+        ldc: layer.inputs as u32,
+        bias_offset: layer.weight_len() as u32,
+        ld_aux: 0,
+    };
+    let variant = MatmulVariant { trans_a: true, ones_col: true, ..Default::default() };
+    k.matmul.dispatch(gpu, variant, dims, dy, input, View::whole(&k.dummy), ParameterBuffers::layer(&p.grads, layer))
+}
+
+/// Input gradient dX = dY·W, times act'(X) of the layer below when `below_act` is set.
+#[allow(clippy::too_many_arguments)]
+fn input_grad(
+    gpu: &Gpu,
+    k: &Kernels,
+    p: &ParameterBuffers,
+    layer: &Layer,
+    rows: u32,
+    dy: View,
+    below: Option<(u32, View)>,
+    dx: View,
+) -> Dispatch {
+    let dims = MatmulDims {
+        m: rows,
+        n: layer.inputs as u32,
+        k: layer.outputs as u32,
+        lda: layer.outputs as u32,
+        ldb: layer.inputs as u32,
+        ldc: layer.inputs as u32,
+        bias_offset: 0,
+        ld_aux: layer.inputs as u32,
+    };
+    let (act_grad, aux) = below.unwrap_or((ACT_NONE, View::whole(&k.dummy)));
+    let variant = MatmulVariant { act_grad, ..Default::default() };
+    k.matmul.dispatch(gpu, variant, dims, dy, ParameterBuffers::layer(&p.params, layer), aux, dx)
+}
+
+fn floats(buffer: &wgpu::Buffer) -> View<'_> {
+    View::whole(buffer)
+}
+
+impl Workspace {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        gpu: &Gpu,
+        k: &Kernels,
+        arch: &Architecture,
+        p: &ParameterBuffers,
+        source: Source,
+        shape: Shape,
+        adam: AdamParams,
+    ) -> Self {
+        let Shape { rows, rep, training, metrics } = shape;
+        assert!(!training || metrics.is_some(), "a training workspace writes metrics");
+        let out_rows = rows * rep;
+        let latent = arch.latent;
+        let buf = |label: &str, floats: usize| gpu.storage(label, floats as u64 * 4);
+        let steps = StepRing::new(gpu, "step records", 64);
+        let x = buf("x", rows as usize * arch.enc_input);
+        let batch_labels = buf("batch labels", rows as usize);
+        let enc_acts: Vec<_> = arch.encoder().iter().map(|l| buf("encoder activation", rows as usize * l.outputs)).collect();
+        let mulv = buf("mu|logvar", rows as usize * 2 * latent);
+        let z = buf("z", out_rows as usize * arch.dec_input);
+        let eps = buf("eps", out_rows as usize * latent);
+        let dec_acts: Vec<_> = arch.decoder().iter().map(|l| buf("decoder activation", out_rows as usize * l.outputs)).collect();
+        let logits = buf("logits", out_rows as usize * PIXELS);
+        let row_stats = buf("row stats", out_rows as usize * 4);
+        let label_col = if arch.conditional { PIXELS as u32 } else { NO_LABEL };
+
+        let gather = match source {
+            Source::Dataset { data, shuffle, binarize } => Some(k.gather_batch.dispatch(
+                gpu,
+                GatherParams {
+                    rows,
+                    pixels: PIXELS as u32,
+                    ld_x: arch.enc_input as u32,
+                    n_images: data.n,
+                    shuffle: shuffle as u32,
+                    binarize: binarize as u32,
+                    label_col,
+                    _pad: 0,
+                },
+                steps.view(),
+                floats(&data.images),
+                floats(&data.labels),
+                floats(&x),
+                floats(&batch_labels),
+            )),
+            Source::Host => None,
+        };
+
+        let mut encoder = Vec::new();
+        for (i, layer) in arch.encoder().iter().enumerate() {
+            let (input, ld) = if i == 0 { (&x, arch.enc_input) } else { (&enc_acts[i - 1], layer.inputs) };
+            encoder.push(forward(gpu, k, p, layer, rows, floats(input), ld, floats(&enc_acts[i])));
+        }
+        let head = arch.head();
+        let last_enc = enc_acts.last().expect("at least one encoder layer");
+        encoder.push(forward(gpu, k, p, head, rows, floats(last_enc), head.inputs, floats(&mulv)));
+
+        let sample = k.reparam_forward.dispatch(
+            gpu,
+            ReparamParams {
+                out_rows,
+                latent: latent as u32,
+                rep,
+                ld_z: arch.dec_input as u32,
+                label_col: if arch.conditional { latent as u32 } else { NO_LABEL },
+                _pad: [0; 3],
+            },
+            steps.view(),
+            floats(&mulv),
+            floats(&batch_labels),
+            floats(&z),
+            floats(&eps),
+            floats(&row_stats),
+        );
+
+        let mut decoder = Vec::new();
+        for (j, layer) in arch.decoder().iter().enumerate() {
+            let (input, ld) = if j == 0 { (&z, arch.dec_input) } else { (&dec_acts[j - 1], layer.inputs) };
+            decoder.push(forward(gpu, k, p, layer, out_rows, floats(input), ld, floats(&dec_acts[j])));
+        }
+        let out = arch.output();
+        let last_dec = dec_acts.last().expect("at least one decoder layer");
+        decoder.push(forward(gpu, k, p, out, out_rows, floats(last_dec), out.inputs, floats(&logits)));
+
+        let dlogits = if training { buf("dlogits", out_rows as usize * PIXELS) } else { gpu.storage("unused dlogits", 16) };
+        let loss = k.bce_logits.dispatch(
+            gpu,
+            BceParams {
+                rows: out_rows,
+                pixels: PIXELS as u32,
+                ld_x: arch.enc_input as u32,
+                rep,
+                grad_scale: 1.0 / out_rows as f32,
+                write_grad: training as u32,
+                _pad: [0; 2],
+            },
+            floats(&logits),
+            floats(&x),
+            floats(&dlogits),
+            floats(&row_stats),
+        );
+
+        let mut train_tail = Vec::new();
+        let kl_grad_weight = buf("kl gradient weight", 4);
+        if let Some(metrics) = metrics {
+            train_tail.push(k.step_reduce.dispatch(
+                gpu,
+                StepReduceParams { rows: out_rows, _pad: [0; 3] },
+                steps.view(),
+                floats(&row_stats),
+                floats(metrics),
+                floats(&kl_grad_weight),
+            ));
+        }
+        if training {
+            // Decoder, from the output layer down; dec_grads[j] is dL/d(pre-activation of dec.j).
+            let dec_grads: Vec<_> = arch.decoder().iter().map(|l| buf("decoder gradient", out_rows as usize * l.outputs)).collect();
+            let dz = buf("dz", out_rows as usize * arch.dec_input);
+            let n_dec = dec_acts.len();
+            train_tail.push(weight_grad(gpu, k, p, out, out_rows, floats(&dlogits), floats(last_dec), out.inputs));
+            let below = Some((arch.decoder()[n_dec - 1].act, floats(last_dec)));
+            train_tail.push(input_grad(gpu, k, p, out, out_rows, floats(&dlogits), below, floats(&dec_grads[n_dec - 1])));
+            for j in (0..n_dec).rev() {
+                let layer = &arch.decoder()[j];
+                let (input, ld) = if j == 0 { (&z, arch.dec_input) } else { (&dec_acts[j - 1], layer.inputs) };
+                train_tail.push(weight_grad(gpu, k, p, layer, out_rows, floats(&dec_grads[j]), floats(input), ld));
+                if j == 0 {
+                    train_tail.push(input_grad(gpu, k, p, layer, out_rows, floats(&dec_grads[0]), None, floats(&dz)));
+                } else {
+                    let below = Some((arch.decoder()[j - 1].act, floats(&dec_acts[j - 1])));
+                    train_tail.push(input_grad(gpu, k, p, layer, out_rows, floats(&dec_grads[j]), below, floats(&dec_grads[j - 1])));
+                }
+            }
+            let dmulv = buf("d mu|logvar", rows as usize * 2 * latent);
+            train_tail.push(k.reparam_backward.dispatch(
+                gpu,
+                ReparamBackwardParams {
+                    in_rows: rows,
+                    latent: latent as u32,
+                    rep,
+                    ld_dz: arch.dec_input as u32,
+                    inv_batch: 1.0 / rows as f32,
+                    _pad: [0; 3],
+                },
+                floats(&dz),
+                floats(&eps),
+                floats(&mulv),
+                floats(&kl_grad_weight),
+                floats(&dmulv),
+            ));
+            // Encoder, from the head down.
+            let enc_grads: Vec<_> = arch.encoder().iter().map(|l| buf("encoder gradient", rows as usize * l.outputs)).collect();
+            let n_enc = enc_acts.len();
+            train_tail.push(weight_grad(gpu, k, p, head, rows, floats(&dmulv), floats(last_enc), head.inputs));
+            let below = Some((arch.encoder()[n_enc - 1].act, floats(last_enc)));
+            train_tail.push(input_grad(gpu, k, p, head, rows, floats(&dmulv), below, floats(&enc_grads[n_enc - 1])));
+            for i in (0..n_enc).rev() {
+                let layer = &arch.encoder()[i];
+                let (input, ld) = if i == 0 { (&x, arch.enc_input) } else { (&enc_acts[i - 1], layer.inputs) };
+                train_tail.push(weight_grad(gpu, k, p, layer, rows, floats(&enc_grads[i]), floats(input), ld));
+                if i > 0 {
+                    let below = Some((arch.encoder()[i - 1].act, floats(&enc_acts[i - 1])));
+                    train_tail.push(input_grad(gpu, k, p, layer, rows, floats(&enc_grads[i]), below, floats(&enc_grads[i - 1])));
+                }
+            }
+            train_tail.push(k.adam.dispatch(
+                gpu,
+                AdamParams { len4: (p.len / 4) as u32, ..adam },
+                steps.view(),
+                floats(&p.grads),
+                floats(&p.params),
+                floats(&p.m),
+                floats(&p.v),
+            ));
+        }
+
+        Workspace {
+            rows,
+            rep,
+            steps,
+            x,
+            batch_labels,
+            enc_acts,
+            mulv,
+            z,
+            eps,
+            dec_acts,
+            logits,
+            row_stats,
+            gather,
+            encoder,
+            sample,
+            decoder,
+            loss,
+            train_tail,
+        }
+    }
+
+    /// Every dispatch of one full step (or one evaluation pass), in order.
+    pub fn all(&self) -> impl Iterator<Item = &Dispatch> + Clone {
+        self.gather
+            .iter()
+            .chain(self.encoder.iter())
+            .chain(std::iter::once(&self.sample))
+            .chain(self.decoder.iter())
+            .chain(std::iter::once(&self.loss))
+            .chain(self.train_tail.iter())
+    }
+
+    /// Records `dispatches` once per step record slot 0..count into one compute pass.
+    pub fn record<'d>(encoder: &mut wgpu::CommandEncoder, count: u32, dispatches: impl Iterator<Item = &'d Dispatch> + Clone) {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("vae"), timestamp_writes: None });
+        for i in 0..count {
+            for d in dispatches.clone() {
+                d.record(&mut pass, StepRing::offset_of(i));
+            }
+        }
+    }
+}
