@@ -5,7 +5,7 @@
 //   labels: [n_images] u8 packed four per u32
 //   x: [rows, ld_x] f32 (columns pixels..pixels+10 get the one-hot when label_col != NONE)
 //   batch_labels: [rows] u32, the label of each row (read by reparam_forward for the decoder)
-// One thread per (row, group of 4 pixels); the label work is done by the thread of pixel group 0.
+// One workgroup per row; its threads stride over the row's groups of 4 pixels.
 // Binarization noise is keyed by (step, image, pixel), with step 0 in the evaluation phase, so
 // the test set is binarized the same way at every evaluation of a run, whatever the chunking.
 
@@ -79,28 +79,36 @@ fn byte_of(word: u32, which: u32) -> u32 {
     return (word >> (8u * which)) & 0xffu;
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let groups_per_row = params.pixels / 4u;
-    let row = gid.x / groups_per_row;
-    let group = gid.x % groups_per_row;
+const WG: u32 = 64u;
+var<workgroup> row_image: u32;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    // One workgroup per row: the permutation (a few Threefry calls) is evaluated once per row.
+    let row = wid.x;
     if (row >= params.rows) {
         return;
     }
-    let image = image_index(row);
-    let word = images[image * groups_per_row + group];
+    if (lid.x == 0u) {
+        row_image = image_index(row);
+    }
+    let image = workgroupUniformLoad(&row_image);
+    let groups_per_row = params.pixels / 4u;
     let key = rng_key(step, STREAM_BINARIZE);
     let noise_step = select(step.step, 0u, step.phase == 1u);
-    for (var q = 0u; q < 4u; q = q + 1u) {
-        let p = group * 4u + q;
-        var value = f32(byte_of(word, q)) * (1.0 / 255.0);
-        if (params.binarize == 1u) {
-            let u = uniform_open01(threefry2x32(key, vec2<u32>(noise_step, image * params.pixels + p)).x);
-            value = select(0.0, 1.0, u < value);
+    for (var group = lid.x; group < groups_per_row; group = group + WG) {
+        let word = images[image * groups_per_row + group];
+        for (var q = 0u; q < 4u; q = q + 1u) {
+            let p = group * 4u + q;
+            var value = f32(byte_of(word, q)) * (1.0 / 255.0);
+            if (params.binarize == 1u) {
+                let u = uniform_open01(threefry2x32(key, vec2<u32>(noise_step, image * params.pixels + p)).x);
+                value = select(0.0, 1.0, u < value);
+            }
+            x[row * params.ld_x + p] = value;
         }
-        x[row * params.ld_x + p] = value;
     }
-    if (group == 0u) {
+    if (lid.x == 0u) {
         let label = byte_of(labels[image / 4u], image % 4u);
         batch_labels[row] = label;
         if (params.label_col != NO_LABEL) {

@@ -7,21 +7,33 @@ fn rotl32(x: u32, r: u32) -> u32 {
     return (x << r) | (x >> (32u - r));
 }
 
+// One Threefry round: x0 += x1; x1 = rotl(x1, r) ^ x0.
+fn threefry_mix(x: vec2<u32>, r: u32) -> vec2<u32> {
+    let x0 = x.x + x.y;
+    return vec2<u32>(x0, rotl32(x.y, r) ^ x0);
+}
+
+// Four rounds with the rotation constants of rounds 0-3 (even groups) or 4-7 (odd groups).
+fn threefry_even4(x: vec2<u32>) -> vec2<u32> {
+    return threefry_mix(threefry_mix(threefry_mix(threefry_mix(x, 13u), 15u), 26u), 6u);
+}
+
+fn threefry_odd4(x: vec2<u32>) -> vec2<u32> {
+    return threefry_mix(threefry_mix(threefry_mix(threefry_mix(x, 17u), 29u), 16u), 24u);
+}
+
+// The 20 rounds unrolled into five groups of four, each followed by key injection s = 1..5:
+// x += (ks[s % 3], ks[(s + 1) % 3] + s) with ks = (k0, k1, 0x1BD11BDA ^ k0 ^ k1). Unrolled so
+// no GPU (or CPU emulation of one) has to index an array dynamically.
 fn threefry2x32(key: vec2<u32>, counter: vec2<u32>) -> vec2<u32> {
-    let rot = array<u32, 8>(13u, 15u, 26u, 6u, 17u, 29u, 16u, 24u);
-    let ks = array<u32, 3>(key.x, key.y, 0x1BD11BDAu ^ key.x ^ key.y);
-    var x0 = counter.x + ks[0];
-    var x1 = counter.y + ks[1];
-    for (var r = 0u; r < 20u; r = r + 1u) {
-        x0 = x0 + x1;
-        x1 = rotl32(x1, rot[r % 8u]) ^ x0;
-        if (r % 4u == 3u) {
-            let s = (r + 1u) / 4u;
-            x0 = x0 + ks[s % 3u];
-            x1 = x1 + ks[(s + 1u) % 3u] + s;
-        }
-    }
-    return vec2<u32>(x0, x1);
+    let k2 = 0x1BD11BDAu ^ key.x ^ key.y;
+    var x = counter + key;
+    x = threefry_even4(x) + vec2<u32>(key.y, k2 + 1u);
+    x = threefry_odd4(x) + vec2<u32>(k2, key.x + 2u);
+    x = threefry_even4(x) + vec2<u32>(key.x, key.y + 3u);
+    x = threefry_odd4(x) + vec2<u32>(key.y, k2 + 4u);
+    x = threefry_even4(x) + vec2<u32>(k2, key.x + 5u);
+    return x;
 }
 
 // Uniform in the open interval (0, 1): the top 24 bits, centred in their bucket, never 0 or 1.

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod gpu;
 pub mod kernels;
 pub mod model;
+pub mod reference;
 pub mod rng;
 pub mod weights;
 pub mod trainer;

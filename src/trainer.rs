@@ -391,6 +391,11 @@ impl Trainer {
         self.gpu.read_f32(&self.params.params, 0, self.params.len).await
     }
 
+    /// The gradients of the last completed step (same layout as the parameters).
+    pub async fn read_gradients(&self) -> Result<Vec<f32>> {
+        self.gpu.read_f32(&self.params.grads, 0, self.params.len).await
+    }
+
     /// Replaces the weights (e.g. loaded from a file) and resets Adam's moments.
     pub fn write_parameters(&mut self, params: &[f32]) -> Result<()> {
         if params.len() != self.params.len {
@@ -426,5 +431,31 @@ impl ModelConfig {
             || self.binarize != other.binarize
             || self.conditional != other.conditional
             || self.samples != other.samples
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Trainer {
+    /// Wall time of each dispatch of one training step, measured by repeating it `reps` times
+    /// alone (natively; for profiling, not during training). Returns (kernel, milliseconds).
+    pub fn profile_step(&mut self, reps: u32) -> Vec<(&'static str, f64)> {
+        let record = self.step_record(self.step);
+        self.train_ws.steps.write(&self.gpu, &[record]);
+        let dispatches: Vec<_> = self.train_ws.all().cloned().collect();
+        dispatches
+            .iter()
+            .map(|d| {
+                let run = |count: u32| {
+                    let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
+                    Workspace::record(&mut encoder, 1, std::iter::repeat_n(d, count as usize));
+                    self.gpu.queue.submit([encoder.finish()]);
+                    self.gpu.poll_wait();
+                };
+                run(1);
+                let start = std::time::Instant::now();
+                run(reps);
+                (d.label, start.elapsed().as_secs_f64() * 1e3 / reps as f64)
+            })
+            .collect()
     }
 }

@@ -117,6 +117,9 @@ struct BenchArgs {
     /// Timed windows; the median is reported.
     #[arg(long, default_value_t = 5)]
     windows: u32,
+    /// Also time each kernel of the step on its own.
+    #[arg(long)]
+    profile: bool,
     #[command(flatten)]
     model: ConfigArgs,
     #[command(flatten)]
@@ -262,7 +265,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     let adapter = gpu.describe();
     let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
     trainer.read_every = u32::MAX;
-    let mut run = |steps: u32| -> Result<f64> {
+    let mut run = |trainer: &mut Trainer, steps: u32| -> Result<f64> {
         let start = Instant::now();
         let mut left = steps;
         while left > 0 {
@@ -278,8 +281,16 @@ fn bench(args: BenchArgs) -> Result<()> {
         }
         Ok((steps as u64 * config.batch_size as u64) as f64 / start.elapsed().as_secs_f64())
     };
-    run(args.steps.min(50))?;
-    let mut rates: Vec<f64> = (0..args.windows).map(|_| run(args.steps)).collect::<Result<_>>()?;
+    run(&mut trainer, args.steps.min(50))?;
+    if args.profile {
+        let profile = trainer.profile_step(10);
+        let total: f64 = profile.iter().map(|p| p.1).sum();
+        for (label, ms) in &profile {
+            println!("  {label:<18} {ms:>8.3} ms  {:>5.1}%", 100.0 * ms / total);
+        }
+        println!("  {:<18} {total:>8.3} ms", "sum");
+    }
+    let mut rates: Vec<f64> = (0..args.windows).map(|_| run(&mut trainer, args.steps)).collect::<Result<_>>()?;
     rates.sort_by(f64::total_cmp);
     let median = rates[rates.len() / 2];
     let gflops = median * trainer.arch.train_flops_per_sample() / 1e9;
