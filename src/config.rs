@@ -130,11 +130,7 @@ impl ModelConfig {
         check_range(&mut problems, "lr", self.lr, LR);
         check_range(&mut problems, "batch_size", self.batch_size, BATCH);
         check_range(&mut problems, "samples", self.samples, SAMPLES);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(VaeError::Config(problems.join("; ")))
-        }
+        if problems.is_empty() { Ok(()) } else { Err(VaeError::Config(problems.join("; "))) }
     }
 
     /// Parses a JSON config (a CLI `--config` file or the page); unknown keys are an error here.
@@ -196,7 +192,8 @@ mod tests {
 
     #[test]
     fn schedules() {
-        let config = ModelConfig { kl_warmup: 100, beta: 2.0, capacity_steps: 10, capacity_max: 5.0, ..Default::default() };
+        let config =
+            ModelConfig { kl_warmup: 100, beta: 2.0, capacity_steps: 10, capacity_max: 5.0, ..Default::default() };
         assert!((config.kl_weight_at(0) - 0.02).abs() < 1e-6);
         assert_eq!(config.kl_weight_at(99), 2.0);
         assert_eq!(config.kl_weight_at(1000), 2.0);

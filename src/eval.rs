@@ -54,13 +54,9 @@ impl LogSumExp {
 /// Decoder rows per IWAE pass: images × samples per chunk.
 const IWAE_ROWS: u32 = 2048;
 
-fn record_chunks(
-    encoder: &mut wgpu::CommandEncoder,
-    ws: &Workspace,
-    index: u32,
-    dispatches: &[&Dispatch],
-) {
-    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("eval"), timestamp_writes: None });
+fn record_chunks(encoder: &mut wgpu::CommandEncoder, ws: &Workspace, index: u32, dispatches: &[&Dispatch]) {
+    let mut pass =
+        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("eval"), timestamp_writes: None });
     for d in dispatches {
         d.record(&mut pass, crate::kernels::step::StepRing::offset_of(index));
     }
@@ -88,7 +84,13 @@ impl Trainer {
             let all: Vec<&Dispatch> = self.probe_ws.all().collect();
             for (i, c) in (group_start..group_start + group).enumerate() {
                 record_chunks(&mut encoder, &self.probe_ws, i as u32, &all);
-                encoder.copy_buffer_to_buffer(&self.probe_ws.row_stats, 0, &stats, (c * rows) as u64 * 16, rows as u64 * 16);
+                encoder.copy_buffer_to_buffer(
+                    &self.probe_ws.row_stats,
+                    0,
+                    &stats,
+                    (c * rows) as u64 * 16,
+                    rows as u64 * 16,
+                );
                 let mulv_bytes = rows as u64 * 8 * latent as u64;
                 encoder.copy_buffer_to_buffer(&self.probe_ws.mulv, 0, &mulv, c as u64 * mulv_bytes, mulv_bytes);
             }

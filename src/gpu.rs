@@ -21,7 +21,10 @@ impl Gpu {
     /// Opens the best adapter with the limits the engine needs (the adapter's own maxima, so big
     /// models fit where the hardware allows) and timestamp queries when available.
     pub async fn new() -> Result<Gpu> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        // Vulkan/Metal/DX12 natively, WebGPU in a browser; GL is never probed. WGPU_BACKEND overrides.
+        let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle();
+        descriptor.backends = wgpu::Backends::PRIMARY | wgpu::Backends::BROWSER_WEBGPU;
+        let instance = wgpu::Instance::new(descriptor.with_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
@@ -153,10 +156,7 @@ pub async fn map_read(gpu: &Gpu, staging: &wgpu::Buffer) -> Result<Vec<u8>> {
         .await
         .map_err(|_| VaeError::Gpu("the device went away during a readback".into()))?
         .map_err(|e| VaeError::Gpu(format!("readback failed: {e}")))?;
-    let data = staging
-        .get_mapped_range(..)
-        .map_err(|e| VaeError::Gpu(format!("readback failed: {e}")))?
-        .to_vec();
+    let data = staging.get_mapped_range(..).map_err(|e| VaeError::Gpu(format!("readback failed: {e}")))?.to_vec();
     staging.unmap();
     Ok(data)
 }

@@ -2,6 +2,7 @@
 //! natively (Vulkan, Metal, DX12) and in the browser (WebGPU), from one engine.
 
 pub mod config;
+pub mod config_query;
 pub mod data;
 pub mod error;
 pub mod eval;
@@ -10,9 +11,12 @@ pub mod kernels;
 pub mod model;
 pub mod reference;
 pub mod rng;
-pub mod weights;
 pub mod trainer;
+pub mod weights;
 pub mod workspace;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use config::ModelConfig;
 pub use error::{Result, VaeError};

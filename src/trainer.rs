@@ -332,7 +332,13 @@ impl Trainer {
             let values: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
             let out = if r.kind == RingKind::Train { &mut train } else { &mut test };
             for (record, &step) in values.chunks_exact(4).zip(&r.steps) {
-                out.push(StepMetrics { step, recon: record[0], kl: record[1], objective: record[2], kl_weight: record[3] });
+                out.push(StepMetrics {
+                    step,
+                    recon: record[0],
+                    kl: record[1],
+                    objective: record[2],
+                    kl_weight: record[3],
+                });
             }
         }
         Ok((train, test))

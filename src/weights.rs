@@ -62,7 +62,8 @@ pub fn to_bytes(config: &ModelConfig, params: &[f32]) -> Result<Vec<u8>> {
             (e.name, view)
         })
         .collect();
-    let metadata = HashMap::from([("config".to_string(), config.to_json()), ("format".to_string(), FORMAT.to_string())]);
+    let metadata =
+        HashMap::from([("config".to_string(), config.to_json()), ("format".to_string(), FORMAT.to_string())]);
     safetensors::tensor::serialize(views, Some(metadata)).map_err(|e| bad("<memory>", e.to_string()))
 }
 

@@ -93,7 +93,16 @@ fn forward_variant(layer: &Layer) -> MatmulVariant {
 }
 
 /// Dense forward y = act(x·Wᵀ + b) for `rows` rows.
-fn forward(gpu: &Gpu, k: &Kernels, p: &ParameterBuffers, layer: &Layer, rows: u32, input: View, ld_in: usize, out: View) -> Dispatch {
+fn forward(
+    gpu: &Gpu,
+    k: &Kernels,
+    p: &ParameterBuffers,
+    layer: &Layer,
+    rows: u32,
+    input: View,
+    ld_in: usize,
+    out: View,
+) -> Dispatch {
     let dims = MatmulDims {
         m: rows,
         n: layer.outputs as u32,
@@ -104,12 +113,29 @@ fn forward(gpu: &Gpu, k: &Kernels, p: &ParameterBuffers, layer: &Layer, rows: u3
         bias_offset: layer.weight_len() as u32,
         ld_aux: 0,
     };
-    k.matmul.dispatch(gpu, forward_variant(layer), dims, input, ParameterBuffers::layer(&p.params, layer), View::whole(&k.dummy), out)
+    k.matmul.dispatch(
+        gpu,
+        forward_variant(layer),
+        dims,
+        input,
+        ParameterBuffers::layer(&p.params, layer),
+        View::whole(&k.dummy),
+        out,
+    )
 }
 
 /// Weight and bias gradient of `layer`: [dW | db] = dYᵀ·[X | 1] into the layer's gradient range.
 #[allow(clippy::too_many_arguments)]
-fn weight_grad(gpu: &Gpu, k: &Kernels, p: &ParameterBuffers, layer: &Layer, rows: u32, dy: View, input: View, ld_in: usize) -> Dispatch {
+fn weight_grad(
+    gpu: &Gpu,
+    k: &Kernels,
+    p: &ParameterBuffers,
+    layer: &Layer,
+    rows: u32,
+    dy: View,
+    input: View,
+    ld_in: usize,
+) -> Dispatch {
     let dims = MatmulDims {
         m: layer.outputs as u32,
         n: layer.inputs as u32,
@@ -174,11 +200,13 @@ impl Workspace {
         let steps = StepRing::new(gpu, "step records", 64);
         let x = buf("x", rows as usize * arch.enc_input);
         let batch_labels = buf("batch labels", rows as usize);
-        let enc_acts: Vec<_> = arch.encoder().iter().map(|l| buf("encoder activation", rows as usize * l.outputs)).collect();
+        let enc_acts: Vec<_> =
+            arch.encoder().iter().map(|l| buf("encoder activation", rows as usize * l.outputs)).collect();
         let mulv = buf("mu|logvar", rows as usize * 2 * latent);
         let z = buf("z", out_rows as usize * arch.dec_input);
         let eps = buf("eps", out_rows as usize * latent);
-        let dec_acts: Vec<_> = arch.decoder().iter().map(|l| buf("decoder activation", out_rows as usize * l.outputs)).collect();
+        let dec_acts: Vec<_> =
+            arch.decoder().iter().map(|l| buf("decoder activation", out_rows as usize * l.outputs)).collect();
         let logits = buf("logits", out_rows as usize * PIXELS);
         let row_stats = buf("row stats", out_rows as usize * 4);
         let label_col = if arch.conditional { PIXELS as u32 } else { NO_LABEL };
@@ -241,7 +269,8 @@ impl Workspace {
         let last_dec = dec_acts.last().expect("at least one decoder layer");
         decoder.push(forward(gpu, k, p, out, out_rows, floats(last_dec), out.inputs, floats(&logits)));
 
-        let dlogits = if training { buf("dlogits", out_rows as usize * PIXELS) } else { gpu.storage("unused dlogits", 16) };
+        let dlogits =
+            if training { buf("dlogits", out_rows as usize * PIXELS) } else { gpu.storage("unused dlogits", 16) };
         let loss = k.bce_logits.dispatch(
             gpu,
             BceParams {
@@ -273,12 +302,22 @@ impl Workspace {
         }
         if training {
             // Decoder, from the output layer down; dec_grads[j] is dL/d(pre-activation of dec.j).
-            let dec_grads: Vec<_> = arch.decoder().iter().map(|l| buf("decoder gradient", out_rows as usize * l.outputs)).collect();
+            let dec_grads: Vec<_> =
+                arch.decoder().iter().map(|l| buf("decoder gradient", out_rows as usize * l.outputs)).collect();
             let dz = buf("dz", out_rows as usize * arch.dec_input);
             let n_dec = dec_acts.len();
             train_tail.push(weight_grad(gpu, k, p, out, out_rows, floats(&dlogits), floats(last_dec), out.inputs));
             let below = Some((arch.decoder()[n_dec - 1].act, floats(last_dec)));
-            train_tail.push(input_grad(gpu, k, p, out, out_rows, floats(&dlogits), below, floats(&dec_grads[n_dec - 1])));
+            train_tail.push(input_grad(
+                gpu,
+                k,
+                p,
+                out,
+                out_rows,
+                floats(&dlogits),
+                below,
+                floats(&dec_grads[n_dec - 1]),
+            ));
             for j in (0..n_dec).rev() {
                 let layer = &arch.decoder()[j];
                 let (input, ld) = if j == 0 { (&z, arch.dec_input) } else { (&dec_acts[j - 1], layer.inputs) };
@@ -287,7 +326,16 @@ impl Workspace {
                     train_tail.push(input_grad(gpu, k, p, layer, out_rows, floats(&dec_grads[0]), None, floats(&dz)));
                 } else {
                     let below = Some((arch.decoder()[j - 1].act, floats(&dec_acts[j - 1])));
-                    train_tail.push(input_grad(gpu, k, p, layer, out_rows, floats(&dec_grads[j]), below, floats(&dec_grads[j - 1])));
+                    train_tail.push(input_grad(
+                        gpu,
+                        k,
+                        p,
+                        layer,
+                        out_rows,
+                        floats(&dec_grads[j]),
+                        below,
+                        floats(&dec_grads[j - 1]),
+                    ));
                 }
             }
             let dmulv = buf("d mu|logvar", rows as usize * 2 * latent);
@@ -308,7 +356,8 @@ impl Workspace {
                 floats(&dmulv),
             ));
             // Encoder, from the head down.
-            let enc_grads: Vec<_> = arch.encoder().iter().map(|l| buf("encoder gradient", rows as usize * l.outputs)).collect();
+            let enc_grads: Vec<_> =
+                arch.encoder().iter().map(|l| buf("encoder gradient", rows as usize * l.outputs)).collect();
             let n_enc = enc_acts.len();
             train_tail.push(weight_grad(gpu, k, p, head, rows, floats(&dmulv), floats(last_enc), head.inputs));
             let below = Some((arch.encoder()[n_enc - 1].act, floats(last_enc)));
@@ -319,7 +368,16 @@ impl Workspace {
                 train_tail.push(weight_grad(gpu, k, p, layer, rows, floats(&enc_grads[i]), floats(input), ld));
                 if i > 0 {
                     let below = Some((arch.encoder()[i - 1].act, floats(&enc_acts[i - 1])));
-                    train_tail.push(input_grad(gpu, k, p, layer, rows, floats(&enc_grads[i]), below, floats(&enc_grads[i - 1])));
+                    train_tail.push(input_grad(
+                        gpu,
+                        k,
+                        p,
+                        layer,
+                        rows,
+                        floats(&enc_grads[i]),
+                        below,
+                        floats(&enc_grads[i - 1]),
+                    ));
                 }
             }
             train_tail.push(k.adam.dispatch(
@@ -367,8 +425,13 @@ impl Workspace {
     }
 
     /// Records `dispatches` once per step record slot 0..count into one compute pass.
-    pub fn record<'d>(encoder: &mut wgpu::CommandEncoder, count: u32, dispatches: impl Iterator<Item = &'d Dispatch> + Clone) {
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("vae"), timestamp_writes: None });
+    pub fn record<'d>(
+        encoder: &mut wgpu::CommandEncoder,
+        count: u32,
+        dispatches: impl Iterator<Item = &'d Dispatch> + Clone,
+    ) {
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("vae"), timestamp_writes: None });
         for i in 0..count {
             for d in dispatches.clone() {
                 d.record(&mut pass, StepRing::offset_of(i));

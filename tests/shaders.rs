@@ -38,33 +38,40 @@ fn every_wgsl_file_is_a_kernel_or_a_shared_part() {
 
 #[test]
 fn matmul_variants_specialise_and_compile() {
-    let source = vaelab::kernels::shader_source("matmul");
-    let (module, info) = validate("matmul", source);
-    for trans_a in [0.0, 1.0] {
-        for trans_b in [0.0, 1.0] {
-            for (bias, act, act_grad, ones) in
-                [(0.0, 0.0, 0.0, 0.0), (1.0, 1.0, 0.0, 0.0), (1.0, 2.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 2.0, 0.0), (0.0, 0.0, 0.0, 1.0)]
-            {
-                let mut constants = naga::back::PipelineConstants::default();
-                for (key, value) in [
-                    ("TRANS_A", trans_a),
-                    ("TRANS_B", trans_b),
-                    ("HAS_BIAS", bias),
-                    ("ACT", act),
-                    ("ACT_GRAD", act_grad),
-                    ("ONES_COL", ones),
+    for kernel in ["matmul", "matmul_vec4"] {
+        let source = vaelab::kernels::shader_source(kernel);
+        let (module, info) = validate(kernel, source);
+        for trans_a in [0.0, 1.0] {
+            for trans_b in [0.0, 1.0] {
+                for (bias, act, act_grad, ones) in [
+                    (0.0, 0.0, 0.0, 0.0),
+                    (1.0, 1.0, 0.0, 0.0),
+                    (1.0, 2.0, 0.0, 0.0),
+                    (0.0, 0.0, 1.0, 0.0),
+                    (0.0, 0.0, 2.0, 0.0),
+                    (0.0, 0.0, 0.0, 1.0),
                 ] {
-                    constants.insert(key.to_string(), value);
+                    let mut constants = naga::back::PipelineConstants::default();
+                    for (key, value) in [
+                        ("TRANS_A", trans_a),
+                        ("TRANS_B", trans_b),
+                        ("HAS_BIAS", bias),
+                        ("ACT", act),
+                        ("ACT_GRAD", act_grad),
+                        ("ONES_COL", ones),
+                    ] {
+                        constants.insert(key.to_string(), value);
+                    }
+                    let (specialised, spec_info) = naga::back::pipeline_constants::process_overrides(
+                        &module,
+                        &info,
+                        Some((naga::ShaderStage::Compute, "main")),
+                        &constants,
+                    )
+                    .unwrap_or_else(|e| panic!("{kernel}: overrides {constants:?}: {e}"));
+                    naga::back::spv::write_vec(&specialised, &spec_info, &Default::default(), None)
+                        .unwrap_or_else(|e| panic!("{kernel}: SPIR-V for {constants:?}: {e}"));
                 }
-                let (specialised, spec_info) = naga::back::pipeline_constants::process_overrides(
-                    &module,
-                    &info,
-                    Some((naga::ShaderStage::Compute, "main")),
-                    &constants,
-                )
-                .unwrap_or_else(|e| panic!("overrides {constants:?}: {e}"));
-                naga::back::spv::write_vec(&specialised, &spec_info, &Default::default(), None)
-                    .unwrap_or_else(|e| panic!("SPIR-V for {constants:?}: {e}"));
             }
         }
     }

@@ -17,7 +17,8 @@ fn mnist() -> &'static Mnist {
 
 fn trainer(config: ModelConfig, train_images: usize, test_images: usize) -> Trainer {
     let data = mnist();
-    Trainer::new(common::gpu(), config, &data.train.subset(train_images), &data.test.subset(test_images)).expect("trainer")
+    Trainer::new(common::gpu(), config, &data.train.subset(train_images), &data.test.subset(test_images))
+        .expect("trainer")
 }
 
 fn loss_trace(config: ModelConfig, steps: u32) -> Vec<f32> {
@@ -74,7 +75,14 @@ fn evaluation_and_importance_weighted_bound() {
 
 #[test]
 fn weights_round_trip_and_reproduce_the_evaluation() {
-    let config = ModelConfig { seed: 5, batch_size: 64, latent: 7, enc_hidden: vec![50, 30], dec_hidden: vec![40], ..Default::default() };
+    let config = ModelConfig {
+        seed: 5,
+        batch_size: 64,
+        latent: 7,
+        enc_hidden: vec![50, 30],
+        dec_hidden: vec![40],
+        ..Default::default()
+    };
     let mut a = trainer(config.clone(), 2000, 200);
     a.train_steps(30);
     let params = pollster::block_on(a.read_parameters()).unwrap();
@@ -101,28 +109,29 @@ fn bad_weights_files_say_what_is_wrong() {
     let st = SafeTensors::deserialize(&good).unwrap();
     let (_, meta) = SafeTensors::read_metadata(&good).unwrap();
     let meta = meta.metadata().clone();
-    let rebuild = |skip: &str, reshape: &str, f64_name: &str, metadata: Option<std::collections::HashMap<String, String>>| {
-        let mut owned: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (name, view) in st.tensors() {
-            if name == skip {
-                continue;
+    let rebuild =
+        |skip: &str, reshape: &str, f64_name: &str, metadata: Option<std::collections::HashMap<String, String>>| {
+            let mut owned: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+            for (name, view) in st.tensors() {
+                if name == skip {
+                    continue;
+                }
+                let mut shape = view.shape().to_vec();
+                let mut data = view.data().to_vec();
+                let mut dtype = view.dtype();
+                if name == reshape {
+                    shape = vec![shape.iter().product()];
+                }
+                if name == f64_name {
+                    dtype = Dtype::F64;
+                    data = bytemuck::cast_slice::<f32, u8>(&[0.0f32]).repeat(2 * data.len() / 4);
+                }
+                owned.push((name, dtype, shape, data));
             }
-            let mut shape = view.shape().to_vec();
-            let mut data = view.data().to_vec();
-            let mut dtype = view.dtype();
-            if name == reshape {
-                shape = vec![shape.iter().product()];
-            }
-            if name == f64_name {
-                dtype = Dtype::F64;
-                data = bytemuck::cast_slice::<f32, u8>(&[0.0f32]).repeat(2 * data.len() / 4);
-            }
-            owned.push((name, dtype, shape, data));
-        }
-        let views: Vec<(String, TensorView)> =
-            owned.iter().map(|(n, d, s, b)| (n.clone(), TensorView::new(*d, s.clone(), b).unwrap())).collect();
-        serialize(views, metadata).unwrap()
-    };
+            let views: Vec<(String, TensorView)> =
+                owned.iter().map(|(n, d, s, b)| (n.clone(), TensorView::new(*d, s.clone(), b).unwrap())).collect();
+            serialize(views, metadata).unwrap()
+        };
     assert!(err(&rebuild("enc.mu.bias", "", "", meta.clone())).contains("tensor `enc.mu.bias` is missing"));
     assert!(err(&rebuild("", "dec.out.weight", "", meta.clone())).contains("has shape [6272], expected [784, 8]"));
     assert!(err(&rebuild("", "", "enc.0.bias", meta.clone())).contains("is F64, expected F32"));
@@ -132,8 +141,15 @@ fn bad_weights_files_say_what_is_wrong() {
 #[test]
 fn configs_the_device_cannot_hold_are_rejected_before_allocating() {
     let data = mnist();
-    let huge = ModelConfig { enc_hidden: vec![4096, 4096, 4096], dec_hidden: vec![4096, 4096, 4096], batch_size: 4096, samples: 64, ..Default::default() };
-    let err = Trainer::new(common::gpu(), huge, &data.train.subset(5000), &data.test.subset(10)).err().expect("rejected");
+    let huge = ModelConfig {
+        enc_hidden: vec![4096, 4096, 4096],
+        dec_hidden: vec![4096, 4096, 4096],
+        batch_size: 4096,
+        samples: 64,
+        ..Default::default()
+    };
+    let err =
+        Trainer::new(common::gpu(), huge, &data.train.subset(5000), &data.test.subset(10)).err().expect("rejected");
     let message = err.to_string();
     assert!(message.contains("cannot hold"), "{message}");
 }

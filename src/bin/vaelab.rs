@@ -179,8 +179,11 @@ fn train(args: TrainArgs) -> Result<()> {
     trainer.read_every = 256;
     let csv = csv_path(&args.out);
     let mut csv_file = std::fs::File::create(&csv).map_err(|e| VaeError::io(&csv, e))?;
-    writeln!(csv_file, "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,active_units,samples_per_sec,seconds")
-        .map_err(|e| VaeError::io(&csv, e))?;
+    writeln!(
+        csv_file,
+        "epoch,step,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,active_units,samples_per_sec,seconds"
+    )
+    .map_err(|e| VaeError::io(&csv, e))?;
     let batch = config.batch_size as u64;
     let n_train = mnist.train.n as u64;
     let total_steps = (args.epochs as u64 * n_train).div_ceil(batch);
@@ -265,7 +268,7 @@ fn bench(args: BenchArgs) -> Result<()> {
     let adapter = gpu.describe();
     let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
     trainer.read_every = u32::MAX;
-    let mut run = |trainer: &mut Trainer, steps: u32| -> Result<f64> {
+    let run = |trainer: &mut Trainer, steps: u32| -> Result<f64> {
         let start = Instant::now();
         let mut left = steps;
         while left > 0 {

@@ -28,10 +28,7 @@ pub fn parse_idx(bytes: &[u8], name: &Path) -> Result<IdxArray> {
     let bad = |reason: String| VaeError::data(name, reason);
 
     let Some(&[z0, z1, dtype, ndims]) = raw.first_chunk::<4>() else {
-        return Err(bad(format!(
-            "truncated: expected a 4-byte IDX header, found {} bytes",
-            raw.len()
-        )));
+        return Err(bad(format!("truncated: expected a 4-byte IDX header, found {} bytes", raw.len())));
     };
     if z0 != 0 || z1 != 0 {
         return Err(bad(format!(
@@ -46,9 +43,7 @@ pub fn parse_idx(bytes: &[u8], name: &Path) -> Result<IdxArray> {
     }
     let ndims = usize::from(ndims);
     if ndims == 0 || ndims > MAX_DIMS {
-        return Err(bad(format!(
-            "IDX header declares {ndims} dimensions; expected 1 to {MAX_DIMS}"
-        )));
+        return Err(bad(format!("IDX header declares {ndims} dimensions; expected 1 to {MAX_DIMS}")));
     }
 
     let header_len = 4 + 4 * ndims;
@@ -58,10 +53,8 @@ pub fn parse_idx(bytes: &[u8], name: &Path) -> Result<IdxArray> {
             raw.len()
         )));
     };
-    let dims: Vec<usize> = dim_bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect();
+    let dims: Vec<usize> =
+        dim_bytes.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize).collect();
     let shape = shape_string(&dims);
     let expected = dims
         .iter()
@@ -70,9 +63,7 @@ pub fn parse_idx(bytes: &[u8], name: &Path) -> Result<IdxArray> {
 
     let actual = raw.len() - header_len;
     if actual < expected {
-        return Err(bad(format!(
-            "truncated: expected {expected} data bytes for dims {shape}, found {actual}"
-        )));
+        return Err(bad(format!("truncated: expected {expected} data bytes for dims {shape}, found {actual}")));
     }
     if actual > expected {
         return Err(bad(format!(
@@ -116,11 +107,7 @@ pub fn decompress<'a>(bytes: &'a [u8], name: &Path) -> Result<Cow<'a, [u8]>> {
 /// If `data.len()` is not the product of `dims`, or a dim does not fit the format's u32/u8 fields:
 /// the caller builds both from its own data, so a mismatch is a bug, not input to report.
 pub fn encode_idx(dims: &[usize], data: &[u8]) -> Vec<u8> {
-    assert_eq!(
-        dims.iter().product::<usize>(),
-        data.len(),
-        "IDX dims {dims:?} do not match data length"
-    );
+    assert_eq!(dims.iter().product::<usize>(), data.len(), "IDX dims {dims:?} do not match data length");
     let ndims = u8::try_from(dims.len()).expect("IDX allows at most 255 dimensions");
     let mut out = Vec::with_capacity(4 + 4 * dims.len() + data.len());
     out.extend_from_slice(&[0, 0, DTYPE_U8, ndims]);
@@ -144,8 +131,5 @@ fn dtype_name(code: u8) -> &'static str {
 }
 
 fn shape_string(dims: &[usize]) -> String {
-    dims.iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join("x")
+    dims.iter().map(usize::to_string).collect::<Vec<_>>().join("x")
 }

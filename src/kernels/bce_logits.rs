@@ -35,7 +35,15 @@ impl BceLogits {
         BceLogits { layout, pipeline }
     }
 
-    pub fn dispatch(&self, gpu: &Gpu, params: BceParams, logits: View, x: View, dlogits: View, row_stats: View) -> Dispatch {
+    pub fn dispatch(
+        &self,
+        gpu: &Gpu,
+        params: BceParams,
+        logits: View,
+        x: View,
+        dlogits: View,
+        row_stats: View,
+    ) -> Dispatch {
         let uniform = gpu.uniform_init("bce params", bytemuck::bytes_of(&params));
         let bind = bind_group(gpu, "bce_logits", &self.layout, &[View::whole(&uniform), logits, x, dlogits, row_stats]);
         Dispatch {

@@ -41,26 +41,33 @@ pub struct MatmulDims {
     pub ld_aux: u32,
 }
 
+/// Which shader runs a matmul.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MatmulKernel {
+    /// shaders/matmul.wgsl: any shape.
+    Scalar,
+    /// shaders/matmul_vec4.wgsl: contiguous dimensions in multiples of 4.
+    Vec4,
+}
+
 pub struct Matmul {
     layout: wgpu::BindGroupLayout,
-    module: wgpu::ShaderModule,
-    pipelines: Mutex<HashMap<MatmulVariant, wgpu::ComputePipeline>>,
+    modules: [wgpu::ShaderModule; 2],
+    pipelines: Mutex<HashMap<(MatmulKernel, MatmulVariant), wgpu::ComputePipeline>>,
 }
 
 impl Matmul {
     pub fn new(gpu: &Gpu) -> Self {
-        let layout = bind_group_layout(
-            gpu,
-            "matmul",
-            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
-        );
-        Matmul { layout, module: shader_module(gpu, "matmul"), pipelines: Mutex::new(HashMap::new()) }
+        let layout =
+            bind_group_layout(gpu, "matmul", &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite]);
+        let modules = [shader_module(gpu, "matmul"), shader_module(gpu, "matmul_vec4")];
+        Matmul { layout, modules, pipelines: Mutex::new(HashMap::new()) }
     }
 
-    pub fn pipeline(&self, gpu: &Gpu, v: MatmulVariant) -> wgpu::ComputePipeline {
+    pub fn pipeline(&self, gpu: &Gpu, kernel: MatmulKernel, v: MatmulVariant) -> wgpu::ComputePipeline {
         let mut cache = self.pipelines.lock().expect("pipeline cache poisoned");
         cache
-            .entry(v)
+            .entry((kernel, v))
             .or_insert_with(|| {
                 let flag = |b: bool| if b { 1.0 } else { 0.0 };
                 let constants = [
@@ -73,9 +80,18 @@ impl Matmul {
                     ("WG_X", WG.0 as f64),
                     ("WG_Y", WG.1 as f64),
                 ];
-                compute_pipeline(gpu, "matmul", &self.module, &self.layout, &constants)
+                let (name, module) = match kernel {
+                    MatmulKernel::Scalar => ("matmul", &self.modules[0]),
+                    MatmulKernel::Vec4 => ("matmul_vec4", &self.modules[1]),
+                };
+                compute_pipeline(gpu, name, module, &self.layout, &constants)
             })
             .clone()
+    }
+
+    /// The kernel used for a shape: the vec4 form wherever it applies.
+    pub fn choose(&self, variant: MatmulVariant, dims: MatmulDims) -> MatmulKernel {
+        if super::matmul_vec4::supports(variant, dims) { MatmulKernel::Vec4 } else { MatmulKernel::Scalar }
     }
 
     /// Binds one launch. `aux` is the saved activation for ACT_GRAD variants (else unused).
@@ -90,12 +106,33 @@ impl Matmul {
         aux: View,
         c: View,
     ) -> Dispatch {
+        let kernel = self.choose(variant, dims);
+        self.dispatch_with(gpu, kernel, variant, dims, a, b, aux, c)
+    }
+
+    /// Binds one launch with an explicit kernel (tests and benchmarks compare them).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dispatch_with(
+        &self,
+        gpu: &Gpu,
+        kernel: MatmulKernel,
+        variant: MatmulVariant,
+        dims: MatmulDims,
+        a: View,
+        b: View,
+        aux: View,
+        c: View,
+    ) -> Dispatch {
+        assert!(
+            kernel == MatmulKernel::Scalar || super::matmul_vec4::supports(variant, dims),
+            "vec4 matmul on an unsupported shape"
+        );
         let uniform = gpu.uniform_init("matmul dims", bytemuck::bytes_of(&dims));
         let bind = bind_group(gpu, "matmul", &self.layout, &[View::whole(&uniform), a, b, aux, c]);
         let cols = if variant.ones_col { dims.n + 1 } else { dims.n };
         Dispatch {
-            label: "matmul",
-            pipeline: self.pipeline(gpu, variant),
+            label: if kernel == MatmulKernel::Vec4 { "matmul_vec4" } else { "matmul" },
+            pipeline: self.pipeline(gpu, kernel, variant),
             bind_group: bind,
             workgroups: [cols.div_ceil(4 * WG.0), dims.m.div_ceil(4 * WG.1), 1],
             uses_step: false,
@@ -113,7 +150,13 @@ fn act_forward(act: u32, v: f32) -> f32 {
 
 fn act_backward(act: u32, g: f32, h: f32) -> f32 {
     match act {
-        ACT_RELU => if h > 0.0 { g } else { 0.0 },
+        ACT_RELU => {
+            if h > 0.0 {
+                g
+            } else {
+                0.0
+            }
+        }
         ACT_TANH => g * (1.0 - h * h),
         _ => g,
     }

@@ -5,6 +5,7 @@ pub mod adam;
 pub mod bce_logits;
 pub mod gather_batch;
 pub mod matmul;
+pub mod matmul_vec4;
 pub mod reparam_backward;
 pub mod reparam_forward;
 pub mod step;
@@ -18,6 +19,7 @@ use crate::gpu::Gpu;
 /// where a kernel uses them. Plain `cargo test` validates every entry with naga.
 pub const SHADERS: &[(&str, &str)] = &[
     ("matmul", include_str!("../../shaders/matmul.wgsl")),
+    ("matmul_vec4", include_str!("../../shaders/matmul_vec4.wgsl")),
     (
         "gather_batch",
         concat!(
@@ -35,23 +37,13 @@ pub const SHADERS: &[(&str, &str)] = &[
         ),
     ),
     ("bce_logits", include_str!("../../shaders/bce_logits.wgsl")),
-    (
-        "step_reduce",
-        concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/step_reduce.wgsl")),
-    ),
+    ("step_reduce", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/step_reduce.wgsl"))),
     ("reparam_backward", include_str!("../../shaders/reparam_backward.wgsl")),
-    (
-        "adam",
-        concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/adam.wgsl")),
-    ),
+    ("adam", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/adam.wgsl"))),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {
-    SHADERS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| *s)
-        .unwrap_or_else(|| panic!("no shader named {name}"))
+    SHADERS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s).unwrap_or_else(|| panic!("no shader named {name}"))
 }
 
 /// What a binding slot holds, in binding order.
@@ -112,10 +104,7 @@ pub fn compute_pipeline(
         layout: Some(&pipeline_layout),
         module,
         entry_point: Some("main"),
-        compilation_options: wgpu::PipelineCompilationOptions {
-            constants,
-            zero_initialize_workgroup_memory: false,
-        },
+        compilation_options: wgpu::PipelineCompilationOptions { constants, zero_initialize_workgroup_memory: false },
         cache: None,
     })
 }

@@ -29,7 +29,15 @@ impl ReparamForward {
         let layout = bind_group_layout(
             gpu,
             "reparam_forward",
-            &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite, Slot::ReadWrite, Slot::ReadWrite],
+            &[
+                Slot::StepUniform,
+                Slot::Uniform,
+                Slot::Read,
+                Slot::Read,
+                Slot::ReadWrite,
+                Slot::ReadWrite,
+                Slot::ReadWrite,
+            ],
         );
         let module = shader_module(gpu, "reparam_forward");
         let pipeline = compute_pipeline(gpu, "reparam_forward", &module, &layout, &[]);

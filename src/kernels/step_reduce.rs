@@ -47,7 +47,13 @@ impl StepReduce {
             &self.layout,
             &[step, View::whole(&uniform), row_stats, metrics, kl_grad_weight],
         );
-        Dispatch { label: "step_reduce", pipeline: self.pipeline.clone(), bind_group: bind, workgroups: [1, 1, 1], uses_step: true }
+        Dispatch {
+            label: "step_reduce",
+            pipeline: self.pipeline.clone(),
+            bind_group: bind,
+            workgroups: [1, 1, 1],
+            uses_step: true,
+        }
     }
 }
 

@@ -1,0 +1,184 @@
+// Register-blocked matmul with vec4 loads along each operand's contiguous dimension: the variant
+// for shapes whose leading dimensions are multiples of 4 (every layer of the default model).
+// Same contract, overrides and epilogues as matmul.wgsl (launcher: src/kernels/matmul_vec4.rs);
+// requirements, checked by the launcher:
+//   A·B  : K, lda, ldb, N multiples of 4        A·Bᵀ: K, lda, ldb multiples of 4
+//   Aᵀ·B : M, lda, ldb, N multiples of 4
+// Each thread computes a 4×4 block of C; rows and column groups are clamped on load.
+
+struct Dims {
+    m: u32,
+    n: u32,
+    k: u32,
+    lda: u32,
+    ldb: u32,
+    ldc: u32,
+    bias_offset: u32,
+    ld_aux: u32,
+}
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+override ACT: u32 = 0u;
+override ACT_GRAD: u32 = 0u;
+override ONES_COL: bool = false;
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> aux: array<f32>;
+@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+
+fn bias_at(col: u32) -> f32 {
+    let i = dims.bias_offset + col;
+    return b[i / 4u][i % 4u];
+}
+
+fn epilogue(v_in: f32, row: u32, col: u32) -> f32 {
+    var v = v_in;
+    if (HAS_BIAS) {
+        v = v + bias_at(col);
+    }
+    if (ACT == 1u) {
+        v = max(v, 0.0);
+    } else if (ACT == 2u) {
+        v = tanh(v);
+    }
+    if (ACT_GRAD == 1u) {
+        v = select(0.0, v, aux[row * dims.ld_aux + col] > 0.0);
+    } else if (ACT_GRAD == 2u) {
+        let h = aux[row * dims.ld_aux + col];
+        v = v * (1.0 - h * h);
+    }
+    return v;
+}
+
+// Rows of A (row-major, vec4 index of the row start), clamped.
+fn a_row(row: u32) -> u32 {
+    return min(row, dims.m - 1u) * (dims.lda / 4u);
+}
+
+// A·Bᵀ: rows of B = columns of C, clamped.
+fn b_row_nt(col: u32) -> u32 {
+    return min(col, dims.n - 1u) * (dims.ldb / 4u);
+}
+
+fn acc_nn(row0: u32, col0: u32) -> array<vec4<f32>, 4> {
+    let a0 = a_row(row0);
+    let a1 = a_row(row0 + 1u);
+    let a2 = a_row(row0 + 2u);
+    let a3 = a_row(row0 + 3u);
+    let group = min(col0, dims.n - 4u) / 4u;
+    let ldb4 = dims.ldb / 4u;
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var k4 = 0u; k4 < dims.k / 4u; k4 = k4 + 1u) {
+        let kb = 4u * k4 * ldb4 + group;
+        let b0 = b[kb];
+        let b1 = b[kb + ldb4];
+        let b2 = b[kb + 2u * ldb4];
+        let b3 = b[kb + 3u * ldb4];
+        let x0 = a[a0 + k4];
+        let x1 = a[a1 + k4];
+        let x2 = a[a2 + k4];
+        let x3 = a[a3 + k4];
+        acc0 = acc0 + x0.x * b0 + x0.y * b1 + x0.z * b2 + x0.w * b3;
+        acc1 = acc1 + x1.x * b0 + x1.y * b1 + x1.z * b2 + x1.w * b3;
+        acc2 = acc2 + x2.x * b0 + x2.y * b1 + x2.z * b2 + x2.w * b3;
+        acc3 = acc3 + x3.x * b0 + x3.y * b1 + x3.z * b2 + x3.w * b3;
+    }
+    return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+}
+
+fn acc_nt(row0: u32, col0: u32) -> array<vec4<f32>, 4> {
+    let a0 = a_row(row0);
+    let a1 = a_row(row0 + 1u);
+    let a2 = a_row(row0 + 2u);
+    let a3 = a_row(row0 + 3u);
+    let c0 = b_row_nt(col0);
+    let c1 = b_row_nt(col0 + 1u);
+    let c2 = b_row_nt(col0 + 2u);
+    let c3 = b_row_nt(col0 + 3u);
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var k4 = 0u; k4 < dims.k / 4u; k4 = k4 + 1u) {
+        let y0 = b[c0 + k4];
+        let y1 = b[c1 + k4];
+        let y2 = b[c2 + k4];
+        let y3 = b[c3 + k4];
+        let x0 = a[a0 + k4];
+        let x1 = a[a1 + k4];
+        let x2 = a[a2 + k4];
+        let x3 = a[a3 + k4];
+        acc0 = acc0 + vec4<f32>(dot(x0, y0), dot(x0, y1), dot(x0, y2), dot(x0, y3));
+        acc1 = acc1 + vec4<f32>(dot(x1, y0), dot(x1, y1), dot(x1, y2), dot(x1, y3));
+        acc2 = acc2 + vec4<f32>(dot(x2, y0), dot(x2, y1), dot(x2, y2), dot(x2, y3));
+        acc3 = acc3 + vec4<f32>(dot(x3, y0), dot(x3, y1), dot(x3, y2), dot(x3, y3));
+    }
+    return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+}
+
+fn acc_tn(row0: u32, col0: u32) -> array<vec4<f32>, 4> {
+    // Aᵀ·B: A is [K, M] and B is [K, N], both read as vec4 along their rows.
+    let row_group = min(row0, dims.m - 4u) / 4u;
+    // The ones column (ONES_COL) lives in the column group starting at N.
+    let ones_group = ONES_COL && col0 >= dims.n;
+    let col_group = min(col0, dims.n - 4u) / 4u;
+    let lda4 = dims.lda / 4u;
+    let ldb4 = dims.ldb / 4u;
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    for (var k = 0u; k < dims.k; k = k + 1u) {
+        let x = a[k * lda4 + row_group];
+        var y = b[k * ldb4 + col_group];
+        if (ONES_COL && ones_group) {
+            y = vec4<f32>(1.0, 0.0, 0.0, 0.0);
+        }
+        acc0 = acc0 + x.x * y;
+        acc1 = acc1 + x.y * y;
+        acc2 = acc2 + x.z * y;
+        acc3 = acc3 + x.w * y;
+    }
+    return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let n_out = select(dims.n, dims.n + 1u, ONES_COL);
+    let row0 = gid.y * 4u;
+    let col0 = gid.x * 4u;
+    if (row0 >= dims.m || col0 >= n_out) {
+        return;
+    }
+    var acc: array<vec4<f32>, 4>;
+    if (TRANS_A) {
+        acc = acc_tn(row0, col0);
+    } else if (TRANS_B) {
+        acc = acc_nt(row0, col0);
+    } else {
+        acc = acc_nn(row0, col0);
+    }
+    for (var i = 0u; i < 4u; i = i + 1u) {
+        let row = row0 + i;
+        if (row >= dims.m) {
+            break;
+        }
+        for (var j = 0u; j < 4u; j = j + 1u) {
+            let col = col0 + j;
+            if (col < dims.n) {
+                c[row * dims.ldc + col] = epilogue(acc[i][j], row, col);
+            } else if (ONES_COL && col == dims.n) {
+                c[dims.bias_offset + row] = acc[i][j];
+            }
+        }
+    }
+}

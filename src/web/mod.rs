@@ -1,0 +1,292 @@
+//! The wasm-bindgen edge: `Engine` wraps a `Trainer` for the page. Errors become `JsError` here
+//! and nowhere else; configs and metrics cross as plain JS objects via serde-wasm-bindgen.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use wasm_bindgen::prelude::*;
+
+use crate::config::ModelConfig;
+use crate::config_query;
+use crate::data::Dataset;
+use crate::data::idx::parse_idx;
+use crate::gpu::Gpu;
+use crate::trainer::Trainer;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_err)
+}
+
+fn dataset(images: &[u8], labels: &[u8], name: &str) -> Result<Dataset, JsError> {
+    let images = parse_idx(images, std::path::Path::new(&format!("{name}-images"))).map_err(js_err)?;
+    let labels = parse_idx(labels, std::path::Path::new(&format!("{name}-labels"))).map_err(js_err)?;
+    if images.dims.len() != 3 || labels.dims.len() != 1 || images.dims[0] != labels.dims[0] {
+        return Err(JsError::new(&format!(
+            "{name}: images {:?} and labels {:?} do not match",
+            images.dims, labels.dims
+        )));
+    }
+    if images.dims[1] * images.dims[2] != crate::model::PIXELS {
+        return Err(JsError::new(&format!("{name}: images are {}×{}, expected 28×28", images.dims[1], images.dims[2])));
+    }
+    Ok(Dataset {
+        n: images.dims[0],
+        rows: images.dims[1],
+        cols: images.dims[2],
+        images: images.data,
+        labels: labels.data,
+    })
+}
+
+/// The training engine as the page sees it.
+#[wasm_bindgen]
+pub struct Engine {
+    /// `None` while an async call holds it (other calls then fail with "busy" instead of racing).
+    trainer: Rc<RefCell<Option<Trainer>>>,
+    gpu: Gpu,
+    train: Rc<Dataset>,
+    test: Rc<Dataset>,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+const BUSY: &str = "the engine is busy with another request";
+
+#[wasm_bindgen]
+impl Engine {
+    /// Opens WebGPU, parses the four MNIST IDX files (raw bytes) and builds a trainer for `config`.
+    pub async fn create(
+        train_images: Vec<u8>,
+        train_labels: Vec<u8>,
+        test_images: Vec<u8>,
+        test_labels: Vec<u8>,
+        config: JsValue,
+    ) -> Result<Engine, JsError> {
+        let config: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+        let train = Rc::new(dataset(&train_images, &train_labels, "train")?);
+        let test = Rc::new(dataset(&test_images, &test_labels, "t10k")?);
+        drop((train_images, test_images));
+        let gpu = Gpu::new().await.map_err(js_err)?;
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = errors.clone();
+        gpu.device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut list) = sink.lock() {
+                list.push(format!("GPU error: {e}"));
+            }
+        }));
+        let sink = errors.clone();
+        gpu.device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut list) = sink.lock() {
+                list.push(format!("GPU device lost ({reason:?}): {message}"));
+            }
+        });
+        let trainer = Trainer::new(gpu.clone(), config, &train, &test).map_err(js_err)?;
+        Ok(Engine { trainer: Rc::new(RefCell::new(Some(trainer))), gpu, train, test, errors })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Trainer) -> Result<T, JsError>) -> Result<T, JsError> {
+        let mut slot = self.trainer.borrow_mut();
+        let trainer = slot.as_mut().ok_or_else(|| JsError::new(BUSY))?;
+        f(trainer)
+    }
+
+    /// Takes the trainer for an async call and puts it back afterwards, whatever the outcome.
+    async fn with_async<T>(&self, f: impl AsyncFnOnce(&mut Trainer) -> crate::Result<T>) -> Result<T, JsError> {
+        let mut trainer = self.trainer.borrow_mut().take().ok_or_else(|| JsError::new(BUSY))?;
+        let result = f(&mut trainer).await;
+        *self.trainer.borrow_mut() = Some(trainer);
+        result.map_err(js_err)
+    }
+
+    /// Records and submits `steps` optimizer steps; returns at once.
+    pub fn train(&self, steps: u32) -> Result<(), JsError> {
+        self.with(|t| {
+            t.train_steps(steps);
+            Ok(())
+        })
+    }
+
+    /// Metrics whose readback finished: `{train: [{step, recon, kl, objective, kl_weight}], test: [...]}`.
+    pub fn metrics(&self) -> Result<JsValue, JsError> {
+        let (train, test) = self.with(|t| t.take_metrics().map_err(js_err))?;
+        to_js(&serde_json::json!({ "train": train, "test": test }))
+    }
+
+    /// Requests metrics for every step not yet requested (e.g. when pausing).
+    pub fn request_metrics(&self) -> Result<(), JsError> {
+        self.with(|t| {
+            t.request_metrics();
+            Ok(())
+        })
+    }
+
+    /// Metric readbacks still in flight: the page's back-pressure signal.
+    pub fn pending(&self) -> Result<u32, JsError> {
+        self.with(|t| Ok(t.pending_reads() as u32))
+    }
+
+    /// How often (in steps) metrics are read back and a test chunk is evaluated (0 = never).
+    pub fn set_cadence(&self, read_every: u32, test_every: u32) -> Result<(), JsError> {
+        self.with(|t| {
+            t.read_every = read_every.max(1);
+            t.test_every = test_every;
+            Ok(())
+        })
+    }
+
+    /// GPU errors and device loss reported since the last call.
+    pub fn errors(&self) -> Vec<String> {
+        self.errors.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default()
+    }
+
+    /// `{step, epoch, stepsPerEpoch, adapter, backend, parameters, flopsPerSample, config}`.
+    pub fn status(&self) -> Result<JsValue, JsError> {
+        let (step, epoch, steps_per_epoch, config, params, flops) = self.with(|t| {
+            Ok((
+                t.step(),
+                t.epoch(),
+                t.steps_per_epoch(),
+                t.config.clone(),
+                t.arch.parameter_count(),
+                t.arch.train_flops_per_sample(),
+            ))
+        })?;
+        to_js(&serde_json::json!({
+            "step": step,
+            "epoch": epoch,
+            "stepsPerEpoch": steps_per_epoch,
+            "adapter": self.gpu.info.name,
+            "backend": format!("{:?}", self.gpu.info.backend),
+            "parameters": params,
+            "flopsPerSample": flops,
+            "config": config,
+        }))
+    }
+
+    /// Applies a new config: in place when only schedules/optimizer knobs change (returns false),
+    /// otherwise rebuilds the model from its seed (returns true).
+    pub fn set_config(&self, config: JsValue) -> Result<bool, JsError> {
+        let config: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+        config.validate().map_err(js_err)?;
+        let rebuild = self.with(|t| Ok(t.config.needs_rebuild(&config)))?;
+        if !rebuild {
+            self.with(|t| t.update_config(config).map_err(js_err))?;
+            return Ok(false);
+        }
+        self.rebuild(config)?;
+        Ok(true)
+    }
+
+    /// Restarts from the initial weights of the current config (same seed, same run).
+    pub fn reset(&self) -> Result<(), JsError> {
+        let config = self.with(|t| Ok(t.config.clone()))?;
+        self.rebuild(config)
+    }
+
+    fn rebuild(&self, config: ModelConfig) -> Result<(), JsError> {
+        let mut slot = self.trainer.borrow_mut();
+        let old = slot.as_ref().ok_or_else(|| JsError::new(BUSY))?;
+        let (read_every, test_every) = (old.read_every, old.test_every);
+        let mut fresh = Trainer::new(self.gpu.clone(), config, &self.train, &self.test).map_err(js_err)?;
+        fresh.read_every = read_every;
+        fresh.test_every = test_every;
+        *slot = Some(fresh);
+        Ok(())
+    }
+
+    /// Decodes latent points (`[n, latent]`, row-major) to pixel probabilities `[n, 784]`.
+    pub async fn decode(&self, z: Vec<f32>, labels: Option<Vec<u8>>) -> Result<Vec<f32>, JsError> {
+        self.with_async(async |t| t.decode(&z, labels.as_deref()).await).await
+    }
+
+    /// Posterior (μ, logvar) rows `[n, 2·latent]` of the given test images.
+    pub async fn encode_test(&self, indices: Vec<u32>) -> Result<Vec<f32>, JsError> {
+        let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
+        self.with_async(async |t| {
+            let (x, labels) = t.test_images(&indices);
+            t.encode(&x, Some(&labels)).await
+        })
+        .await
+    }
+
+    /// Reconstructions σ(dec(μ(x))) of the given test images, `[n, 784]`.
+    pub async fn reconstruct(&self, indices: Vec<u32>) -> Result<Vec<f32>, JsError> {
+        let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
+        self.with_async(async |t| t.reconstruct(&indices).await).await
+    }
+
+    /// Pixels in [0, 1] of the given test images, `[n, 784]`.
+    pub fn test_images(&self, indices: Vec<u32>) -> Result<Vec<f32>, JsError> {
+        let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
+        self.with(|t| Ok(t.test_images(&indices).0))
+    }
+
+    /// Labels of the first `count` test images.
+    pub fn test_labels(&self, count: u32) -> Vec<u8> {
+        self.test.labels[..(count as usize).min(self.test.n)].to_vec()
+    }
+
+    /// The weights as a flat array (kept by the page to survive a lost device).
+    pub async fn snapshot(&self) -> Result<Vec<f32>, JsError> {
+        self.with_async(async |t| t.read_parameters().await).await
+    }
+
+    /// Continues from `params` (a snapshot) at optimizer step `step`.
+    pub fn restore(&self, params: Vec<f32>, step: f64) -> Result<(), JsError> {
+        self.with(|t| {
+            t.write_parameters(&params).map_err(js_err)?;
+            t.set_step(step as u64);
+            Ok(())
+        })
+    }
+
+    /// The weights as a safetensors file (same format as `vaelab train`).
+    pub async fn weights_file(&self) -> Result<Vec<u8>, JsError> {
+        self.with_async(async |t| {
+            let params = t.read_parameters().await?;
+            crate::weights::to_bytes(&t.config, &params)
+        })
+        .await
+    }
+}
+
+/// The default config as a JS object.
+#[wasm_bindgen]
+pub fn default_config() -> Result<JsValue, JsError> {
+    to_js(&ModelConfig::default())
+}
+
+/// Parses config keys from decoded URL pairs (`[[key, value], …]`), clamping what is malformed:
+/// returns `{config, notices}`. Unknown keys are ignored.
+#[wasm_bindgen]
+pub fn config_from_pairs(pairs: JsValue) -> Result<JsValue, JsError> {
+    let pairs: Vec<(String, String)> = serde_wasm_bindgen::from_value(pairs).map_err(js_err)?;
+    let (config, notices) =
+        config_query::from_pairs(&ModelConfig::default(), pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    to_js(&serde_json::json!({ "config": config, "notices": notices }))
+}
+
+/// Every config key as `key=value&…` (values are plain numbers, words and commas).
+#[wasm_bindgen]
+pub fn config_to_query(config: JsValue) -> Result<String, JsError> {
+    let config: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+    Ok(config_query::to_query(&config))
+}
+
+/// Checks a config and returns the problems in words (empty when valid).
+#[wasm_bindgen]
+pub fn validate_config(config: JsValue) -> String {
+    match serde_wasm_bindgen::from_value::<ModelConfig>(config) {
+        Ok(c) => c.validate().err().map(|e| e.to_string()).unwrap_or_default(),
+        Err(e) => e.to_string(),
+    }
+}
