@@ -2,8 +2,9 @@
 //   loss(ℓ, x) = max(ℓ, 0) − x·ℓ + log(1 + e^−|ℓ|)   (the overflow-free form of BCE-with-logits)
 //   d loss / d ℓ = σ(ℓ) − x
 //   logits, dlogits: [rows, pixels]; x: [rows / rep, ld_x] (sample k of row b is row b·rep + k)
-//   dlogits = (σ(ℓ) − x) · grad_scale, grad_scale = 1 / (batch · rep): losses are summed over
-//   pixels and averaged over the batch (PyTorch examples/vae), so gradients carry that 1/B.
+//   dlogits = (σ(ℓ) − x) · grad_scale. The engine passes grad_scale = 1/rep: gradients of the loss
+//   summed over pixels and the batch (PyTorch examples/vae, reduction='sum'; Adam is invariant to
+//   that scale except through its ε), while reported figures are per-image means.
 //   row_stats[row, 0] = Σ_pixels loss (column 0 of the [rows, 4] stats shared with reparam_forward)
 
 struct Params {

@@ -3,7 +3,8 @@
 //   KL = ½ Σ (μ² + e^s − 1 − s)  ⇒  ∂KL/∂μ = μ, ∂KL/∂s = ½(e^s − 1)
 //   dz: [in_rows·rep, ld_dz] (already scaled by 1/(batch·rep)); eps: [in_rows·rep, L]
 //   mulv: [in_rows, 2L]; dmulv: [in_rows, 2L] (dμ in columns 0..L, ds in L..2L)
-//   KL enters the objective as w·mean_batch(KL), w = kl_grad_weight[0] from step_reduce.
+//   KL enters the objective as w·kl_scale·KL per row, w = kl_grad_weight[0] from step_reduce
+//   (kl_scale = 1: gradients of the batch-summed loss, as PyTorch examples/vae takes them).
 // One thread per (input row, latent unit); the rep samples of a row are summed here.
 
 struct Params {
@@ -11,7 +12,7 @@ struct Params {
     latent: u32,
     rep: u32,
     ld_dz: u32,
-    inv_batch: f32,
+    kl_scale: f32,
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
@@ -43,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         dmu = dmu + g;
         ds = ds + g * 0.5 * eps[row * latent + l] * sigma;
     }
-    let w = kl_grad_weight[0] * params.inv_batch;
+    let w = kl_grad_weight[0] * params.kl_scale;
     dmulv[b * 2u * latent + l] = dmu + w * mu;
     dmulv[b * 2u * latent + latent + l] = ds + w * 0.5 * (exp(s) - 1.0);
 }

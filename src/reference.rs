@@ -1,5 +1,6 @@
 //! The whole training objective and its gradient in plain f64 on the CPU: the oracle that the GPU
 //! step is checked against, itself checked by finite differences (tests/gradients.rs).
+//! Figures are per-image means; gradients are of the batch sum (rows × the mean), as on the GPU.
 
 use crate::kernels::bce_logits::{bce_with_logits, sigmoid};
 use crate::kernels::matmul::{ACT_RELU, ACT_TANH};
@@ -28,7 +29,7 @@ pub struct Outcome {
     pub objective: f64,
     pub recon: f64,
     pub kl: f64,
-    /// Same flat layout as the GPU parameters (padding entries zero).
+    /// d(rows · objective)/dθ in the flat layout of the GPU parameters (padding entries zero).
     pub grads: Vec<f64>,
 }
 
@@ -116,7 +117,7 @@ pub fn loss_and_grads(arch: &Architecture, params: &[f64], batch: &Batch, kl_ter
         for q in 0..PIXELS {
             let (l, t) = (logits[row * PIXELS + q], batch.x[xb + q]);
             recon_sum += bce_with_logits(l, t);
-            dlogits[row * PIXELS + q] = (sigmoid(l) - t) / out_rows as f64;
+            dlogits[row * PIXELS + q] = (sigmoid(l) - t) / rep as f64;
         }
     }
     let recon = recon_sum / out_rows as f64;
@@ -147,8 +148,8 @@ pub fn loss_and_grads(arch: &Architecture, params: &[f64], batch: &Batch, kl_ter
                 dmu += gz;
                 ds += gz * 0.5 * batch.eps[row * latent + u] * (0.5 * s).exp();
             }
-            dmulv[b * 2 * latent + u] = dmu + w * mu / rows as f64;
-            dmulv[b * 2 * latent + latent + u] = ds + w * 0.5 * (s.exp() - 1.0) / rows as f64;
+            dmulv[b * 2 * latent + u] = dmu + w * mu;
+            dmulv[b * 2 * latent + latent + u] = ds + w * 0.5 * (s.exp() - 1.0);
         }
     }
     let mut d = dense_back(params, &mut g, arch.head(), enc_in.last().expect("hidden"), &dmulv, rows);

@@ -275,7 +275,7 @@ fn reparam_backward_matches_oracle() {
     let eps = uniform(9, (out_rows * latent) as usize, -2.0, 2.0);
     let mulv = uniform(10, (in_rows * 2 * latent) as usize, -2.0, 2.0);
     let w = 0.75f32;
-    let params = ReparamBackwardParams { in_rows, latent, rep, ld_dz, inv_batch: 1.0 / in_rows as f32, _pad: [0; 3] };
+    let params = ReparamBackwardParams { in_rows, latent, rep, ld_dz, kl_scale: 0.5, _pad: [0; 3] };
     let (gdz, geps, gmulv, gw) = (upload(&gpu, &dz), upload(&gpu, &eps), upload(&gpu, &mulv), upload(&gpu, &[w]));
     let out = gpu.storage("dmulv", (in_rows * 2 * latent) as u64 * 4);
     let d = kernels.reparam_backward.dispatch(

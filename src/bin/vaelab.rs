@@ -86,6 +86,9 @@ struct ConfigArgs {
 struct TrainArgs {
     #[arg(long, default_value_t = 10)]
     epochs: u32,
+    /// Stop after this many optimizer steps (a short run; the last epoch line covers the partial epoch).
+    #[arg(long)]
+    steps: Option<u64>,
     /// Weights file to write; the metrics CSV goes beside it (same name, .csv).
     #[arg(long, default_value = "vae.safetensors")]
     out: PathBuf,
@@ -186,7 +189,10 @@ fn train(args: TrainArgs) -> Result<()> {
     .map_err(|e| VaeError::io(&csv, e))?;
     let batch = config.batch_size as u64;
     let n_train = mnist.train.n as u64;
-    let total_steps = (args.epochs as u64 * n_train).div_ceil(batch);
+    let mut total_steps = (args.epochs as u64 * n_train).div_ceil(batch);
+    if let Some(limit) = args.steps {
+        total_steps = total_steps.min(limit);
+    }
     let bar = ProgressBar::new(total_steps);
     bar.set_style(
         ProgressStyle::with_template("{spinner} epoch {msg} [{bar:30}] {pos}/{len} steps, {per_sec}, eta {eta}")
@@ -196,7 +202,7 @@ fn train(args: TrainArgs) -> Result<()> {
     let started = Instant::now();
     for epoch in 1..=args.epochs {
         bar.set_message(format!("{epoch}/{}", args.epochs));
-        let end_step = (epoch as u64 * n_train).div_ceil(batch);
+        let end_step = (epoch as u64 * n_train).div_ceil(batch).min(total_steps);
         let first_step = trainer.step();
         let epoch_start = Instant::now();
         let (mut recon, mut kl, mut count) = (0f64, 0f64, 0u64);
@@ -237,6 +243,9 @@ fn train(args: TrainArgs) -> Result<()> {
             started.elapsed().as_secs_f64()
         )
         .map_err(|e| VaeError::io(&csv, e))?;
+        if trainer.step() >= total_steps {
+            break;
+        }
     }
     bar.finish_and_clear();
     let params = pollster::block_on(trainer.read_parameters())?;

@@ -13,7 +13,7 @@ pub struct ReparamBackwardParams {
     pub latent: u32,
     pub rep: u32,
     pub ld_dz: u32,
-    pub inv_batch: f32,
+    pub kl_scale: f32,
     pub _pad: [u32; 3],
 }
 
@@ -72,7 +72,7 @@ pub fn reparam_backward_cpu(
     dmulv: &mut [f32],
 ) {
     let latent = p.latent as usize;
-    let w = kl_grad_weight as f64 * p.inv_batch as f64;
+    let w = kl_grad_weight as f64 * p.kl_scale as f64;
     for b in 0..p.in_rows as usize {
         for l in 0..latent {
             let mu = mulv[b * 2 * latent + l] as f64;

@@ -1,0 +1,61 @@
+// One queue for every call into the wasm Engine. Async engine methods hold the trainer while they
+// run (any other call then throws "busy"), so calls never overlap: sync calls run at once when idle.
+export class EngineScheduler {
+  constructor(engine) {
+    this.engine = engine;
+    this.jobs = [];
+    this.keyed = new Map();
+    this.busy = false;
+  }
+
+  /** True when nothing runs or waits: a synchronous engine call is safe right now. */
+  get idle() {
+    return !this.busy && this.jobs.length === 0;
+  }
+
+  /** Runs `fn(engine)` synchronously if the engine is idle: `{ran: true, value}`, else `{ran: false}`. */
+  tryNow(fn) {
+    if (!this.idle) return { ran: false };
+    return { ran: true, value: fn(this.engine) };
+  }
+
+  /**
+   * Queues `fn(engine)` (sync or async) and resolves with its result in turn. With a `key`, a job
+   * of that key still waiting is replaced instead (latest wins: hover decodes, slider drags).
+   */
+  run(fn, key) {
+    if (key !== undefined) {
+      const waiting = this.keyed.get(key);
+      if (waiting) {
+        waiting.fn = fn;
+        return waiting.promise;
+      }
+    }
+    const job = { fn, key };
+    job.promise = new Promise((resolve, reject) => Object.assign(job, { resolve, reject }));
+    if (key !== undefined) this.keyed.set(key, job);
+    this.jobs.push(job);
+    this.#pump();
+    return job.promise;
+  }
+
+  /** Resolves once every job queued so far has finished. */
+  drain() {
+    return this.idle ? Promise.resolve() : this.run(() => undefined);
+  }
+
+  async #pump() {
+    if (this.busy) return;
+    this.busy = true;
+    while (this.jobs.length > 0) {
+      const job = this.jobs.shift();
+      if (job.key !== undefined) this.keyed.delete(job.key);
+      try {
+        job.resolve(await job.fn(this.engine));
+      } catch (e) {
+        job.reject(e);
+      }
+    }
+    this.busy = false;
+  }
+}
