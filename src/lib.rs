@@ -8,6 +8,7 @@ pub mod error;
 pub mod eval;
 pub mod gpu;
 pub mod kernels;
+pub mod microbench;
 pub mod model;
 pub mod reference;
 pub mod rng;

@@ -8,7 +8,6 @@ use vaelab::kernels::adam::{AdamParams, adam_cpu, bias_corrections};
 use vaelab::kernels::bce_logits::{BceParams, bce_logits_cpu};
 use vaelab::kernels::gather_batch::{GatherParams, NO_LABEL, gather_batch_cpu};
 use vaelab::kernels::matmul::{ACT_NONE, ACT_RELU, ACT_TANH, MatmulDims, MatmulKernel, MatmulVariant, matmul_cpu};
-use vaelab::kernels::matmul_vec4;
 use vaelab::kernels::reparam_backward::{ReparamBackwardParams, reparam_backward_cpu};
 use vaelab::kernels::reparam_forward::{ReparamParams, reparam_forward_cpu};
 use vaelab::kernels::step::{StepRing, StepUniform};
@@ -48,8 +47,8 @@ fn check_matmul(m: u32, n: u32, k: u32, pad: u32, v: MatmulVariant) {
     let mut want = sentinel.clone();
     matmul_cpu(v, dims, &a, &b, &aux, &mut want);
     let tol = 1e-5 * k as f32;
-    for kernel in [MatmulKernel::Scalar, MatmulKernel::Vec4] {
-        if kernel == MatmulKernel::Vec4 && !matmul_vec4::supports(v, dims) {
+    for kernel in MatmulKernel::ALL {
+        if !kernel.supports(v, dims) {
             continue;
         }
         let gc = upload(&gpu, &sentinel);

@@ -38,7 +38,7 @@ fn every_wgsl_file_is_a_kernel_or_a_shared_part() {
 
 #[test]
 fn matmul_variants_specialise_and_compile() {
-    for kernel in ["matmul", "matmul_vec4"] {
+    for kernel in ["matmul", "matmul_vec4", "matmul_wide"] {
         let source = vaelab::kernels::shader_source(kernel);
         let (module, info) = validate(kernel, source);
         for trans_a in [0.0, 1.0] {

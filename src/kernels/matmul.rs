@@ -48,11 +48,45 @@ pub enum MatmulKernel {
     Scalar,
     /// shaders/matmul_vec4.wgsl: contiguous dimensions in multiples of 4.
     Vec4,
+    /// shaders/matmul_wide.wgsl: as Vec4, with 8×8 blocks per thread.
+    Wide,
+}
+
+impl MatmulKernel {
+    pub const ALL: [MatmulKernel; 3] = [MatmulKernel::Scalar, MatmulKernel::Vec4, MatmulKernel::Wide];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MatmulKernel::Scalar => "matmul",
+            MatmulKernel::Vec4 => "matmul_vec4",
+            MatmulKernel::Wide => "matmul_wide",
+        }
+    }
+
+    pub fn supports(self, v: MatmulVariant, d: MatmulDims) -> bool {
+        match self {
+            MatmulKernel::Scalar => true,
+            MatmulKernel::Vec4 => super::matmul_vec4::supports(v, d),
+            MatmulKernel::Wide => super::matmul_wide::supports(v, d),
+        }
+    }
+
+    /// Workgroups covering an m × n output (n + 1 with the bias column).
+    fn workgroups(self, m: u32, n_out: u32) -> [u32; 3] {
+        let (cols, rows) = match self {
+            MatmulKernel::Scalar | MatmulKernel::Vec4 => (4 * WG.0, 4 * WG.1),
+            MatmulKernel::Wide => {
+                use super::matmul_wide as w;
+                (w::COLS_PER_THREAD * w::WG.0, w::ROWS_PER_THREAD * w::WG.1)
+            }
+        };
+        [n_out.div_ceil(cols), m.div_ceil(rows), 1]
+    }
 }
 
 pub struct Matmul {
     layout: wgpu::BindGroupLayout,
-    modules: [wgpu::ShaderModule; 2],
+    modules: [wgpu::ShaderModule; 3],
     pipelines: Mutex<HashMap<(MatmulKernel, MatmulVariant), wgpu::ComputePipeline>>,
 }
 
@@ -60,7 +94,7 @@ impl Matmul {
     pub fn new(gpu: &Gpu) -> Self {
         let layout =
             bind_group_layout(gpu, "matmul", &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite]);
-        let modules = [shader_module(gpu, "matmul"), shader_module(gpu, "matmul_vec4")];
+        let modules = MatmulKernel::ALL.map(|k| shader_module(gpu, k.name()));
         Matmul { layout, modules, pipelines: Mutex::new(HashMap::new()) }
     }
 
@@ -80,11 +114,8 @@ impl Matmul {
                     ("WG_X", WG.0 as f64),
                     ("WG_Y", WG.1 as f64),
                 ];
-                let (name, module) = match kernel {
-                    MatmulKernel::Scalar => ("matmul", &self.modules[0]),
-                    MatmulKernel::Vec4 => ("matmul_vec4", &self.modules[1]),
-                };
-                compute_pipeline(gpu, name, module, &self.layout, &constants)
+                let module = &self.modules[MatmulKernel::ALL.iter().position(|k| *k == kernel).expect("listed")];
+                compute_pipeline(gpu, kernel.name(), module, &self.layout, &constants)
             })
             .clone()
     }
@@ -123,18 +154,15 @@ impl Matmul {
         aux: View,
         c: View,
     ) -> Dispatch {
-        assert!(
-            kernel == MatmulKernel::Scalar || super::matmul_vec4::supports(variant, dims),
-            "vec4 matmul on an unsupported shape"
-        );
+        assert!(kernel.supports(variant, dims), "{kernel:?} matmul on an unsupported shape");
         let uniform = gpu.uniform_init("matmul dims", bytemuck::bytes_of(&dims));
         let bind = bind_group(gpu, "matmul", &self.layout, &[View::whole(&uniform), a, b, aux, c]);
         let cols = if variant.ones_col { dims.n + 1 } else { dims.n };
         Dispatch {
-            label: if kernel == MatmulKernel::Vec4 { "matmul_vec4" } else { "matmul" },
+            label: kernel.name(),
             pipeline: self.pipeline(gpu, kernel, variant),
             bind_group: bind,
-            workgroups: [cols.div_ceil(4 * WG.0), dims.m.div_ceil(4 * WG.1), 1],
+            workgroups: kernel.workgroups(dims.m, cols),
             uses_step: false,
         }
     }

@@ -6,6 +6,7 @@ pub mod bce_logits;
 pub mod gather_batch;
 pub mod matmul;
 pub mod matmul_vec4;
+pub mod matmul_wide;
 pub mod reparam_backward;
 pub mod reparam_forward;
 pub mod step;
@@ -20,6 +21,7 @@ use crate::gpu::Gpu;
 pub const SHADERS: &[(&str, &str)] = &[
     ("matmul", include_str!("../../shaders/matmul.wgsl")),
     ("matmul_vec4", include_str!("../../shaders/matmul_vec4.wgsl")),
+    ("matmul_wide", include_str!("../../shaders/matmul_wide.wgsl")),
     (
         "gather_batch",
         concat!(

@@ -7,6 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use wasm_bindgen::prelude::*;
 
+mod bench;
+pub use bench::KernelBench;
+
 use crate::config::ModelConfig;
 use crate::config_query;
 use crate::data::Dataset;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of VAE Lab on a fresh machine: installs what is missing (scripts/setup.sh), then
+# the native suite on the machine's Vulkan adapter (lavapipe in CI), the numpy cross-check, and
+# the browser suite in headless Chromium (WebGPU on SwiftShader).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# lavapipe's window-system probing complains without a runtime dir; give it a private one.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR=$(mktemp -d)
+  export XDG_RUNTIME_DIR
+fi
+
+cargo test --release
+bash tests/cross_check.sh
+bash scripts/build-web.sh
+node tests/e2e/run.mjs
