@@ -1,7 +1,8 @@
 // Matmul with wide 8×8 register blocks and vec4 loads: eight rows by two column groups of four
-// per thread, for adapters where a load costs far more than an FMA (CPU emulations of GPUs such
-// as SwiftShader and lavapipe gather every per-thread load lane by lane). Same contract,
-// overrides, epilogues and shape requirements as matmul_vec4.wgsl (launcher: src/kernels/matmul_wide.rs).
+// per thread, for adapters where a load costs far more than an FMA (CPU emulations of GPUs such as
+// SwiftShader gather every per-thread load lane by lane). Same contract, overrides, epilogues and
+// shape requirements as matmul_vec4.wgsl (launcher: src/kernels/matmul_wide.rs). Written out with
+// named accumulators and no arrays: an indexed array lives in memory on such adapters.
 
 struct Dims {
     m: u32,
@@ -22,9 +23,6 @@ override ACT_GRAD: u32 = 0u;
 override ONES_COL: bool = false;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-
-const TM: u32 = 8u;   // rows per thread
-const TG: u32 = 2u;   // column groups of 4 per thread
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
@@ -56,118 +54,213 @@ fn epilogue(v_in: f32, row: u32, col: u32) -> f32 {
     return v;
 }
 
-// acc[i * TG + g] holds C[row0 + i, col0 + 4g .. col0 + 4g + 3].
-var<private> acc: array<vec4<f32>, 16>;
-
-fn accumulate_nn(row0: u32, col0: u32) {
-    var a_at: array<u32, 8>;
-    for (var i = 0u; i < TM; i = i + 1u) {
-        a_at[i] = min(row0 + i, dims.m - 1u) * (dims.lda / 4u);
+// Stores C[row, col0 .. col0 + 3] (guarded), or the bias-gradient column when it falls there.
+fn store4(row: u32, col0: u32, v: vec4<f32>) {
+    if (row >= dims.m) {
+        return;
     }
-    let ldb4 = dims.ldb / 4u;
-    var groups: array<u32, 2>;
-    for (var g = 0u; g < TG; g = g + 1u) {
-        groups[g] = min(col0 + 4u * g, dims.n - 4u) / 4u;
-    }
-    for (var k4 = 0u; k4 < dims.k / 4u; k4 = k4 + 1u) {
-        var bk: array<vec4<f32>, 8>;
-        for (var g = 0u; g < TG; g = g + 1u) {
-            for (var p = 0u; p < 4u; p = p + 1u) {
-                bk[g * 4u + p] = b[(4u * k4 + p) * ldb4 + groups[g]];
-            }
-        }
-        for (var i = 0u; i < TM; i = i + 1u) {
-            let x = a[a_at[i] + k4];
-            for (var g = 0u; g < TG; g = g + 1u) {
-                acc[i * TG + g] = acc[i * TG + g] + x.x * bk[g * 4u] + x.y * bk[g * 4u + 1u]
-                    + x.z * bk[g * 4u + 2u] + x.w * bk[g * 4u + 3u];
-            }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+        let col = col0 + j;
+        if (col < dims.n) {
+            c[row * dims.ldc + col] = epilogue(v[j], row, col);
+        } else if (ONES_COL && col == dims.n) {
+            c[dims.bias_offset + row] = v[j];
         }
     }
 }
 
-fn accumulate_nt(row0: u32, col0: u32) {
-    var a_at: array<u32, 8>;
-    var b_at: array<u32, 8>;
-    for (var i = 0u; i < 8u; i = i + 1u) {
-        a_at[i] = min(row0 + i, dims.m - 1u) * (dims.lda / 4u);
-        b_at[i] = min(col0 + i, dims.n - 1u) * (dims.ldb / 4u);
-    }
-    for (var k4 = 0u; k4 < dims.k / 4u; k4 = k4 + 1u) {
-        var y: array<vec4<f32>, 8>;
-        for (var j = 0u; j < 8u; j = j + 1u) {
-            y[j] = b[b_at[j] + k4];
-        }
-        for (var i = 0u; i < TM; i = i + 1u) {
-            let x = a[a_at[i] + k4];
-            acc[i * TG] = acc[i * TG] + vec4<f32>(dot(x, y[0]), dot(x, y[1]), dot(x, y[2]), dot(x, y[3]));
-            acc[i * TG + 1u] = acc[i * TG + 1u] + vec4<f32>(dot(x, y[4]), dot(x, y[5]), dot(x, y[6]), dot(x, y[7]));
-        }
-    }
+// Row r of op(A) times a 4×4 slab of op(B) whose rows are y0..y3 (A·B form).
+fn comb(x: vec4<f32>, y0: vec4<f32>, y1: vec4<f32>, y2: vec4<f32>, y3: vec4<f32>) -> vec4<f32> {
+    return x.x * y0 + x.y * y1 + x.z * y2 + x.w * y3;
 }
 
-fn accumulate_tn(row0: u32, col0: u32) {
-    let lda4 = dims.lda / 4u;
-    let ldb4 = dims.ldb / 4u;
-    let r0 = min(row0, dims.m - 4u) / 4u;
-    let r1 = min(row0 + 4u, dims.m - 4u) / 4u;
-    var groups: array<u32, 2>;
-    var ones: array<bool, 2>;
-    for (var g = 0u; g < TG; g = g + 1u) {
-        groups[g] = min(col0 + 4u * g, dims.n - 4u) / 4u;
-        ones[g] = ONES_COL && col0 + 4u * g >= dims.n;
-    }
-    for (var k = 0u; k < dims.k; k = k + 1u) {
-        let x0 = a[k * lda4 + r0];
-        let x1 = a[k * lda4 + r1];
-        var y: array<vec4<f32>, 2>;
-        for (var g = 0u; g < TG; g = g + 1u) {
-            y[g] = select(b[k * ldb4 + groups[g]], vec4<f32>(1.0, 0.0, 0.0, 0.0), ones[g]);
-        }
-        for (var g = 0u; g < TG; g = g + 1u) {
-            acc[0u * TG + g] = acc[0u * TG + g] + x0.x * y[g];
-            acc[1u * TG + g] = acc[1u * TG + g] + x0.y * y[g];
-            acc[2u * TG + g] = acc[2u * TG + g] + x0.z * y[g];
-            acc[3u * TG + g] = acc[3u * TG + g] + x0.w * y[g];
-            acc[4u * TG + g] = acc[4u * TG + g] + x1.x * y[g];
-            acc[5u * TG + g] = acc[5u * TG + g] + x1.y * y[g];
-            acc[6u * TG + g] = acc[6u * TG + g] + x1.z * y[g];
-            acc[7u * TG + g] = acc[7u * TG + g] + x1.w * y[g];
-        }
-    }
+// Four dot products of x with y0..y3 (A·Bᵀ form, both along k).
+fn dots(x: vec4<f32>, y0: vec4<f32>, y1: vec4<f32>, y2: vec4<f32>, y3: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(dot(x, y0), dot(x, y1), dot(x, y2), dot(x, y3));
+}
+
+fn a_row(row: u32) -> u32 {
+    return min(row, dims.m - 1u) * (dims.lda / 4u);
+}
+
+fn b_row(col: u32) -> u32 {
+    return min(col, dims.n - 1u) * (dims.ldb / 4u);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let n_out = select(dims.n, dims.n + 1u, ONES_COL);
-    let row0 = gid.y * TM;
-    let col0 = gid.x * 4u * TG;
+    let row0 = gid.y * 8u;
+    let col0 = gid.x * 8u;
     if (row0 >= dims.m || col0 >= n_out) {
         return;
     }
-    for (var i = 0u; i < 16u; i = i + 1u) {
-        acc[i] = vec4<f32>(0.0);
-    }
+    // a{i}l / a{i}h: row row0 + i, columns col0 .. col0 + 3 / col0 + 4 .. col0 + 7.
+    var a0l = vec4<f32>(0.0);
+    var a0h = vec4<f32>(0.0);
+    var a1l = vec4<f32>(0.0);
+    var a1h = vec4<f32>(0.0);
+    var a2l = vec4<f32>(0.0);
+    var a2h = vec4<f32>(0.0);
+    var a3l = vec4<f32>(0.0);
+    var a3h = vec4<f32>(0.0);
+    var a4l = vec4<f32>(0.0);
+    var a4h = vec4<f32>(0.0);
+    var a5l = vec4<f32>(0.0);
+    var a5h = vec4<f32>(0.0);
+    var a6l = vec4<f32>(0.0);
+    var a6h = vec4<f32>(0.0);
+    var a7l = vec4<f32>(0.0);
+    var a7h = vec4<f32>(0.0);
     if (TRANS_A) {
-        accumulate_tn(row0, col0);
+        // Aᵀ·B: A is [K, M] and B is [K, N], both read along their rows.
+        let lda4 = dims.lda / 4u;
+        let ldb4 = dims.ldb / 4u;
+        let q0 = min(row0, dims.m - 4u) / 4u;
+        let q1 = min(row0 + 4u, dims.m - 4u) / 4u;
+        let gl = min(col0, dims.n - 4u) / 4u;
+        let gh = min(col0 + 4u, dims.n - 4u) / 4u;
+        // The bias-gradient column (ONES_COL) is the column group starting at N.
+        let ones_l = ONES_COL && col0 >= dims.n;
+        let ones_h = ONES_COL && col0 + 4u >= dims.n;
+        let one = vec4<f32>(1.0, 0.0, 0.0, 0.0);
+        for (var k = 0u; k < dims.k; k = k + 1u) {
+            let x0 = a[k * lda4 + q0];
+            let x1 = a[k * lda4 + q1];
+            let yl = select(b[k * ldb4 + gl], one, ones_l);
+            let yh = select(b[k * ldb4 + gh], one, ones_h);
+            a0l = a0l + x0.x * yl;
+            a0h = a0h + x0.x * yh;
+            a1l = a1l + x0.y * yl;
+            a1h = a1h + x0.y * yh;
+            a2l = a2l + x0.z * yl;
+            a2h = a2h + x0.z * yh;
+            a3l = a3l + x0.w * yl;
+            a3h = a3h + x0.w * yh;
+            a4l = a4l + x1.x * yl;
+            a4h = a4h + x1.x * yh;
+            a5l = a5l + x1.y * yl;
+            a5h = a5h + x1.y * yh;
+            a6l = a6l + x1.z * yl;
+            a6h = a6h + x1.z * yh;
+            a7l = a7l + x1.w * yl;
+            a7h = a7h + x1.w * yh;
+        }
     } else if (TRANS_B) {
-        accumulate_nt(row0, col0);
+        // A·Bᵀ: rows of A and rows of B both run along k.
+        let r0 = a_row(row0 + 0u);
+        let r1 = a_row(row0 + 1u);
+        let r2 = a_row(row0 + 2u);
+        let r3 = a_row(row0 + 3u);
+        let r4 = a_row(row0 + 4u);
+        let r5 = a_row(row0 + 5u);
+        let r6 = a_row(row0 + 6u);
+        let r7 = a_row(row0 + 7u);
+        let c0 = b_row(col0 + 0u);
+        let c1 = b_row(col0 + 1u);
+        let c2 = b_row(col0 + 2u);
+        let c3 = b_row(col0 + 3u);
+        let c4 = b_row(col0 + 4u);
+        let c5 = b_row(col0 + 5u);
+        let c6 = b_row(col0 + 6u);
+        let c7 = b_row(col0 + 7u);
+        for (var k4 = 0u; k4 < dims.k / 4u; k4 = k4 + 1u) {
+            let y0 = b[c0 + k4];
+            let y1 = b[c1 + k4];
+            let y2 = b[c2 + k4];
+            let y3 = b[c3 + k4];
+            let y4 = b[c4 + k4];
+            let y5 = b[c5 + k4];
+            let y6 = b[c6 + k4];
+            let y7 = b[c7 + k4];
+            let x0 = a[r0 + k4];
+            a0l = a0l + dots(x0, y0, y1, y2, y3);
+            a0h = a0h + dots(x0, y4, y5, y6, y7);
+            let x1 = a[r1 + k4];
+            a1l = a1l + dots(x1, y0, y1, y2, y3);
+            a1h = a1h + dots(x1, y4, y5, y6, y7);
+            let x2 = a[r2 + k4];
+            a2l = a2l + dots(x2, y0, y1, y2, y3);
+            a2h = a2h + dots(x2, y4, y5, y6, y7);
+            let x3 = a[r3 + k4];
+            a3l = a3l + dots(x3, y0, y1, y2, y3);
+            a3h = a3h + dots(x3, y4, y5, y6, y7);
+            let x4 = a[r4 + k4];
+            a4l = a4l + dots(x4, y0, y1, y2, y3);
+            a4h = a4h + dots(x4, y4, y5, y6, y7);
+            let x5 = a[r5 + k4];
+            a5l = a5l + dots(x5, y0, y1, y2, y3);
+            a5h = a5h + dots(x5, y4, y5, y6, y7);
+            let x6 = a[r6 + k4];
+            a6l = a6l + dots(x6, y0, y1, y2, y3);
+            a6h = a6h + dots(x6, y4, y5, y6, y7);
+            let x7 = a[r7 + k4];
+            a7l = a7l + dots(x7, y0, y1, y2, y3);
+            a7h = a7h + dots(x7, y4, y5, y6, y7);
+        }
     } else {
-        accumulate_nn(row0, col0);
-    }
-    for (var i = 0u; i < TM; i = i + 1u) {
-        let row = row0 + i;
-        if (row >= dims.m) {
-            break;
+        // A·B: rows of A run along k, rows of B along n.
+        let r0 = a_row(row0 + 0u);
+        let r1 = a_row(row0 + 1u);
+        let r2 = a_row(row0 + 2u);
+        let r3 = a_row(row0 + 3u);
+        let r4 = a_row(row0 + 4u);
+        let r5 = a_row(row0 + 5u);
+        let r6 = a_row(row0 + 6u);
+        let r7 = a_row(row0 + 7u);
+        let ldb4 = dims.ldb / 4u;
+        let gl = min(col0, dims.n - 4u) / 4u;
+        let gh = min(col0 + 4u, dims.n - 4u) / 4u;
+        for (var k4 = 0u; k4 < dims.k / 4u; k4 = k4 + 1u) {
+            let kb = 4u * k4 * ldb4;
+            let l0 = b[kb + gl];
+            let l1 = b[kb + ldb4 + gl];
+            let l2 = b[kb + 2u * ldb4 + gl];
+            let l3 = b[kb + 3u * ldb4 + gl];
+            let h0 = b[kb + gh];
+            let h1 = b[kb + ldb4 + gh];
+            let h2 = b[kb + 2u * ldb4 + gh];
+            let h3 = b[kb + 3u * ldb4 + gh];
+            let x0 = a[r0 + k4];
+            a0l = a0l + comb(x0, l0, l1, l2, l3);
+            a0h = a0h + comb(x0, h0, h1, h2, h3);
+            let x1 = a[r1 + k4];
+            a1l = a1l + comb(x1, l0, l1, l2, l3);
+            a1h = a1h + comb(x1, h0, h1, h2, h3);
+            let x2 = a[r2 + k4];
+            a2l = a2l + comb(x2, l0, l1, l2, l3);
+            a2h = a2h + comb(x2, h0, h1, h2, h3);
+            let x3 = a[r3 + k4];
+            a3l = a3l + comb(x3, l0, l1, l2, l3);
+            a3h = a3h + comb(x3, h0, h1, h2, h3);
+            let x4 = a[r4 + k4];
+            a4l = a4l + comb(x4, l0, l1, l2, l3);
+            a4h = a4h + comb(x4, h0, h1, h2, h3);
+            let x5 = a[r5 + k4];
+            a5l = a5l + comb(x5, l0, l1, l2, l3);
+            a5h = a5h + comb(x5, h0, h1, h2, h3);
+            let x6 = a[r6 + k4];
+            a6l = a6l + comb(x6, l0, l1, l2, l3);
+            a6h = a6h + comb(x6, h0, h1, h2, h3);
+            let x7 = a[r7 + k4];
+            a7l = a7l + comb(x7, l0, l1, l2, l3);
+            a7h = a7h + comb(x7, h0, h1, h2, h3);
         }
-        for (var j = 0u; j < 4u * TG; j = j + 1u) {
-            let col = col0 + j;
-            let value = acc[i * TG + j / 4u][j % 4u];
-            if (col < dims.n) {
-                c[row * dims.ldc + col] = epilogue(value, row, col);
-            } else if (ONES_COL && col == dims.n) {
-                c[dims.bias_offset + row] = value;
-            }
-        }
     }
+    store4(row0 + 0u, col0, a0l);
+    store4(row0 + 0u, col0 + 4u, a0h);
+    store4(row0 + 1u, col0, a1l);
+    store4(row0 + 1u, col0 + 4u, a1h);
+    store4(row0 + 2u, col0, a2l);
+    store4(row0 + 2u, col0 + 4u, a2h);
+    store4(row0 + 3u, col0, a3l);
+    store4(row0 + 3u, col0 + 4u, a3h);
+    store4(row0 + 4u, col0, a4l);
+    store4(row0 + 4u, col0 + 4u, a4h);
+    store4(row0 + 5u, col0, a5l);
+    store4(row0 + 5u, col0 + 4u, a5h);
+    store4(row0 + 6u, col0, a6l);
+    store4(row0 + 6u, col0 + 4u, a6h);
+    store4(row0 + 7u, col0, a7l);
+    store4(row0 + 7u, col0 + 4u, a7h);
 }

@@ -120,9 +120,9 @@ impl Matmul {
             .clone()
     }
 
-    /// The kernel used for a shape: the vec4 form wherever it applies.
+    /// The kernel used for a shape: the wide vec4 form wherever it applies.
     pub fn choose(&self, variant: MatmulVariant, dims: MatmulDims) -> MatmulKernel {
-        if super::matmul_vec4::supports(variant, dims) { MatmulKernel::Vec4 } else { MatmulKernel::Scalar }
+        if MatmulKernel::Wide.supports(variant, dims) { MatmulKernel::Wide } else { MatmulKernel::Scalar }
     }
 
     /// Binds one launch. `aux` is the saved activation for ACT_GRAD variants (else unused).
