@@ -21,7 +21,7 @@ fn main() {
         ("weight grad dec.out", "tn", (784, 400, 128), 20),
         ("square", "nn", (1024, 1024, 1024), 3),
     ];
-    for name in ["scalar", "vec4", "wide"] {
+    for name in ["scalar", "vec4", "wide", "tiled"] {
         let kernel = kernel_named(name).expect("known kernel");
         for (label, form, (m, n, k), reps) in shapes {
             let v = variant_for(form).expect("known form");

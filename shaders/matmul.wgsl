@@ -12,31 +12,15 @@
 //   ONES_COL  op(B) gains a column N of ones, so column N of C is the row sum of op(A);
 //             stored at C[bias_offset + row]: for dW = dYᵀ·X that is the bias gradient Σ_b dY.
 
-struct Dims {
-    m: u32,
-    n: u32,
-    k: u32,
-    lda: u32,
-    ldb: u32,
-    ldc: u32,
-    bias_offset: u32,
-    ld_aux: u32,
-}
-
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;
-override ACT_GRAD: u32 = 0u;
-override ONES_COL: bool = false;
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
-
-@group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> aux: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+
+fn bias_at(col: u32) -> f32 {
+    if (!HAS_BIAS) {
+        return 0.0;
+    }
+    return b[dims.bias_offset + col];
+}
 
 fn a_offset(row: u32) -> u32 {
     let r = min(row, dims.m - 1u);
@@ -46,25 +30,6 @@ fn a_offset(row: u32) -> u32 {
 fn b_offset(col: u32) -> u32 {
     let cl = min(col, dims.n - 1u);
     return select(cl, cl * dims.ldb, TRANS_B);
-}
-
-fn epilogue(v_in: f32, row: u32, col: u32) -> f32 {
-    var v = v_in;
-    if (HAS_BIAS) {
-        v = v + b[dims.bias_offset + col];
-    }
-    if (ACT == 1u) {
-        v = max(v, 0.0);
-    } else if (ACT == 2u) {
-        v = tanh(v);
-    }
-    if (ACT_GRAD == 1u) {
-        v = select(0.0, v, aux[row * dims.ld_aux + col] > 0.0);
-    } else if (ACT_GRAD == 2u) {
-        let h = aux[row * dims.ld_aux + col];
-        v = v * (1.0 - h * h);
-    }
-    return v;
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -114,7 +79,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var j = 0u; j < 4u; j = j + 1u) {
             let col = col0 + j;
             if (col < dims.n) {
-                c[row * dims.ldc + col] = epilogue(acc[i][j], row, col);
+                c[row * dims.ldc + col] = epilogue(acc[i][j], row, col, bias_at(col));
             } else if (ONES_COL && col == dims.n) {
                 c[dims.bias_offset + row] = acc[i][j];
             }

@@ -6,54 +6,15 @@
 //   Aᵀ·B : M, lda, ldb, N multiples of 4
 // Each thread computes a 4×4 block of C; rows and column groups are clamped on load.
 
-struct Dims {
-    m: u32,
-    n: u32,
-    k: u32,
-    lda: u32,
-    ldb: u32,
-    ldc: u32,
-    bias_offset: u32,
-    ld_aux: u32,
-}
-
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;
-override ACT_GRAD: u32 = 0u;
-override ONES_COL: bool = false;
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
-
-@group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> aux: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
 fn bias_at(col: u32) -> f32 {
+    if (!HAS_BIAS) {
+        return 0.0;
+    }
     let i = dims.bias_offset + col;
     return b[i / 4u][i % 4u];
-}
-
-fn epilogue(v_in: f32, row: u32, col: u32) -> f32 {
-    var v = v_in;
-    if (HAS_BIAS) {
-        v = v + bias_at(col);
-    }
-    if (ACT == 1u) {
-        v = max(v, 0.0);
-    } else if (ACT == 2u) {
-        v = tanh(v);
-    }
-    if (ACT_GRAD == 1u) {
-        v = select(0.0, v, aux[row * dims.ld_aux + col] > 0.0);
-    } else if (ACT_GRAD == 2u) {
-        let h = aux[row * dims.ld_aux + col];
-        v = v * (1.0 - h * h);
-    }
-    return v;
 }
 
 // Rows of A (row-major, vec4 index of the row start), clamped.
@@ -87,10 +48,10 @@ fn acc_nn(row0: u32, col0: u32) -> array<vec4<f32>, 4> {
         let x1 = a[a1 + k4];
         let x2 = a[a2 + k4];
         let x3 = a[a3 + k4];
-        acc0 = acc0 + x0.x * b0 + x0.y * b1 + x0.z * b2 + x0.w * b3;
-        acc1 = acc1 + x1.x * b0 + x1.y * b1 + x1.z * b2 + x1.w * b3;
-        acc2 = acc2 + x2.x * b0 + x2.y * b1 + x2.z * b2 + x2.w * b3;
-        acc3 = acc3 + x3.x * b0 + x3.y * b1 + x3.z * b2 + x3.w * b3;
+        acc0 = fma4(acc0, x0, b0, b1, b2, b3);
+        acc1 = fma4(acc1, x1, b0, b1, b2, b3);
+        acc2 = fma4(acc2, x2, b0, b1, b2, b3);
+        acc3 = fma4(acc3, x3, b0, b1, b2, b3);
     }
     return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 }
@@ -117,10 +78,10 @@ fn acc_nt(row0: u32, col0: u32) -> array<vec4<f32>, 4> {
         let x1 = a[a1 + k4];
         let x2 = a[a2 + k4];
         let x3 = a[a3 + k4];
-        acc0 = acc0 + vec4<f32>(dot(x0, y0), dot(x0, y1), dot(x0, y2), dot(x0, y3));
-        acc1 = acc1 + vec4<f32>(dot(x1, y0), dot(x1, y1), dot(x1, y2), dot(x1, y3));
-        acc2 = acc2 + vec4<f32>(dot(x2, y0), dot(x2, y1), dot(x2, y2), dot(x2, y3));
-        acc3 = acc3 + vec4<f32>(dot(x3, y0), dot(x3, y1), dot(x3, y2), dot(x3, y3));
+        acc0 = fma4_t(acc0, x0, y0, y1, y2, y3);
+        acc1 = fma4_t(acc1, x1, y0, y1, y2, y3);
+        acc2 = fma4_t(acc2, x2, y0, y1, y2, y3);
+        acc3 = fma4_t(acc3, x3, y0, y1, y2, y3);
     }
     return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 }
@@ -143,10 +104,10 @@ fn acc_tn(row0: u32, col0: u32) -> array<vec4<f32>, 4> {
         if (ONES_COL && ones_group) {
             y = vec4<f32>(1.0, 0.0, 0.0, 0.0);
         }
-        acc0 = acc0 + x.x * y;
-        acc1 = acc1 + x.y * y;
-        acc2 = acc2 + x.z * y;
-        acc3 = acc3 + x.w * y;
+        acc0 = fma(vec4<f32>(x.x), y, acc0);
+        acc1 = fma(vec4<f32>(x.y), y, acc1);
+        acc2 = fma(vec4<f32>(x.z), y, acc2);
+        acc3 = fma(vec4<f32>(x.w), y, acc3);
     }
     return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
 }
@@ -175,7 +136,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var j = 0u; j < 4u; j = j + 1u) {
             let col = col0 + j;
             if (col < dims.n) {
-                c[row * dims.ldc + col] = epilogue(acc[i][j], row, col);
+                c[row * dims.ldc + col] = epilogue(acc[i][j], row, col, bias_at(col));
             } else if (ONES_COL && col == dims.n) {
                 c[dims.bias_offset + row] = acc[i][j];
             }

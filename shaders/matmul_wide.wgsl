@@ -4,54 +4,15 @@
 // shape requirements as matmul_vec4.wgsl (launcher: src/kernels/matmul_wide.rs). Written out with
 // named accumulators and no arrays: an indexed array lives in memory on such adapters.
 
-struct Dims {
-    m: u32,
-    n: u32,
-    k: u32,
-    lda: u32,
-    ldb: u32,
-    ldc: u32,
-    bias_offset: u32,
-    ld_aux: u32,
-}
-
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;
-override ACT_GRAD: u32 = 0u;
-override ONES_COL: bool = false;
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
-
-@group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> aux: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
 fn bias_at(col: u32) -> f32 {
+    if (!HAS_BIAS) {
+        return 0.0;
+    }
     let i = dims.bias_offset + col;
     return b[i / 4u][i % 4u];
-}
-
-fn epilogue(v_in: f32, row: u32, col: u32) -> f32 {
-    var v = v_in;
-    if (HAS_BIAS) {
-        v = v + bias_at(col);
-    }
-    if (ACT == 1u) {
-        v = max(v, 0.0);
-    } else if (ACT == 2u) {
-        v = tanh(v);
-    }
-    if (ACT_GRAD == 1u) {
-        v = select(0.0, v, aux[row * dims.ld_aux + col] > 0.0);
-    } else if (ACT_GRAD == 2u) {
-        let h = aux[row * dims.ld_aux + col];
-        v = v * (1.0 - h * h);
-    }
-    return v;
 }
 
 // Stores C[row, col0 .. col0 + 3] (guarded), or the bias-gradient column when it falls there.
@@ -62,21 +23,11 @@ fn store4(row: u32, col0: u32, v: vec4<f32>) {
     for (var j = 0u; j < 4u; j = j + 1u) {
         let col = col0 + j;
         if (col < dims.n) {
-            c[row * dims.ldc + col] = epilogue(v[j], row, col);
+            c[row * dims.ldc + col] = epilogue(v[j], row, col, bias_at(col));
         } else if (ONES_COL && col == dims.n) {
             c[dims.bias_offset + row] = v[j];
         }
     }
-}
-
-// Row r of op(A) times a 4×4 slab of op(B) whose rows are y0..y3 (A·B form).
-fn comb(x: vec4<f32>, y0: vec4<f32>, y1: vec4<f32>, y2: vec4<f32>, y3: vec4<f32>) -> vec4<f32> {
-    return x.x * y0 + x.y * y1 + x.z * y2 + x.w * y3;
-}
-
-// Four dot products of x with y0..y3 (A·Bᵀ form, both along k).
-fn dots(x: vec4<f32>, y0: vec4<f32>, y1: vec4<f32>, y2: vec4<f32>, y3: vec4<f32>) -> vec4<f32> {
-    return vec4<f32>(dot(x, y0), dot(x, y1), dot(x, y2), dot(x, y3));
 }
 
 fn a_row(row: u32) -> u32 {
@@ -129,22 +80,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             let x1 = a[k * lda4 + q1];
             let yl = select(b[k * ldb4 + gl], one, ones_l);
             let yh = select(b[k * ldb4 + gh], one, ones_h);
-            a0l = a0l + x0.x * yl;
-            a0h = a0h + x0.x * yh;
-            a1l = a1l + x0.y * yl;
-            a1h = a1h + x0.y * yh;
-            a2l = a2l + x0.z * yl;
-            a2h = a2h + x0.z * yh;
-            a3l = a3l + x0.w * yl;
-            a3h = a3h + x0.w * yh;
-            a4l = a4l + x1.x * yl;
-            a4h = a4h + x1.x * yh;
-            a5l = a5l + x1.y * yl;
-            a5h = a5h + x1.y * yh;
-            a6l = a6l + x1.z * yl;
-            a6h = a6h + x1.z * yh;
-            a7l = a7l + x1.w * yl;
-            a7h = a7h + x1.w * yh;
+            a0l = fma(vec4<f32>(x0.x), yl, a0l);
+            a0h = fma(vec4<f32>(x0.x), yh, a0h);
+            a1l = fma(vec4<f32>(x0.y), yl, a1l);
+            a1h = fma(vec4<f32>(x0.y), yh, a1h);
+            a2l = fma(vec4<f32>(x0.z), yl, a2l);
+            a2h = fma(vec4<f32>(x0.z), yh, a2h);
+            a3l = fma(vec4<f32>(x0.w), yl, a3l);
+            a3h = fma(vec4<f32>(x0.w), yh, a3h);
+            a4l = fma(vec4<f32>(x1.x), yl, a4l);
+            a4h = fma(vec4<f32>(x1.x), yh, a4h);
+            a5l = fma(vec4<f32>(x1.y), yl, a5l);
+            a5h = fma(vec4<f32>(x1.y), yh, a5h);
+            a6l = fma(vec4<f32>(x1.z), yl, a6l);
+            a6h = fma(vec4<f32>(x1.z), yh, a6h);
+            a7l = fma(vec4<f32>(x1.w), yl, a7l);
+            a7h = fma(vec4<f32>(x1.w), yh, a7h);
         }
     } else if (TRANS_B) {
         // A·Bᵀ: rows of A and rows of B both run along k.
@@ -174,29 +125,29 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             let y6 = b[c6 + k4];
             let y7 = b[c7 + k4];
             let x0 = a[r0 + k4];
-            a0l = a0l + dots(x0, y0, y1, y2, y3);
-            a0h = a0h + dots(x0, y4, y5, y6, y7);
+            a0l = fma4_t(a0l, x0, y0, y1, y2, y3);
+            a0h = fma4_t(a0h, x0, y4, y5, y6, y7);
             let x1 = a[r1 + k4];
-            a1l = a1l + dots(x1, y0, y1, y2, y3);
-            a1h = a1h + dots(x1, y4, y5, y6, y7);
+            a1l = fma4_t(a1l, x1, y0, y1, y2, y3);
+            a1h = fma4_t(a1h, x1, y4, y5, y6, y7);
             let x2 = a[r2 + k4];
-            a2l = a2l + dots(x2, y0, y1, y2, y3);
-            a2h = a2h + dots(x2, y4, y5, y6, y7);
+            a2l = fma4_t(a2l, x2, y0, y1, y2, y3);
+            a2h = fma4_t(a2h, x2, y4, y5, y6, y7);
             let x3 = a[r3 + k4];
-            a3l = a3l + dots(x3, y0, y1, y2, y3);
-            a3h = a3h + dots(x3, y4, y5, y6, y7);
+            a3l = fma4_t(a3l, x3, y0, y1, y2, y3);
+            a3h = fma4_t(a3h, x3, y4, y5, y6, y7);
             let x4 = a[r4 + k4];
-            a4l = a4l + dots(x4, y0, y1, y2, y3);
-            a4h = a4h + dots(x4, y4, y5, y6, y7);
+            a4l = fma4_t(a4l, x4, y0, y1, y2, y3);
+            a4h = fma4_t(a4h, x4, y4, y5, y6, y7);
             let x5 = a[r5 + k4];
-            a5l = a5l + dots(x5, y0, y1, y2, y3);
-            a5h = a5h + dots(x5, y4, y5, y6, y7);
+            a5l = fma4_t(a5l, x5, y0, y1, y2, y3);
+            a5h = fma4_t(a5h, x5, y4, y5, y6, y7);
             let x6 = a[r6 + k4];
-            a6l = a6l + dots(x6, y0, y1, y2, y3);
-            a6h = a6h + dots(x6, y4, y5, y6, y7);
+            a6l = fma4_t(a6l, x6, y0, y1, y2, y3);
+            a6h = fma4_t(a6h, x6, y4, y5, y6, y7);
             let x7 = a[r7 + k4];
-            a7l = a7l + dots(x7, y0, y1, y2, y3);
-            a7h = a7h + dots(x7, y4, y5, y6, y7);
+            a7l = fma4_t(a7l, x7, y0, y1, y2, y3);
+            a7h = fma4_t(a7h, x7, y4, y5, y6, y7);
         }
     } else {
         // A·B: rows of A run along k, rows of B along n.
@@ -222,29 +173,29 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             let h2 = b[kb + 2u * ldb4 + gh];
             let h3 = b[kb + 3u * ldb4 + gh];
             let x0 = a[r0 + k4];
-            a0l = a0l + comb(x0, l0, l1, l2, l3);
-            a0h = a0h + comb(x0, h0, h1, h2, h3);
+            a0l = fma4(a0l, x0, l0, l1, l2, l3);
+            a0h = fma4(a0h, x0, h0, h1, h2, h3);
             let x1 = a[r1 + k4];
-            a1l = a1l + comb(x1, l0, l1, l2, l3);
-            a1h = a1h + comb(x1, h0, h1, h2, h3);
+            a1l = fma4(a1l, x1, l0, l1, l2, l3);
+            a1h = fma4(a1h, x1, h0, h1, h2, h3);
             let x2 = a[r2 + k4];
-            a2l = a2l + comb(x2, l0, l1, l2, l3);
-            a2h = a2h + comb(x2, h0, h1, h2, h3);
+            a2l = fma4(a2l, x2, l0, l1, l2, l3);
+            a2h = fma4(a2h, x2, h0, h1, h2, h3);
             let x3 = a[r3 + k4];
-            a3l = a3l + comb(x3, l0, l1, l2, l3);
-            a3h = a3h + comb(x3, h0, h1, h2, h3);
+            a3l = fma4(a3l, x3, l0, l1, l2, l3);
+            a3h = fma4(a3h, x3, h0, h1, h2, h3);
             let x4 = a[r4 + k4];
-            a4l = a4l + comb(x4, l0, l1, l2, l3);
-            a4h = a4h + comb(x4, h0, h1, h2, h3);
+            a4l = fma4(a4l, x4, l0, l1, l2, l3);
+            a4h = fma4(a4h, x4, h0, h1, h2, h3);
             let x5 = a[r5 + k4];
-            a5l = a5l + comb(x5, l0, l1, l2, l3);
-            a5h = a5h + comb(x5, h0, h1, h2, h3);
+            a5l = fma4(a5l, x5, l0, l1, l2, l3);
+            a5h = fma4(a5h, x5, h0, h1, h2, h3);
             let x6 = a[r6 + k4];
-            a6l = a6l + comb(x6, l0, l1, l2, l3);
-            a6h = a6h + comb(x6, h0, h1, h2, h3);
+            a6l = fma4(a6l, x6, l0, l1, l2, l3);
+            a6h = fma4(a6h, x6, h0, h1, h2, h3);
             let x7 = a[r7 + k4];
-            a7l = a7l + comb(x7, l0, l1, l2, l3);
-            a7h = a7h + comb(x7, h0, h1, h2, h3);
+            a7l = fma4(a7l, x7, l0, l1, l2, l3);
+            a7h = fma4(a7h, x7, h0, h1, h2, h3);
         }
     }
     store4(row0 + 0u, col0, a0l);

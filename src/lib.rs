@@ -1,6 +1,7 @@
 //! VAE Lab: a Variational Autoencoder trained on MNIST by hand-written WGSL compute shaders,
 //! natively (Vulkan, Metal, DX12) and in the browser (WebGPU), from one engine.
 
+pub mod autotune;
 pub mod config;
 pub mod config_query;
 pub mod data;

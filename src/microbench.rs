@@ -21,6 +21,7 @@ pub fn kernel_named(name: &str) -> Option<MatmulKernel> {
         "scalar" => Some(MatmulKernel::Scalar),
         "vec4" => Some(MatmulKernel::Vec4),
         "wide" => Some(MatmulKernel::Wide),
+        "tiled" => Some(MatmulKernel::Tiled),
         _ => None,
     }
 }

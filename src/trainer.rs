@@ -2,6 +2,7 @@
 //! many steps recorded per submit, metrics read back asynchronously every few steps.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -63,12 +64,12 @@ struct MetricsRead {
 
 pub struct Trainer {
     pub gpu: Gpu,
-    pub kernels: Kernels,
+    pub kernels: Arc<Kernels>,
     pub config: ModelConfig,
     pub arch: Architecture,
     pub(crate) params: ParameterBuffers,
     pub(crate) test_data: GpuDataset,
-    _train_data: GpuDataset,
+    pub(crate) train_data: GpuDataset,
     pub(crate) test_cpu: Dataset,
     pub(crate) n_train: u32,
     train_ws: Workspace,
@@ -109,6 +110,18 @@ impl Trainer {
     /// Validates `config` against the device and data, uploads both datasets once, initialises
     /// the weights from the seed and builds every pipeline and bind group the loop needs.
     pub fn new(gpu: Gpu, config: ModelConfig, train: &Dataset, test: &Dataset) -> Result<Trainer> {
+        let kernels = Arc::new(Kernels::new(&gpu));
+        Self::with_kernels(gpu, kernels, config, train, test)
+    }
+
+    /// As `new`, reusing already-built kernels (pipelines and autotuned choices survive a reset).
+    pub fn with_kernels(
+        gpu: Gpu,
+        kernels: Arc<Kernels>,
+        config: ModelConfig,
+        train: &Dataset,
+        test: &Dataset,
+    ) -> Result<Trainer> {
         config.validate()?;
         let arch = Architecture::new(&config);
         if config.batch_size as usize > train.n {
@@ -134,7 +147,6 @@ impl Trainer {
             )));
         }
 
-        let kernels = Kernels::new(&gpu);
         let params = ParameterBuffers::new(&gpu, &arch.init_parameters(config.seed));
         let upload = |label: &str, d: &Dataset| GpuDataset {
             images: gpu.storage_init(label, bytemuck::cast_slice(&d.packed_u32())),
@@ -145,26 +157,14 @@ impl Trainer {
         let test_data = upload("test set", test);
         let metrics = gpu.storage("train metrics", METRIC_SLOTS as u64 * 16);
         let test_metrics = gpu.storage("test metrics", (TEST_SLOTS + 1) as u64 * 16);
-        let adam = AdamParams { len4: 0, beta1: ADAM_BETA1, beta2: ADAM_BETA2, eps: ADAM_EPS };
-        let binarize = config.binarize == Binarize::Dynamic;
-        let train_ws = Workspace::new(
+        let (train_ws, probe_ws) = build_workspaces(
             &gpu,
             &kernels,
+            &config,
             &arch,
             &params,
-            Source::Dataset { data: &train_data, shuffle: true, binarize },
-            Shape { rows: config.batch_size, rep: config.samples, training: true, metrics: Some(&metrics) },
-            adam,
-        );
-        let probe_rows = TEST_CHUNK.min(test.n as u32).max(1);
-        let probe_ws = Workspace::new(
-            &gpu,
-            &kernels,
-            &arch,
-            &params,
-            Source::Dataset { data: &test_data, shuffle: false, binarize },
-            Shape { rows: probe_rows, rep: 1, training: false, metrics: Some(&test_metrics) },
-            adam,
+            [&train_data, &test_data],
+            [&metrics, &test_metrics],
         );
         Ok(Trainer {
             gpu,
@@ -173,7 +173,7 @@ impl Trainer {
             arch,
             params,
             test_data,
-            _train_data: train_data,
+            train_data,
             test_cpu: test.clone(),
             n_train: train.n as u32,
             train_ws,
@@ -422,6 +422,67 @@ impl Trainer {
     pub fn set_step(&mut self, step: u64) {
         self.step = step;
         self.unrequested = step;
+    }
+}
+
+/// The training workspace and the test-probe workspace, with the kernels' current choices.
+fn build_workspaces(
+    gpu: &Gpu,
+    kernels: &Kernels,
+    config: &ModelConfig,
+    arch: &Architecture,
+    params: &ParameterBuffers,
+    [train_data, test_data]: [&GpuDataset; 2],
+    [metrics, test_metrics]: [&wgpu::Buffer; 2],
+) -> (Workspace, Workspace) {
+    let adam = AdamParams { len4: 0, beta1: ADAM_BETA1, beta2: ADAM_BETA2, eps: ADAM_EPS };
+    let binarize = config.binarize == Binarize::Dynamic;
+    let train_ws = Workspace::new(
+        gpu,
+        kernels,
+        arch,
+        params,
+        Source::Dataset { data: train_data, shuffle: true, binarize },
+        Shape { rows: config.batch_size, rep: config.samples, training: true, metrics: Some(metrics) },
+        adam,
+    );
+    let probe_rows = TEST_CHUNK.min(test_data.n).max(1);
+    let probe_ws = Workspace::new(
+        gpu,
+        kernels,
+        arch,
+        params,
+        Source::Dataset { data: test_data, shuffle: false, binarize },
+        Shape { rows: probe_rows, rep: 1, training: false, metrics: Some(test_metrics) },
+        adam,
+    );
+    (train_ws, probe_ws)
+}
+
+impl Trainer {
+    /// Rebuilds every workspace so new kernel choices (from the autotuner) take effect.
+    pub fn rebuild_workspaces(&mut self) {
+        let (train_ws, probe_ws) = build_workspaces(
+            &self.gpu,
+            &self.kernels,
+            &self.config,
+            &self.arch,
+            &self.params,
+            [&self.train_data, &self.test_data],
+            [&self.metrics, &self.test_metrics],
+        );
+        self.train_ws = train_ws;
+        self.probe_ws = probe_ws;
+        self.host_ws.clear();
+        self.iwae_ws.clear();
+    }
+
+    /// Every matmul form and shape of one training step.
+    pub fn matmul_shapes(&self) -> Vec<(crate::kernels::matmul::MatmulVariant, crate::kernels::matmul::MatmulDims)> {
+        let mut shapes: Vec<_> = self.train_ws.all().filter_map(|d| d.matmul).collect();
+        shapes.sort_by_key(|(v, d)| format!("{v:?}{d:?}"));
+        shapes.dedup();
+        shapes
     }
 }
 

@@ -22,7 +22,7 @@ fn every_shader_parses_and_validates() {
 #[test]
 fn every_wgsl_file_is_a_kernel_or_a_shared_part() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
-    let shared = ["rng", "step"];
+    let shared = ["rng", "step", "matmul_common"];
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
@@ -38,7 +38,7 @@ fn every_wgsl_file_is_a_kernel_or_a_shared_part() {
 
 #[test]
 fn matmul_variants_specialise_and_compile() {
-    for kernel in ["matmul", "matmul_vec4", "matmul_wide"] {
+    for kernel in ["matmul", "matmul_vec4", "matmul_wide", "matmul_tiled"] {
         let source = vaelab::kernels::shader_source(kernel);
         let (module, info) = validate(kernel, source);
         for trans_a in [0.0, 1.0] {

@@ -89,6 +89,9 @@ struct TrainArgs {
     /// Stop after this many optimizer steps (a short run; the last epoch line covers the partial epoch).
     #[arg(long)]
     steps: Option<u64>,
+    /// Skip timing the matmul kernels at start-up (use the default pick).
+    #[arg(long)]
+    no_autotune: bool,
     /// Weights file to write; the metrics CSV goes beside it (same name, .csv).
     #[arg(long, default_value = "vae.safetensors")]
     out: PathBuf,
@@ -123,6 +126,9 @@ struct BenchArgs {
     /// Also time each kernel of the step on its own.
     #[arg(long)]
     profile: bool,
+    /// Skip timing the matmul kernels at start-up (use the default pick).
+    #[arg(long)]
+    no_autotune: bool,
     #[command(flatten)]
     model: ConfigArgs,
     #[command(flatten)]
@@ -170,6 +176,20 @@ fn load_data(args: &DataArgs) -> Result<Mnist> {
     Mnist::locate(args.data.as_deref())
 }
 
+/// Times the matmul candidates for this config's shapes and keeps the fastest (a few seconds).
+fn autotune(trainer: &mut Trainer, verbose: bool) -> Result<()> {
+    let origin = Instant::now();
+    let now = || origin.elapsed().as_secs_f64() * 1e3;
+    let results = pollster::block_on(trainer.autotune(3, now))?;
+    if verbose {
+        for r in &results {
+            eprintln!("autotune: {}", vaelab::autotune::describe(r));
+        }
+    }
+    eprintln!("autotune: {} shapes timed in {:.1} s", results.len(), origin.elapsed().as_secs_f64());
+    Ok(())
+}
+
 fn csv_path(out: &Path) -> PathBuf {
     out.with_extension("csv")
 }
@@ -179,6 +199,9 @@ fn train(args: TrainArgs) -> Result<()> {
     let mnist = load_data(&args.data)?;
     let gpu = open_gpu()?;
     let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
+    if !args.no_autotune {
+        autotune(&mut trainer, false)?;
+    }
     trainer.read_every = 256;
     let csv = csv_path(&args.out);
     let mut csv_file = std::fs::File::create(&csv).map_err(|e| VaeError::io(&csv, e))?;
@@ -276,6 +299,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     let gpu = open_gpu()?;
     let adapter = gpu.describe();
     let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
+    if !args.no_autotune {
+        autotune(&mut trainer, true)?;
+    }
     trainer.read_every = u32::MAX;
     let run = |trainer: &mut Trainer, steps: u32| -> Result<f64> {
         let start = Instant::now();

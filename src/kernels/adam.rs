@@ -54,6 +54,7 @@ impl Adam {
             bind_group: bind,
             workgroups: [params.len4.div_ceil(256).clamp(1, MAX_GROUPS), 1, 1],
             uses_step: true,
+            matmul: None,
         }
     }
 }

@@ -52,6 +52,7 @@ impl BceLogits {
             bind_group: bind,
             workgroups: [params.rows, 1, 1],
             uses_step: false,
+            matmul: None,
         }
     }
 }

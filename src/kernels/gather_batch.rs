@@ -64,6 +64,7 @@ impl GatherBatch {
             bind_group: bind,
             workgroups: [params.rows, 1, 1],
             uses_step: true,
+            matmul: None,
         }
     }
 }

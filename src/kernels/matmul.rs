@@ -17,7 +17,7 @@ pub const ACT_TANH: u32 = 2;
 const WG: (u32, u32) = (8, 8);
 
 /// Which form of the kernel: folded into the pipeline as override constants.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct MatmulVariant {
     pub trans_a: bool,
     pub trans_b: bool,
@@ -28,7 +28,7 @@ pub struct MatmulVariant {
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, Pod, Zeroable, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Pod, Zeroable, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct MatmulDims {
     pub m: u32,
     pub n: u32,
@@ -42,7 +42,7 @@ pub struct MatmulDims {
 }
 
 /// Which shader runs a matmul.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum MatmulKernel {
     /// shaders/matmul.wgsl: any shape.
     Scalar,
@@ -50,16 +50,20 @@ pub enum MatmulKernel {
     Vec4,
     /// shaders/matmul_wide.wgsl: as Vec4, with 8×8 blocks per thread.
     Wide,
+    /// shaders/matmul_tiled.wgsl: as Vec4, staged through workgroup memory.
+    Tiled,
 }
 
 impl MatmulKernel {
-    pub const ALL: [MatmulKernel; 3] = [MatmulKernel::Scalar, MatmulKernel::Vec4, MatmulKernel::Wide];
+    pub const ALL: [MatmulKernel; 4] =
+        [MatmulKernel::Scalar, MatmulKernel::Vec4, MatmulKernel::Wide, MatmulKernel::Tiled];
 
     pub fn name(self) -> &'static str {
         match self {
             MatmulKernel::Scalar => "matmul",
             MatmulKernel::Vec4 => "matmul_vec4",
             MatmulKernel::Wide => "matmul_wide",
+            MatmulKernel::Tiled => "matmul_tiled",
         }
     }
 
@@ -68,6 +72,7 @@ impl MatmulKernel {
             MatmulKernel::Scalar => true,
             MatmulKernel::Vec4 => super::matmul_vec4::supports(v, d),
             MatmulKernel::Wide => super::matmul_wide::supports(v, d),
+            MatmulKernel::Tiled => super::matmul_tiled::supports(v, d),
         }
     }
 
@@ -79,6 +84,7 @@ impl MatmulKernel {
                 use super::matmul_wide as w;
                 (w::COLS_PER_THREAD * w::WG.0, w::ROWS_PER_THREAD * w::WG.1)
             }
+            MatmulKernel::Tiled => (super::matmul_tiled::TILE, super::matmul_tiled::TILE),
         };
         [n_out.div_ceil(cols), m.div_ceil(rows), 1]
     }
@@ -86,8 +92,10 @@ impl MatmulKernel {
 
 pub struct Matmul {
     layout: wgpu::BindGroupLayout,
-    modules: [wgpu::ShaderModule; 3],
+    modules: [wgpu::ShaderModule; 4],
     pipelines: Mutex<HashMap<(MatmulKernel, MatmulVariant), wgpu::ComputePipeline>>,
+    /// Kernels picked by the autotuner for exact shapes; others use the default heuristic.
+    choices: Mutex<HashMap<(MatmulVariant, MatmulDims), MatmulKernel>>,
 }
 
 impl Matmul {
@@ -95,7 +103,7 @@ impl Matmul {
         let layout =
             bind_group_layout(gpu, "matmul", &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite]);
         let modules = MatmulKernel::ALL.map(|k| shader_module(gpu, k.name()));
-        Matmul { layout, modules, pipelines: Mutex::new(HashMap::new()) }
+        Matmul { layout, modules, pipelines: Mutex::new(HashMap::new()), choices: Mutex::new(HashMap::new()) }
     }
 
     pub fn pipeline(&self, gpu: &Gpu, kernel: MatmulKernel, v: MatmulVariant) -> wgpu::ComputePipeline {
@@ -120,9 +128,23 @@ impl Matmul {
             .clone()
     }
 
-    /// The kernel used for a shape: the wide vec4 form wherever it applies.
+    /// The kernel used for a shape: the autotuner's pick if it timed this shape, otherwise the
+    /// wide vec4 form wherever it applies.
     pub fn choose(&self, variant: MatmulVariant, dims: MatmulDims) -> MatmulKernel {
+        if let Some(&k) = self.choices.lock().expect("choices poisoned").get(&(variant, dims)) {
+            return k;
+        }
         if MatmulKernel::Wide.supports(variant, dims) { MatmulKernel::Wide } else { MatmulKernel::Scalar }
+    }
+
+    /// Records the kernel to use for a shape (the autotuner's decision).
+    pub fn set_choice(&self, variant: MatmulVariant, dims: MatmulDims, kernel: MatmulKernel) {
+        assert!(kernel.supports(variant, dims));
+        self.choices.lock().expect("choices poisoned").insert((variant, dims), kernel);
+    }
+
+    pub fn choices(&self) -> Vec<(MatmulVariant, MatmulDims, MatmulKernel)> {
+        self.choices.lock().expect("choices poisoned").iter().map(|(&(v, d), &k)| (v, d, k)).collect()
     }
 
     /// Binds one launch. `aux` is the saved activation for ACT_GRAD variants (else unused).
@@ -164,6 +186,7 @@ impl Matmul {
             bind_group: bind,
             workgroups: kernel.workgroups(dims.m, cols),
             uses_step: false,
+            matmul: Some((variant, dims)),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod adam;
 pub mod bce_logits;
 pub mod gather_batch;
 pub mod matmul;
+pub mod matmul_tiled;
 pub mod matmul_vec4;
 pub mod matmul_wide;
 pub mod reparam_backward;
@@ -19,9 +20,19 @@ use crate::gpu::Gpu;
 /// Shader sources by kernel name, with the shared RNG and step-record definitions prepended
 /// where a kernel uses them. Plain `cargo test` validates every entry with naga.
 pub const SHADERS: &[(&str, &str)] = &[
-    ("matmul", include_str!("../../shaders/matmul.wgsl")),
-    ("matmul_vec4", include_str!("../../shaders/matmul_vec4.wgsl")),
-    ("matmul_wide", include_str!("../../shaders/matmul_wide.wgsl")),
+    ("matmul", concat!(include_str!("../../shaders/matmul_common.wgsl"), include_str!("../../shaders/matmul.wgsl"))),
+    (
+        "matmul_vec4",
+        concat!(include_str!("../../shaders/matmul_common.wgsl"), include_str!("../../shaders/matmul_vec4.wgsl")),
+    ),
+    (
+        "matmul_wide",
+        concat!(include_str!("../../shaders/matmul_common.wgsl"), include_str!("../../shaders/matmul_wide.wgsl")),
+    ),
+    (
+        "matmul_tiled",
+        concat!(include_str!("../../shaders/matmul_common.wgsl"), include_str!("../../shaders/matmul_tiled.wgsl")),
+    ),
     (
         "gather_batch",
         concat!(
@@ -163,6 +174,8 @@ pub struct Dispatch {
     pub workgroups: [u32; 3],
     /// Whether binding 0 is the per-step record (bound with a dynamic offset).
     pub uses_step: bool,
+    /// For matmuls: the form and shape, so the autotuner can time alternatives.
+    pub matmul: Option<(matmul::MatmulVariant, matmul::MatmulDims)>,
 }
 
 impl Dispatch {

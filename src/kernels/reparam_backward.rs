@@ -58,6 +58,7 @@ impl ReparamBackward {
             bind_group: bind,
             workgroups: groups_1d(params.in_rows * params.latent, 64),
             uses_step: false,
+            matmul: None,
         }
     }
 }

@@ -69,6 +69,7 @@ impl ReparamForward {
             bind_group: bind,
             workgroups: groups_1d(params.out_rows, 64),
             uses_step: true,
+            matmul: None,
         }
     }
 }

@@ -53,6 +53,7 @@ impl StepReduce {
             bind_group: bind,
             workgroups: [1, 1, 1],
             uses_step: true,
+            matmul: None,
         }
     }
 }

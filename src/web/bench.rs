@@ -34,6 +34,8 @@ impl KernelBench {
     pub async fn matmul(&self, name: String, form: String, m: u32, n: u32, k: u32, reps: u32) -> Result<f64, JsError> {
         let kernel = kernel_named(&name).ok_or_else(|| JsError::new(&format!("unknown kernel {name}")))?;
         let v = variant_for(&form).ok_or_else(|| JsError::new(&format!("unknown form {form}")))?;
-        time_matmul(&self.gpu, &self.kernels, kernel, v, (m, n, k), reps, now_ms).await.map_err(|e| JsError::new(&e.to_string()))
+        time_matmul(&self.gpu, &self.kernels, kernel, v, (m, n, k), reps, now_ms)
+            .await
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 }

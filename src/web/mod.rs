@@ -199,11 +199,41 @@ impl Engine {
         let mut slot = self.trainer.borrow_mut();
         let old = slot.as_ref().ok_or_else(|| JsError::new(BUSY))?;
         let (read_every, test_every) = (old.read_every, old.test_every);
-        let mut fresh = Trainer::new(self.gpu.clone(), config, &self.train, &self.test).map_err(js_err)?;
+        let kernels = old.kernels.clone();
+        let mut fresh =
+            Trainer::with_kernels(self.gpu.clone(), kernels, config, &self.train, &self.test).map_err(js_err)?;
         fresh.read_every = read_every;
         fresh.test_every = test_every;
         *slot = Some(fresh);
         Ok(())
+    }
+
+    /// Times the matmul kernels on this adapter for the current model's shapes and keeps the
+    /// fastest; returns the choices as JSON (cache it per adapter and pass it to `use_tuning`).
+    pub async fn autotune(&self) -> Result<String, JsError> {
+        let now = || web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
+        self.with_async(async |t| {
+            t.autotune(2, now).await?;
+            Ok(t.export_tuning())
+        })
+        .await
+    }
+
+    /// Applies cached autotuning choices; false when the cache no longer fits (then call autotune).
+    pub fn use_tuning(&self, json: String) -> Result<bool, JsError> {
+        self.with(|t| t.import_tuning(&json).map_err(js_err))
+    }
+
+    /// The matmul kernels in use, one line per shape.
+    pub fn tuning_report(&self) -> Result<Vec<String>, JsError> {
+        self.with(|t| {
+            Ok(t.kernels
+                .matmul
+                .choices()
+                .iter()
+                .map(|(v, d, k)| format!("{v:?} {}x{}x{} → {}", d.m, d.n, d.k, k.name()))
+                .collect())
+        })
     }
 
     /// Decodes latent points (`[n, latent]`, row-major) to pixel probabilities `[n, 784]`.
