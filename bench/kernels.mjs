@@ -5,12 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/static-server.mjs';
-
-export const CHROMIUM_ARGS = [
-  '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
+import { CHROMIUM_ARGS } from './chromium.mjs';
 
 const kernels = process.argv[2] ?? 'scalar,vec4';
 const server = await serve(process.env.SITE ?? 'dist', 0);

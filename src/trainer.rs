@@ -375,6 +375,25 @@ impl Trainer {
         }
     }
 
+    /// GPU memory held by this trainer: parameters, gradients and Adam moments, both datasets,
+    /// metric rings and every workspace built so far.
+    pub fn gpu_bytes(&self) -> u64 {
+        let buffers = [
+            &self.params.params,
+            &self.params.grads,
+            &self.params.m,
+            &self.params.v,
+            &self.train_data.images,
+            &self.train_data.labels,
+            &self.test_data.images,
+            &self.test_data.labels,
+            &self.metrics,
+            &self.test_metrics,
+        ];
+        let workspaces = [&self.train_ws, &self.probe_ws].into_iter().chain(self.host_ws.values()).chain(self.iwae_ws.values());
+        buffers.iter().map(|b| b.size()).sum::<u64>() + workspaces.map(|w| w.bytes).sum::<u64>()
+    }
+
     /// Metric reads still in flight.
     pub fn pending_reads(&self) -> usize {
         self.pending.len()

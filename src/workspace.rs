@@ -66,6 +66,8 @@ pub struct Shape<'a> {
 }
 
 pub struct Workspace {
+    /// GPU memory this workspace allocated (its buffers, not the shared parameters or data).
+    pub bytes: u64,
     pub rows: u32,
     pub rep: u32,
     pub steps: StepRing,
@@ -196,8 +198,14 @@ impl Workspace {
         assert!(!training || metrics.is_some(), "a training workspace writes metrics");
         let out_rows = rows * rep;
         let latent = arch.latent;
-        let buf = |label: &str, floats: usize| gpu.storage(label, floats as u64 * 4);
+        let allocated = std::cell::Cell::new(0u64);
+        let buf = |label: &str, floats: usize| {
+            let buffer = gpu.storage(label, floats as u64 * 4);
+            allocated.set(allocated.get() + buffer.size());
+            buffer
+        };
         let steps = StepRing::new(gpu, "step records", 64);
+        allocated.set(allocated.get() + steps.buffer.size());
         let x = buf("x", rows as usize * arch.enc_input);
         let batch_labels = buf("batch labels", rows as usize);
         let enc_acts: Vec<_> =
@@ -392,6 +400,7 @@ impl Workspace {
         }
 
         Workspace {
+            bytes: allocated.get(),
             rows,
             rep,
             steps,

@@ -151,28 +151,24 @@ impl Engine {
         self.errors.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default()
     }
 
-    /// `{step, epoch, stepsPerEpoch, adapter, backend, parameters, flopsPerSample, config}`.
+    /// `{step, epoch, stepsPerEpoch, adapter, backend, parameters, flopsPerSample, gpuBytes, config}`.
     pub fn status(&self) -> Result<JsValue, JsError> {
-        let (step, epoch, steps_per_epoch, config, params, flops) = self.with(|t| {
-            Ok((
-                t.step(),
-                t.epoch(),
-                t.steps_per_epoch(),
-                t.config.clone(),
-                t.arch.parameter_count(),
-                t.arch.train_flops_per_sample(),
-            ))
+        let adapter = self.gpu.info.name.clone();
+        let backend = format!("{:?}", self.gpu.info.backend);
+        let status = self.with(|t| {
+            Ok(serde_json::json!({
+                "step": t.step(),
+                "epoch": t.epoch(),
+                "stepsPerEpoch": t.steps_per_epoch(),
+                "adapter": adapter,
+                "backend": backend,
+                "parameters": t.arch.parameter_count(),
+                "flopsPerSample": t.arch.train_flops_per_sample(),
+                "gpuBytes": t.gpu_bytes(),
+                "config": t.config,
+            }))
         })?;
-        to_js(&serde_json::json!({
-            "step": step,
-            "epoch": epoch,
-            "stepsPerEpoch": steps_per_epoch,
-            "adapter": self.gpu.info.name,
-            "backend": format!("{:?}", self.gpu.info.backend),
-            "parameters": params,
-            "flopsPerSample": flops,
-            "config": config,
-        }))
+        to_js(&status)
     }
 
     /// Applies a new config: in place when only schedules/optimizer knobs change (returns false),
