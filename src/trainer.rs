@@ -520,28 +520,27 @@ impl ModelConfig {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 impl Trainer {
-    /// Wall time of each dispatch of one training step, measured by repeating it `reps` times
-    /// alone (natively; for profiling, not during training). Returns (kernel, milliseconds).
-    pub fn profile_step(&mut self, reps: u32) -> Vec<(&'static str, f64)> {
+    /// Time of each dispatch of one training step, measured by repeating it `reps` times alone
+    /// and reading back (for profiling, never during training). Returns (kernel, milliseconds).
+    /// `now` is the platform clock in milliseconds.
+    pub async fn profile_step(&mut self, reps: u32, now: impl Fn() -> f64) -> Result<Vec<(&'static str, f64)>> {
         let record = self.step_record(self.step);
         self.train_ws.steps.write(&self.gpu, &[record]);
         let dispatches: Vec<_> = self.train_ws.all().cloned().collect();
-        dispatches
-            .iter()
-            .map(|d| {
-                let run = |count: u32| {
-                    let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
-                    Workspace::record(&mut encoder, 1, std::iter::repeat_n(d, count as usize));
-                    self.gpu.queue.submit([encoder.finish()]);
-                    self.gpu.poll_wait();
-                };
-                run(1);
-                let start = std::time::Instant::now();
-                run(reps);
-                (d.label, start.elapsed().as_secs_f64() * 1e3 / reps as f64)
-            })
-            .collect()
+        let mut out = Vec::new();
+        for d in &dispatches {
+            let run = async |count: u32| -> Result<()> {
+                let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
+                Workspace::record(&mut encoder, 1, std::iter::repeat_n(d, count as usize));
+                self.gpu.queue.submit([encoder.finish()]);
+                self.gpu.read_bytes(&self.metrics, 0, 4).await.map(|_| ())
+            };
+            run(1).await?;
+            let start = now();
+            run(reps).await?;
+            out.push((d.label, (now() - start) / reps as f64));
+        }
+        Ok(out)
     }
 }

@@ -321,7 +321,8 @@ fn bench(args: BenchArgs) -> Result<()> {
     };
     run(&mut trainer, args.steps.min(50))?;
     if args.profile {
-        let profile = trainer.profile_step(10);
+        let origin = Instant::now();
+        let profile = pollster::block_on(trainer.profile_step(10, || origin.elapsed().as_secs_f64() * 1e3))?;
         let total: f64 = profile.iter().map(|p| p.1).sum();
         for (label, ms) in &profile {
             println!("  {label:<18} {ms:>8.3} ms  {:>5.1}%", 100.0 * ms / total);

@@ -215,6 +215,13 @@ impl Engine {
         .await
     }
 
+    /// Milliseconds of each kernel of one training step, each timed alone: `[[name, ms], …]`.
+    pub async fn profile(&self, reps: u32) -> Result<JsValue, JsError> {
+        let now = || web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
+        let profile = self.with_async(async |t| t.profile_step(reps, now).await).await?;
+        to_js(&profile)
+    }
+
     /// Applies cached autotuning choices; false when the cache no longer fits (then call autotune).
     pub fn use_tuning(&self, json: String) -> Result<bool, JsError> {
         self.with(|t| t.import_tuning(&json).map_err(js_err))
