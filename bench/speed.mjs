@@ -24,7 +24,8 @@ const CONTENDERS = [
   ['tfjs-webgl', 'bench/tfjs.html?backend=webgl'],
   ['tfjs-wasm', 'bench/tfjs.html?backend=wasm'],
   ['tfjs-cpu', 'bench/tfjs.html?backend=cpu'],
-  ['jax-js', 'bench/jaxjs.html'],
+  ['jax-js-webgpu', 'bench/jaxjs.html?backend=webgpu'],
+  ['jax-js-wasm', 'bench/jaxjs.html?backend=wasm'],
 ];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -176,9 +177,10 @@ function writeReport({ contenders, micro, open, nat }) {
   lines.push('| target | measured | met |', '|---|---|---|');
   const row = (what, value, ok) => lines.push(`| ${what} | ${value} | ${ok ? 'yes' : '**no**'} |`);
   row('≥ 10× TF.js-WebGPU', `${fmt(ratio('tfjs-webgpu'), 1)}×`, ratio('tfjs-webgpu') >= 10);
-  row('≥ 3× jax-js', Number.isFinite(ratio('jax-js')) ? `${fmt(ratio('jax-js'), 1)}×` : 'jax-js did not run', ratio('jax-js') >= 3);
-  const fastestOther = others.reduce((m, c) => Math.max(m, c.samplesPerSec), 0);
-  row('above every TF.js backend', `${fmt(ours?.samplesPerSec)} vs best other ${fmt(fastestOther)} samples/s`, ours?.samplesPerSec > fastestOther);
+  row('≥ 3× jax-js (WebGPU)', Number.isFinite(ratio('jax-js-webgpu')) ? `${fmt(ratio('jax-js-webgpu'), 1)}×` : 'jax-js did not run', ratio('jax-js-webgpu') >= 3);
+  row('(not a stated target) vs jax-js on wasm', `${fmt(ratio('jax-js-wasm'), 2)}×`, ratio('jax-js-wasm') >= 1);
+  const fastestTf = others.filter((c) => c.id.startsWith('tfjs')).reduce((m, c) => Math.max(m, c.samplesPerSec), 0);
+  row('above every TF.js backend', `${fmt(ours?.samplesPerSec)} vs best TF.js ${fmt(fastestTf)} samples/s`, ours?.samplesPerSec > fastestTf);
   row('step GFLOP/s ≥ 50% of best large GEMM', `${fmt(stepGflops, 2)} / ${fmt(gemm, 2)} GFLOP/s = ${fmt((100 * stepGflops) / gemm)}%`, stepGflops >= 0.5 * gemm);
   row('page open → first step ≤ 1.5 s', `${fmt(open.firstStepMs)} ms`, open.firstStepMs <= 1500);
   row('no main-thread long task > 50 ms while training', `worst ${fmt(open.worstLongTaskMs)} ms over ${open.steps} steps`, open.worstLongTaskMs <= 50);

@@ -28,6 +28,8 @@ node scripts/vendor.mjs "$out/www/vendor"
 cp index.html "$out/"
 cp -r www/*.js www/*.css "$out/www/" 2>/dev/null || true
 [ -d www/lessons ] && cp -r www/lessons "$out/www/"
-# Benchmark pages (bench/*.mjs open them); they load the same wasm as the page.
+# Benchmark pages (bench/*.mjs open them): they load the same wasm as the page, plus the
+# contenders' libraries (TensorFlow.js, jax-js) from the bench's own vendor directory.
 cp -r bench/web "$out/bench"
+node scripts/vendor.mjs "$out/bench/vendor" bench/web/vendor-files.json
 echo "built $out/ ($(du -sh "$out" | cut -f1))"

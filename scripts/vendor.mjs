@@ -1,14 +1,20 @@
-// Copies the page's third-party libraries from node_modules into DIR (uPlot for charts, KaTeX for
-// math), so the built site has no runtime dependency on node_modules or a CDN.
-import { cp, mkdir } from 'node:fs/promises';
+// Copies third-party files from node_modules into the built site, so it needs neither
+// node_modules nor a CDN at run time. Usage: node scripts/vendor.mjs DIR [LIST.json]
+// Without a list: the page's libraries (uPlot for charts, KaTeX for math). With one: its
+// [from, to] pairs (paths under node_modules and under DIR), e.g. bench/web/vendor-files.json.
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
-const dir = process.argv[2] ?? 'dist/www/vendor';
-const files = [
-  ['node_modules/uplot/dist/uPlot.esm.js', 'uPlot.esm.js'],
-  ['node_modules/uplot/dist/uPlot.min.css', 'uPlot.min.css'],
-  ['node_modules/katex/dist/katex.mjs', 'katex.mjs'],
-  ['node_modules/katex/dist/katex.min.css', 'katex.min.css'],
-  ['node_modules/katex/dist/fonts', 'fonts'],
+const [dir = 'dist/www/vendor', list] = process.argv.slice(2);
+const PAGE = [
+  ['uplot/dist/uPlot.esm.js', 'uPlot.esm.js'],
+  ['uplot/dist/uPlot.min.css', 'uPlot.min.css'],
+  ['katex/dist/katex.mjs', 'katex.mjs'],
+  ['katex/dist/katex.min.css', 'katex.min.css'],
+  ['katex/dist/fonts', 'fonts'],
 ];
-await mkdir(dir, { recursive: true });
-for (const [from, to] of files) await cp(from, `${dir}/${to}`, { recursive: true });
+const files = list ? JSON.parse(await readFile(list, 'utf8')) : PAGE;
+for (const [from, to] of files) {
+  await mkdir(dirname(`${dir}/${to}`), { recursive: true });
+  await cp(`node_modules/${from}`, `${dir}/${to}`, { recursive: true });
+}
