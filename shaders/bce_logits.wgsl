@@ -1,4 +1,4 @@
-// Bernoulli reconstruction loss from logits and its gradient, fused (one workgroup per row).
+// Bernoulli reconstruction loss from logits and its gradient, fused.
 //   loss(ℓ, x) = max(ℓ, 0) − x·ℓ + log(1 + e^−|ℓ|)   (the overflow-free form of BCE-with-logits)
 //   d loss / d ℓ = σ(ℓ) − x
 //   logits, dlogits: [rows, pixels]; x: [rows / rep, ld_x] (sample k of row b is row b·rep + k)
@@ -24,19 +24,18 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;
 @group(0) @binding(4) var<storage, read_write> row_stats: array<f32>;
 
-const WG: u32 = 64u;
-var<workgroup> partial: array<f32, WG>;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let row = wid.x;
-    // `row` is uniform across the workgroup, so this early exit keeps barriers in uniform control flow.
+// One thread per row, looping over its pixels: no workgroup memory and no barriers, which CPU
+// emulations of GPUs (SwiftShader, lavapipe) pay dearly for; a few hundred rows keep a GPU busy
+// enough for a kernel this small.
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let row = gid.x;
     if (row >= params.rows) {
         return;
     }
     let x_row = (row / params.rep) * params.ld_x;
     var sum = 0.0;
-    for (var p = lid.x; p < params.pixels; p = p + WG) {
+    for (var p = 0u; p < params.pixels; p = p + 1u) {
         let l = logits[row * params.pixels + p];
         let t = x[x_row + p];
         sum = sum + max(l, 0.0) - t * l + log(1.0 + exp(-abs(l)));
@@ -45,15 +44,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             dlogits[row * params.pixels + p] = (sig - t) * params.grad_scale;
         }
     }
-    partial[lid.x] = sum;
-    workgroupBarrier();
-    for (var width = WG / 2u; width > 0u; width = width / 2u) {
-        if (lid.x < width) {
-            partial[lid.x] = partial[lid.x] + partial[lid.x + width];
-        }
-        workgroupBarrier();
-    }
-    if (lid.x == 0u) {
-        row_stats[row * 4u] = partial[0];
-    }
+    row_stats[row * 4u] = sum;
 }

@@ -1,5 +1,5 @@
 // Reduces the batch's per-row losses to the step's metrics and decides the KL weight the backward
-// pass uses. One workgroup; runs after bce_logits and before the latent backward.
+// pass uses. Runs after bce_logits and before the latent backward.
 //   row_stats: [rows, 4] (recon, KL, log p(z) − log q(z|x), unused), rows = batch · rep
 //   metrics: ring of [slots, 4] records (recon, KL, objective, KL weight), slot from the step
 //   kl_grad_weight[0]: d objective / d KL — β·warm-up, or γ·sign(KL − C) for the capacity
@@ -18,43 +18,29 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> metrics: array<f32>;
 @group(0) @binding(4) var<storage, read_write> kl_grad_weight: array<f32>;
 
-const WG: u32 = 64u;
-var<workgroup> recon_part: array<f32, WG>;
-var<workgroup> kl_part: array<f32, WG>;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+// A single thread sums the rows (a few hundred adds): no barriers, which CPU emulations of GPUs
+// pay dearly for, and the sum is in a fixed order.
+@compute @workgroup_size(1)
+fn main() {
     var recon = 0.0;
     var kl = 0.0;
-    for (var r = lid.x; r < params.rows; r = r + WG) {
+    for (var r = 0u; r < params.rows; r = r + 1u) {
         recon = recon + row_stats[r * 4u];
         kl = kl + row_stats[r * 4u + 1u];
     }
-    recon_part[lid.x] = recon;
-    kl_part[lid.x] = kl;
-    workgroupBarrier();
-    for (var width = WG / 2u; width > 0u; width = width / 2u) {
-        if (lid.x < width) {
-            recon_part[lid.x] = recon_part[lid.x] + recon_part[lid.x + width];
-            kl_part[lid.x] = kl_part[lid.x] + kl_part[lid.x + width];
-        }
-        workgroupBarrier();
+    let inv_rows = 1.0 / f32(params.rows);
+    let recon_mean = recon * inv_rows;
+    let kl_mean = kl * inv_rows;
+    var objective = recon_mean + step.kl_weight * kl_mean;
+    var weight = step.kl_weight;
+    if (step.capacity >= 0.0) {
+        objective = recon_mean + step.kl_weight * abs(kl_mean - step.capacity);
+        weight = step.kl_weight * sign(kl_mean - step.capacity);
     }
-    if (lid.x == 0u) {
-        let inv_rows = 1.0 / f32(params.rows);
-        let recon_mean = recon_part[0] * inv_rows;
-        let kl_mean = kl_part[0] * inv_rows;
-        var objective = recon_mean + step.kl_weight * kl_mean;
-        var weight = step.kl_weight;
-        if (step.capacity >= 0.0) {
-            objective = recon_mean + step.kl_weight * abs(kl_mean - step.capacity);
-            weight = step.kl_weight * sign(kl_mean - step.capacity);
-        }
-        let base = step.slot * 4u;
-        metrics[base] = recon_mean;
-        metrics[base + 1u] = kl_mean;
-        metrics[base + 2u] = objective;
-        metrics[base + 3u] = weight;
-        kl_grad_weight[0] = weight;
-    }
+    let base = step.slot * 4u;
+    metrics[base] = recon_mean;
+    metrics[base + 1u] = kl_mean;
+    metrics[base + 2u] = objective;
+    metrics[base + 3u] = weight;
+    kl_grad_weight[0] = weight;
 }

@@ -390,7 +390,8 @@ impl Trainer {
             &self.metrics,
             &self.test_metrics,
         ];
-        let workspaces = [&self.train_ws, &self.probe_ws].into_iter().chain(self.host_ws.values()).chain(self.iwae_ws.values());
+        let workspaces =
+            [&self.train_ws, &self.probe_ws].into_iter().chain(self.host_ws.values()).chain(self.iwae_ws.values());
         buffers.iter().map(|b| b.size()).sum::<u64>() + workspaces.map(|w| w.bytes).sum::<u64>()
     }
 

@@ -81,7 +81,8 @@ pub struct Workspace {
     pub logits: wgpu::Buffer,
     /// [rows·rep, 4]: recon, KL, log p(z) − log q(z|x), unused.
     pub row_stats: wgpu::Buffer,
-    pub gather: Option<Dispatch>,
+    /// permute_batch then gather_batch (empty when the host writes x).
+    pub gather: Vec<Dispatch>,
     pub encoder: Vec<Dispatch>,
     pub sample: Dispatch,
     pub decoder: Vec<Dispatch>,
@@ -220,9 +221,8 @@ impl Workspace {
         let label_col = if arch.conditional { PIXELS as u32 } else { NO_LABEL };
 
         let gather = match source {
-            Source::Dataset { data, shuffle, binarize } => Some(k.gather_batch.dispatch(
-                gpu,
-                GatherParams {
+            Source::Dataset { data, shuffle, binarize } => {
+                let params = GatherParams {
                     rows,
                     pixels: PIXELS as u32,
                     ld_x: arch.enc_input as u32,
@@ -231,14 +231,29 @@ impl Workspace {
                     binarize: binarize as u32,
                     label_col,
                     _pad: 0,
-                },
-                steps.view(),
-                floats(&data.images),
-                floats(&data.labels),
-                floats(&x),
-                floats(&batch_labels),
-            )),
-            Source::Host => None,
+                };
+                let batch_index = buf("batch index", rows as usize);
+                vec![
+                    k.permute_batch.dispatch(
+                        gpu,
+                        params,
+                        steps.view(),
+                        floats(&data.labels),
+                        floats(&batch_index),
+                        floats(&batch_labels),
+                    ),
+                    k.gather_batch.dispatch(
+                        gpu,
+                        params,
+                        steps.view(),
+                        floats(&data.images),
+                        floats(&batch_index),
+                        floats(&batch_labels),
+                        floats(&x),
+                    ),
+                ]
+            }
+            Source::Host => Vec::new(),
         };
 
         let mut encoder = Vec::new();

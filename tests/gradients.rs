@@ -6,6 +6,7 @@ mod common;
 use vaelab::config::{Activation, Binarize, ModelConfig, Objective};
 use vaelab::data::Dataset;
 use vaelab::kernels::gather_batch::{GatherParams, NO_LABEL, gather_batch_cpu};
+use vaelab::kernels::permute_batch::permute_batch_cpu;
 use vaelab::model::{Architecture, PIXELS};
 use vaelab::reference::{Batch, KlTerm, loss_and_grads};
 use vaelab::rng;
@@ -68,8 +69,8 @@ fn batch_of_step(trainer: &Trainer, data: &Dataset, step: u64) -> Batch {
         _pad: 0,
     };
     let mut x = vec![0f32; rows * arch.enc_input];
-    let mut labels = vec![0u32; rows];
-    gather_batch_cpu(&params, &record, &data.images, &data.labels, &mut x, &mut labels);
+    let (index, labels) = permute_batch_cpu(&params, &record, &data.labels);
+    gather_batch_cpu(&params, &record, &data.images, &index, &labels, &mut x);
     let rep = c.samples as usize;
     let key = rng::key(c.seed, rng::STREAM_EPS, rng::PHASE_TRAIN);
     let eps = (0..rows * rep * arch.latent).map(|i| rng::normal_at(key, [record.step, i as u32]) as f64).collect();

@@ -8,6 +8,7 @@ use vaelab::kernels::adam::{AdamParams, adam_cpu, bias_corrections};
 use vaelab::kernels::bce_logits::{BceParams, bce_logits_cpu};
 use vaelab::kernels::gather_batch::{GatherParams, NO_LABEL, gather_batch_cpu};
 use vaelab::kernels::matmul::{ACT_NONE, ACT_RELU, ACT_TANH, MatmulDims, MatmulKernel, MatmulVariant, matmul_cpu};
+use vaelab::kernels::permute_batch::permute_batch_cpu;
 use vaelab::kernels::reparam_backward::{ReparamBackwardParams, reparam_backward_cpu};
 use vaelab::kernels::reparam_forward::{ReparamParams, reparam_forward_cpu};
 use vaelab::kernels::step::{StepRing, StepUniform};
@@ -123,7 +124,7 @@ fn matmul_model_shapes() {
 }
 
 #[test]
-fn gather_batch_matches_oracle_across_an_epoch_boundary() {
+fn permute_and_gather_batch_match_oracles_across_an_epoch_boundary() {
     let gpu = gpu();
     let kernels = Kernels::new(&gpu);
     let n_images = 37u32;
@@ -144,21 +145,19 @@ fn gather_batch_matches_oracle_across_an_epoch_boundary() {
         let record = StepUniform { epoch: 2, offset, phase, ..step_record(11, 5) };
         let ring = step_ring(&gpu, record);
         let x = gpu.storage("x", (rows * ld_x) as u64 * 4);
+        let bi = gpu.storage("index", rows as u64 * 4);
         let bl = gpu.storage("labels", rows as u64 * 4);
-        let d = kernels.gather_batch.dispatch(
-            &gpu,
-            params,
-            ring.view(),
-            View::whole(&g_images),
-            View::whole(&g_labels),
-            View::whole(&x),
-            View::whole(&bl),
-        );
-        run(&gpu, &[&d]);
+        let (step, whole) = (ring.view(), View::whole);
+        let permute = kernels.permute_batch.dispatch(&gpu, params, step, whole(&g_labels), whole(&bi), whole(&bl));
+        let gather =
+            kernels.gather_batch.dispatch(&gpu, params, step, whole(&g_images), whole(&bi), whole(&bl), whole(&x));
+        run(&gpu, &[&permute, &gather]);
+        let (want_index, want_labels) = permute_batch_cpu(&params, &record, &labels);
         let mut want_x = vec![0f32; (rows * ld_x) as usize];
-        let mut want_labels = vec![0u32; rows as usize];
-        gather_batch_cpu(&params, &record, &images, &labels, &mut want_x, &mut want_labels);
+        gather_batch_cpu(&params, &record, &images, &want_index, &want_labels, &mut want_x);
+        let got_index: Vec<u32> = bytemuck::cast_slice(&read(&gpu, &bi, rows as usize)).to_vec();
         let got_labels: Vec<u32> = bytemuck::cast_slice(&read(&gpu, &bl, rows as usize)).to_vec();
+        assert_eq!(got_index, want_index, "images shuffle={shuffle}");
         assert_eq!(got_labels, want_labels, "labels shuffle={shuffle}");
         assert_close(
             &format!("gather shuffle={shuffle} binarize={binarize}"),

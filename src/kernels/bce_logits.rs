@@ -3,7 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -50,7 +50,7 @@ impl BceLogits {
             label: "bce_logits",
             pipeline: self.pipeline.clone(),
             bind_group: bind,
-            workgroups: [params.rows, 1, 1],
+            workgroups: groups_1d(params.rows, 64),
             uses_step: false,
             matmul: None,
         }

@@ -1,10 +1,10 @@
-//! Launcher and CPU oracle for shaders/gather_batch.wgsl: builds a batch from the GPU-resident
-//! dataset through the seeded per-epoch permutation, with optional dynamic binarization.
+//! Launcher and CPU oracle for shaders/gather_batch.wgsl: copies each batch row's image (picked by
+//! permute_batch) from the GPU-resident dataset, with optional dynamic binarization.
 
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
 use crate::gpu::Gpu;
 use crate::rng;
 
@@ -33,7 +33,7 @@ impl GatherBatch {
         let layout = bind_group_layout(
             gpu,
             "gather_batch",
-            &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
+            &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
         );
         let module = shader_module(gpu, "gather_batch");
         let pipeline = compute_pipeline(gpu, "gather_batch", &module, &layout, &[]);
@@ -47,54 +47,41 @@ impl GatherBatch {
         params: GatherParams,
         step: View,
         images: View,
-        labels: View,
-        x: View,
+        batch_index: View,
         batch_labels: View,
+        x: View,
     ) -> Dispatch {
         let uniform = gpu.uniform_init("gather params", bytemuck::bytes_of(&params));
         let bind = bind_group(
             gpu,
             "gather_batch",
             &self.layout,
-            &[step, View::whole(&uniform), images, labels, x, batch_labels],
+            &[step, View::whole(&uniform), images, batch_index, batch_labels, x],
         );
         Dispatch {
             label: "gather_batch",
             pipeline: self.pipeline.clone(),
             bind_group: bind,
-            workgroups: [params.rows, 1, 1],
+            workgroups: groups_1d(params.rows * params.pixels / 4, 64),
             uses_step: true,
             matmul: None,
         }
     }
 }
 
-/// The image index that row `row` of the batch described by `step` reads.
-pub fn image_index_cpu(p: &GatherParams, step: &StepUniform, row: u32) -> u32 {
-    let (mut pos, mut epoch) = (step.offset + row, step.epoch);
-    if p.shuffle == 0 {
-        return pos.min(p.n_images - 1);
-    }
-    while pos >= p.n_images {
-        pos -= p.n_images;
-        epoch += 1;
-    }
-    rng::permute(pos, p.n_images, rng::key(step.seed, rng::STREAM_PERMUTE, step.phase), epoch)
-}
-
-/// CPU oracle: fills `x` [rows, ld_x] and `batch_labels` [rows] from unpacked bytes.
+/// CPU oracle: fills `x` [rows, ld_x] from unpacked image bytes and permute_batch's outputs.
 pub fn gather_batch_cpu(
     p: &GatherParams,
     step: &StepUniform,
     images: &[u8],
-    labels: &[u8],
+    batch_index: &[u32],
+    batch_labels: &[u32],
     x: &mut [f32],
-    batch_labels: &mut [u32],
 ) {
     let key = rng::key(step.seed, rng::STREAM_BINARIZE, step.phase);
     let noise_step = if step.phase == rng::PHASE_EVAL { 0 } else { step.step };
     for row in 0..p.rows {
-        let image = image_index_cpu(p, step, row);
+        let image = batch_index[row as usize];
         for q in 0..p.pixels {
             let mut value = images[(image * p.pixels + q) as usize] as f32 * (1.0 / 255.0);
             if p.binarize == 1 {
@@ -103,11 +90,9 @@ pub fn gather_batch_cpu(
             }
             x[(row * p.ld_x + q) as usize] = value;
         }
-        let label = labels[image as usize] as u32;
-        batch_labels[row as usize] = label;
         if p.label_col != NO_LABEL {
             for d in 0..10 {
-                x[(row * p.ld_x + p.label_col + d) as usize] = if d == label { 1.0 } else { 0.0 };
+                x[(row * p.ld_x + p.label_col + d) as usize] = if d == batch_labels[row as usize] { 1.0 } else { 0.0 };
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod matmul;
 pub mod matmul_tiled;
 pub mod matmul_vec4;
 pub mod matmul_wide;
+pub mod permute_batch;
 pub mod reparam_backward;
 pub mod reparam_forward;
 pub mod step;
@@ -32,6 +33,14 @@ pub const SHADERS: &[(&str, &str)] = &[
     (
         "matmul_tiled",
         concat!(include_str!("../../shaders/matmul_common.wgsl"), include_str!("../../shaders/matmul_tiled.wgsl")),
+    ),
+    (
+        "permute_batch",
+        concat!(
+            include_str!("../../shaders/rng.wgsl"),
+            include_str!("../../shaders/step.wgsl"),
+            include_str!("../../shaders/permute_batch.wgsl")
+        ),
     ),
     (
         "gather_batch",
@@ -199,6 +208,7 @@ pub fn groups_1d(n: u32, per_group: u32) -> [u32; 3] {
 /// Every launcher, built once per device.
 pub struct Kernels {
     pub matmul: matmul::Matmul,
+    pub permute_batch: permute_batch::PermuteBatch,
     pub gather_batch: gather_batch::GatherBatch,
     pub reparam_forward: reparam_forward::ReparamForward,
     pub bce_logits: bce_logits::BceLogits,
@@ -213,6 +223,7 @@ impl Kernels {
     pub fn new(gpu: &Gpu) -> Self {
         Kernels {
             matmul: matmul::Matmul::new(gpu),
+            permute_batch: permute_batch::PermuteBatch::new(gpu),
             gather_batch: gather_batch::GatherBatch::new(gpu),
             reparam_forward: reparam_forward::ReparamForward::new(gpu),
             bce_logits: bce_logits::BceLogits::new(gpu),

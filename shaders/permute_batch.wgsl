@@ -1,0 +1,85 @@
+// The first half of building a batch: which image each row gets, through a seeded per-epoch
+// permutation of the dataset (training) or in order from an offset (evaluation), and its label.
+// One thread per row, so the permutation (a few Threefry calls) is evaluated once per row.
+//   labels: [n_images] u8 packed four per u32
+//   batch_index: [rows] u32, image of each row (read by gather_batch)
+//   batch_labels: [rows] u32, label of each row (read by gather_batch and reparam_forward)
+// Launcher: src/kernels/permute_batch.rs; shares GatherParams with gather_batch.
+
+struct Params {
+    rows: u32,
+    pixels: u32,
+    ld_x: u32,
+    n_images: u32,
+    shuffle: u32,    // 1: training order through the permutation, 0: sequential from offset
+    binarize: u32,   // 1: dynamic binarization
+    label_col: u32,  // first one-hot column in x, or 0xffffffff for an unconditional model
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> step: Step;
+@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read_write> batch_index: array<u32>;
+@group(0) @binding(4) var<storage, read_write> batch_labels: array<u32>;
+
+// Balanced Feistel network on 2·half_bits bits, round function Threefry keyed by (seed, epoch):
+// a bijection of [0, 2^(2·half_bits)). Cycle-walking restricts it to a bijection of [0, n)
+// (Black & Rogaway 2002); it terminates because i < n lies on a cycle that returns to [0, n).
+fn feistel(i: u32, half_bits: u32, key: vec2<u32>, epoch: u32) -> u32 {
+    let mask = (1u << half_bits) - 1u;
+    var left = i >> half_bits;
+    var right = i & mask;
+    for (var round = 0u; round < 4u; round = round + 1u) {
+        let f = threefry2x32(key, vec2<u32>(epoch, (round << 24u) | right)).x & mask;
+        let next = left ^ f;
+        left = right;
+        right = next;
+    }
+    return (left << half_bits) | right;
+}
+
+fn half_bits_for(n: u32) -> u32 {
+    var bits = 1u;
+    while ((1u << (2u * bits)) < n) {
+        bits = bits + 1u;
+    }
+    return bits;
+}
+
+fn permute(i: u32, n: u32, key: vec2<u32>, epoch: u32) -> u32 {
+    let half_bits = half_bits_for(n);
+    var j = feistel(i, half_bits, key, epoch);
+    while (j >= n) {
+        j = feistel(j, half_bits, key, epoch);
+    }
+    return j;
+}
+
+fn image_index(row: u32) -> u32 {
+    var pos = step.offset + row;
+    var epoch = step.epoch;
+    if (params.shuffle == 0u) {
+        return min(pos, params.n_images - 1u);
+    }
+    while (pos >= params.n_images) {
+        pos = pos - params.n_images;
+        epoch = epoch + 1u;
+    }
+    return permute(pos, params.n_images, rng_key(step, STREAM_PERMUTE), epoch);
+}
+
+fn byte_of(word: u32, which: u32) -> u32 {
+    return (word >> (8u * which)) & 0xffu;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let row = gid.x;
+    if (row >= params.rows) {
+        return;
+    }
+    let image = image_index(row);
+    batch_index[row] = image;
+    batch_labels[row] = byte_of(labels[image / 4u], image % 4u);
+}
