@@ -28,9 +28,6 @@ struct Params {
 
 const NO_LABEL: u32 = 0xffffffffu;
 
-fn byte_of(word: u32, which: u32) -> u32 {
-    return (word >> (8u * which)) & 0xffu;
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -42,17 +39,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let image = batch_index[row];
     let word = images[image * groups_per_row + group];
-    let key = rng_key(step, STREAM_BINARIZE);
-    let noise_step = select(step.step, 0u, step.phase == 1u);
-    for (var q = 0u; q < 4u; q = q + 1u) {
-        let p = group * 4u + q;
-        var value = f32(byte_of(word, q)) * (1.0 / 255.0);
-        if (params.binarize == 1u) {
-            let u = uniform_open01(threefry2x32(key, vec2<u32>(noise_step, image * params.pixels + p)).x);
-            value = select(0.0, 1.0, u < value);
-        }
-        x[row * params.ld_x + p] = value;
+    // byte · (1/255): a correctly rounded product, so the CPU oracle agrees bit for bit.
+    let bytes = (vec4<u32>(word) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u);
+    var values = vec4<f32>(bytes) * (1.0 / 255.0);
+    if (params.binarize == 1u) {
+        let key = rng_key(step, STREAM_BINARIZE);
+        let noise_step = select(step.step, 0u, step.phase == 1u);
+        let p0 = image * params.pixels + group * 4u;
+        let u = vec4<f32>(
+            uniform_open01(threefry2x32(key, vec2<u32>(noise_step, p0)).x),
+            uniform_open01(threefry2x32(key, vec2<u32>(noise_step, p0 + 1u)).x),
+            uniform_open01(threefry2x32(key, vec2<u32>(noise_step, p0 + 2u)).x),
+            uniform_open01(threefry2x32(key, vec2<u32>(noise_step, p0 + 3u)).x),
+        );
+        values = select(vec4<f32>(0.0), vec4<f32>(1.0), u < values);
     }
+    let out = row * params.ld_x + group * 4u;
+    x[out] = values.x;
+    x[out + 1u] = values.y;
+    x[out + 2u] = values.z;
+    x[out + 3u] = values.w;
     if (group == 0u && params.label_col != NO_LABEL) {
         let label = batch_labels[row];
         for (var d = 0u; d < 10u; d = d + 1u) {
