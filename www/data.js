@@ -18,24 +18,17 @@ export async function loadMnist(base, onProgress = () => {}) {
   }));
   const total = responses.reduce((sum, r) => sum + Number(r.headers.get('content-length') ?? 0), 0);
   let loaded = 0;
-  const count = new TransformStream({
+  const counted = (res) => res.body.pipeThrough(new TransformStream({
     transform(chunk, controller) {
       loaded += chunk.byteLength;
       onProgress(loaded, total);
       controller.enqueue(chunk);
     },
-  });
-  // One counting stream per file (a TransformStream can only be piped once).
-  const unpack = (res) => res.body
-    .pipeThrough(new TransformStream({ transform: (chunk, c) => count.writable && countChunk(chunk, c) }))
-    .pipeThrough(new DecompressionStream('gzip'));
-  function countChunk(chunk, controller) {
-    loaded += chunk.byteLength;
-    onProgress(loaded, total);
-    controller.enqueue(chunk);
-  }
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    responses.map(async (res) => new Uint8Array(await new Response(unpack(res)).arrayBuffer())),
-  );
+  }));
+  const unpack = async (res) => {
+    const stream = counted(res).pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  };
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(responses.map(unpack));
   return { trainImages, trainLabels, testImages, testLabels };
 }

@@ -1,5 +1,5 @@
 // One queue for every call into the wasm Engine. Async engine methods hold the trainer while they
-// run (any other call then throws "busy"), so calls never overlap: sync calls run at once when idle.
+// run (any other call then throws "busy"), so calls never overlap; tryNow runs a sync call if idle.
 export class EngineScheduler {
   constructor(engine) {
     this.engine = engine;
@@ -39,6 +39,19 @@ export class EngineScheduler {
     return job.promise;
   }
 
+  /** Worst synchronous milliseconds of each kind of job since the last call (for diagnosis). */
+  takeTimings() {
+    const t = Object.fromEntries(this.timings ?? []);
+    this.timings = new Map();
+    return t;
+  }
+
+  #record(job, ms) {
+    this.timings ??= new Map();
+    const label = job.key ?? job.fn.toString().replace(/\s+/g, ' ').slice(0, 60);
+    this.timings.set(label, Math.max(this.timings.get(label) ?? 0, ms));
+  }
+
   /** Resolves once every job queued so far has finished. */
   drain() {
     return this.idle ? Promise.resolve() : this.run(() => undefined);
@@ -48,14 +61,32 @@ export class EngineScheduler {
     if (this.busy) return;
     this.busy = true;
     while (this.jobs.length > 0) {
+      // Each job starts in a task of its own, never inside the caller's (e.g. an animation frame)
+      // nor inside the previous job's completion: the main thread's tasks stay short.
+      await nextTask();
       const job = this.jobs.shift();
       if (job.key !== undefined) this.keyed.delete(job.key);
       try {
-        job.resolve(await job.fn(this.engine));
+        const t0 = performance.now();
+        const pending = job.fn(this.engine);
+        this.#record(job, performance.now() - t0);
+        job.resolve(await pending);
       } catch (e) {
         job.reject(e);
       }
     }
     this.busy = false;
   }
+}
+
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()();
+
+/** Resolves in a new task (a MessageChannel message: not clamped like nested setTimeout). */
+export function nextTask() {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
 }

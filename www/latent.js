@@ -1,0 +1,347 @@
+// The latent-space view: μ of 2,000 test digits as a scatter coloured by label (PCA to 2-D when
+// latent > 2), the decoded manifold grid for latent = 2, hover/click decoding, one slider per
+// latent dimension, and an interpolation strip between two chosen digits.
+import { LABEL_COLOURS, PIXELS, context2d, css, drawDigitGrid, imageFor } from './digits.js';
+import { normalQuantile } from './prng.js';
+import { pca2 } from './pca.js';
+import { nextTask } from './scheduler.js';
+import { timed } from './timing.js';
+
+export const SCATTER_COUNT = 2000;
+const SCATTER_CHUNK = 250;
+const GRID = 15; // manifold tiles per side
+const GRID_P = (i) => 0.05 + (0.9 * i) / (GRID - 1); // Keras: norm.ppf(linspace(0.05, 0.95, n))
+const STRIP = 10; // interpolation steps between the two end digits
+const SLIDER_RANGE = 4;
+const DEFAULT_PICK = [3, 2]; // test digits #3 (a 0) and #2 (a 1), so the strip shows something at once
+
+export class LatentExplorer {
+  constructor(ctx, els) {
+    this.ctx = ctx;
+    this.els = els;
+    this.latent = 0;
+    this.mulv = null; // [n, 2L] from encode_test
+    this.labels = null;
+    this.pick = DEFAULT_PICK.slice(); // chosen test indices for the interpolation (at most two)
+    this.z = null;
+    this.hover = null; // [x, y] canvas position on the scatter
+    this.drawLegend();
+    this.bindPointer();
+    els.zZero.addEventListener('click', () => this.setZ(new Float32Array(this.latent)));
+  }
+
+  /** Call when the model changed shape (or on first use): clears what no longer applies. */
+  reset(latent) {
+    const changed = latent !== this.latent;
+    this.latent = latent;
+    this.mulv = null;
+    if (changed) {
+      this.pick = DEFAULT_PICK.slice();
+      this.z = new Float32Array(latent);
+      this.points = null; // the old projection does not apply to the new latent space
+      this.base = null;
+      this.pca = null;
+      this.buildSliders();
+    }
+    const two = latent === 2;
+    this.els.manifoldNote.hidden = two;
+    this.els.manifold.hidden = !two;
+    this.els.manifoldCaption.hidden = !two;
+    this.els.projection.textContent = latent > 2 ? ` (first two principal components of ${latent} dimensions)` : latent === 1 ? ' (z₁ across, one row per label)' : ' (z₁ across, z₂ up)';
+  }
+
+  drawLegend() {
+    this.els.legend.replaceChildren(...LABEL_COLOURS.map((c, i) => {
+      const span = document.createElement('span');
+      const dot = document.createElement('i');
+      dot.style.background = css(c);
+      span.append(dot, String(i));
+      return span;
+    }));
+  }
+
+  buildSliders() {
+    const box = this.els.sliders;
+    box.replaceChildren();
+    this.sliderInputs = [];
+    for (let d = 0; d < this.latent; d++) {
+      const label = document.createElement('label');
+      const name = document.createElement('span');
+      name.textContent = `z${d + 1}`;
+      const input = document.createElement('input');
+      Object.assign(input, { type: 'range', min: -SLIDER_RANGE, max: SLIDER_RANGE, step: 0.01, value: 0 });
+      input.addEventListener('input', () => {
+        const z = Float32Array.from(this.z);
+        z[d] = Number(input.value);
+        this.setZ(z, false);
+      });
+      label.append(name, input);
+      box.append(label);
+      this.sliderInputs.push(input);
+    }
+  }
+
+  /** Everything the view shows, in turn (each piece is one scheduled engine call). */
+  async refresh() {
+    await this.refreshScatter();
+    if (this.latent === 2) await this.refreshManifold();
+    await this.refreshZ();
+    await this.refreshStrip();
+  }
+
+  async refreshScatter() {
+    // In chunks, so no single call spends long on the main thread (copying 2,000 images at once would).
+    const L = this.latent;
+    const mulv = new Float32Array(SCATTER_COUNT * 2 * L);
+    for (let start = 0; start < SCATTER_COUNT; start += SCATTER_CHUNK) {
+      const indices = Uint32Array.from({ length: Math.min(SCATTER_CHUNK, SCATTER_COUNT - start) }, (_, i) => start + i);
+      const rows = await this.ctx.scheduler.run((e) => (this.ctx.config.latent === L ? e.encode_test(indices) : null));
+      if (!rows || rows.length !== indices.length * 2 * L) return; // the model changed meanwhile
+      mulv.set(rows, start * 2 * L);
+    }
+    this.labels ??= await this.ctx.scheduler.run((e) => e.test_labels(SCATTER_COUNT));
+    // Three short tasks rather than one long one.
+    this.mulv = mulv;
+    timed('scatter project', () => this.#project());
+    await nextTask();
+    timed('scatter paint', () => this.#paintPoints());
+    await nextTask();
+    timed('scatter draw', () => this.drawScatter());
+  }
+
+  /** Plane coordinates of every point and the bounds of the plot. */
+  #project() {
+    const L = this.latent;
+    const n = this.labels.length;
+    const xs = new Float32Array(n);
+    const ys = new Float32Array(n);
+    this.pca = L > 2 ? pca2(this.mulv, n, L, 2 * L, 4) : null;
+    for (let i = 0; i < n; i++) {
+      const row = i * 2 * L;
+      if (L === 1) {
+        xs[i] = this.mulv[row];
+        ys[i] = this.labels[i] + 0.7 * (((i * 2654435761) >>> 0) / 2 ** 32 - 0.5);
+      } else if (L === 2) {
+        xs[i] = this.mulv[row];
+        ys[i] = this.mulv[row + 1];
+      } else {
+        const [a, b] = this.pca.axes;
+        let x = 0;
+        let y = 0;
+        for (let j = 0; j < L; j++) {
+          const c = this.mulv[row + j] - this.pca.mean[j];
+          x += c * a[j];
+          y += c * b[j];
+        }
+        xs[i] = x;
+        ys[i] = y;
+      }
+    }
+    const range = (v) => {
+      const sorted = Float32Array.from(v).sort();
+      const lo = sorted[Math.floor(0.005 * n)];
+      const hi = sorted[Math.ceil(0.995 * n) - 1];
+      const pad = 0.08 * (hi - lo || 1);
+      return [lo - pad, hi + pad];
+    };
+    this.points = { xs, ys, x: range(xs), y: L === 1 ? [-0.7, 9.7] : range(ys) };
+  }
+
+  #toCanvas(x, y) {
+    const { width, height } = this.els.scatter;
+    const { x: [x0, x1], y: [y0, y1] } = this.points;
+    return [((x - x0) / (x1 - x0)) * width, (1 - (y - y0) / (y1 - y0)) * height];
+  }
+
+  #fromCanvas(px, py) {
+    const { width, height } = this.els.scatter;
+    const { x: [x0, x1], y: [y0, y1] } = this.points;
+    return [x0 + (px / width) * (x1 - x0), y0 + (1 - py / height) * (y1 - y0)];
+  }
+
+  /** A plane position as a full latent vector (the other PCA directions at the mean). */
+  #planeToZ(x, y) {
+    const L = this.latent;
+    if (L === 1) return Float32Array.of(x);
+    if (L === 2) return Float32Array.of(x, y);
+    const { mean, axes: [a, b] } = this.pca;
+    return Float32Array.from({ length: L }, (_, j) => mean[j] + x * a[j] + y * b[j]);
+  }
+
+  /** Paints the points once per refresh into `this.base`; hover and picks are drawn over a copy. */
+  #paintPoints() {
+    const { width, height } = this.els.scatter;
+    const base = new Uint8ClampedArray(width * height * 4).fill(255);
+    const { xs, ys, x: [x0, x1], y: [y0, y1] } = this.points;
+    const sx = width / (x1 - x0);
+    const sy = height / (y1 - y0);
+    if (this.latent >= 2) {
+      const ox = Math.round(-x0 * sx);
+      const oy = Math.round(height + y0 * sy);
+      if (oy >= 0 && oy < height) for (let x = 0; x < width; x++) base.fill(200, 4 * (oy * width + x), 4 * (oy * width + x) + 3);
+      if (ox >= 0 && ox < width) for (let y = 0; y < height; y++) base.fill(200, 4 * (y * width + ox), 4 * (y * width + ox) + 3);
+    }
+    // Each point is a 3×3 square, 75% opaque over what is there.
+    for (let i = 0; i < xs.length; i++) {
+      const cx = Math.round((xs[i] - x0) * sx);
+      const cy = Math.round(height - (ys[i] - y0) * sy);
+      if (cx < 1 || cy < 1 || cx >= width - 1 || cy >= height - 1) continue;
+      const colour = LABEL_COLOURS[this.labels[i]];
+      for (let dy = -1; dy <= 1; dy++) {
+        let p = 4 * ((cy + dy) * width + cx - 1);
+        for (let dx = 0; dx < 3; dx++, p += 4) {
+          base[p] += (colour[0] - base[p]) * 0.75;
+          base[p + 1] += (colour[1] - base[p + 1]) * 0.75;
+          base[p + 2] += (colour[2] - base[p + 2]) * 0.75;
+        }
+      }
+    }
+    this.base = base;
+  }
+
+  drawScatter() {
+    const canvas = this.els.scatter;
+    const { width, height } = canvas;
+    if (!this.base || this.base.length !== width * height * 4) this.#paintPoints();
+    const image = imageFor(canvas, width, height);
+    const data = image.data;
+    data.set(this.base);
+    const put = (px, py, [r, g, b]) => {
+      if (px < 0 || py < 0 || px >= width || py >= height) return;
+      const i = 4 * (py * width + px);
+      data[i] = r;
+      data[i + 1] = g;
+      data[i + 2] = b;
+    };
+    const { xs, ys } = this.points;
+    for (const [k, index] of this.pick.entries()) {
+      const [cx, cy] = this.#toCanvas(xs[index], ys[index]);
+      ring(put, cx, cy, 7, [0, 0, 0]);
+      ring(put, cx, cy, 8, k === 0 ? [255, 255, 255] : [0, 0, 0]);
+    }
+    if (this.hover) {
+      const [hx, hy] = this.hover.map(Math.round);
+      for (let d = -6; d <= 6; d++) {
+        put(hx + d, hy, [0, 0, 0]);
+        put(hx, hy + d, [0, 0, 0]);
+      }
+    }
+    context2d(canvas).putImageData(image, 0, 0);
+  }
+
+  async refreshManifold() {
+    const z = new Float32Array(GRID * GRID * 2);
+    for (let row = 0; row < GRID; row++) {
+      for (let col = 0; col < GRID; col++) {
+        z[2 * (row * GRID + col)] = normalQuantile(GRID_P(col));
+        z[2 * (row * GRID + col) + 1] = normalQuantile(GRID_P(GRID - 1 - row)); // z₂ grows upwards
+      }
+    }
+    const pixels = await this.#decode(z, GRID * GRID);
+    if (pixels) timed('manifold', () => drawDigitGrid(this.els.manifold, pixels, { count: GRID * GRID, cols: GRID, scale: 1, gap: 0 }));
+  }
+
+  /** Decodes `n` latent rows when the model still has this latent size (else null). */
+  async #decode(z, n, key) {
+    const L = this.latent;
+    return this.ctx.scheduler.run((e) => {
+      if (this.ctx.config.latent !== L || z.length !== n * L) return null;
+      const labels = this.ctx.config.conditional ? new Uint8Array(n).fill(this.#label()) : undefined;
+      return e.decode(z, labels);
+    }, key);
+  }
+
+  #label() {
+    return this.pick.length > 0 && this.labels ? this.labels[this.pick[this.pick.length - 1]] : 0;
+  }
+
+  /** Shows decode(z) and moves the sliders to z (unless a slider is the source). */
+  setZ(z, moveSliders = true) {
+    this.z = z;
+    if (moveSliders) this.sliderInputs.forEach((input, d) => (input.value = String(z[d])));
+    this.els.zCaption.textContent = `z = (${[...z.slice(0, 4)].map((v) => v.toFixed(2)).join(', ')}${z.length > 4 ? ', …' : ''})`;
+    this.refreshZ().catch(this.ctx.onError);
+  }
+
+  async refreshZ() {
+    if (!this.z || this.z.length !== this.latent) return;
+    const pixels = await this.#decode(Float32Array.from(this.z), 1, 'z');
+    if (pixels) drawDigitGrid(this.els.zCanvas, pixels, { count: 1, cols: 1, scale: 5, gap: 0 });
+  }
+
+  async refreshStrip() {
+    if (this.pick.length < 2 || !this.mulv) return;
+    const L = this.latent;
+    const [a, b] = this.pick;
+    const z = new Float32Array(STRIP * L);
+    for (let s = 0; s < STRIP; s++) {
+      const t = s / (STRIP - 1);
+      for (let j = 0; j < L; j++) z[s * L + j] = (1 - t) * this.mulv[a * 2 * L + j] + t * this.mulv[b * 2 * L + j];
+    }
+    const decoded = await this.#decode(z, STRIP, 'strip');
+    if (!decoded) return;
+    const ends = await this.ctx.scheduler.run((e) => e.test_images(Uint32Array.of(a, b)));
+    const tiles = new Float32Array((STRIP + 2) * PIXELS);
+    tiles.set(ends.subarray(0, PIXELS), 0);
+    tiles.set(decoded, PIXELS);
+    tiles.set(ends.subarray(PIXELS), (STRIP + 1) * PIXELS);
+    drawDigitGrid(this.els.strip, tiles, { count: STRIP + 2, cols: STRIP + 2, scale: 2, gap: 4 });
+    this.els.stripCaption.textContent = `From test digit #${a} (a ${this.labels[a]}) to #${b} (a ${this.labels[b]}): the originals at both ends, ${STRIP} decoded steps between.`;
+  }
+
+  bindPointer() {
+    const scatter = this.els.scatter;
+    const local = (event, canvas) => {
+      const r = canvas.getBoundingClientRect();
+      return [((event.clientX - r.left) / r.width) * canvas.width, ((event.clientY - r.top) / r.height) * canvas.height];
+    };
+    scatter.addEventListener('pointermove', (event) => {
+      if (!this.points) return;
+      this.hover = local(event, scatter);
+      this.drawScatter();
+      this.setZ(this.#planeToZ(...this.#fromCanvas(...this.hover)));
+    });
+    scatter.addEventListener('pointerleave', () => {
+      this.hover = null;
+      if (this.points) this.drawScatter();
+    });
+    scatter.addEventListener('click', (event) => {
+      if (!this.points) return;
+      const index = this.#nearest(...local(event, scatter));
+      if (index < 0) return;
+      this.pick = [...this.pick, index].slice(-2);
+      const L = this.latent;
+      this.setZ(this.mulv.slice(index * 2 * L, index * 2 * L + L));
+      this.drawScatter();
+      this.refreshStrip().catch(this.ctx.onError);
+    });
+    const manifold = this.els.manifold;
+    const manifoldZ = (event) => {
+      const [px, py] = local(event, manifold);
+      const tile = manifold.width / GRID;
+      const p = (t) => Math.min(0.999, Math.max(0.001, 0.05 + (0.9 * (t / tile - 0.5)) / (GRID - 1)));
+      return Float32Array.of(normalQuantile(p(px)), normalQuantile(p(manifold.height - py)));
+    };
+    manifold.addEventListener('pointermove', (event) => this.latent === 2 && this.setZ(manifoldZ(event)));
+    manifold.addEventListener('click', (event) => this.latent === 2 && this.setZ(manifoldZ(event)));
+  }
+
+  #nearest(px, py) {
+    const { xs, ys } = this.points;
+    let best = -1;
+    let bestD = 14 ** 2;
+    for (let i = 0; i < xs.length; i++) {
+      const [cx, cy] = this.#toCanvas(xs[i], ys[i]);
+      const d = (cx - px) ** 2 + (cy - py) ** 2;
+      if (d < bestD) [best, bestD] = [i, d];
+    }
+    return best;
+  }
+}
+
+function ring(put, cx, cy, r, colour) {
+  for (let a = 0; a < 64; a++) {
+    const t = (a / 64) * 2 * Math.PI;
+    put(Math.round(cx + r * Math.cos(t)), Math.round(cy + r * Math.sin(t)), colour);
+  }
+}

@@ -1,0 +1,89 @@
+// The shareable state in the URL hash, `#v=1&<every config key>&view=<view>`. Config values go to the
+// engine's config_from_pairs, which clamps and explains; nothing read from the URL becomes HTML.
+export const LINK_VERSION = '1';
+
+/** A user-supplied string made safe and short for a notice (shown with textContent anyway). */
+export function shown(raw) {
+  const clean = [...String(raw)].filter((c) => c >= ' ' && c !== '\u007f').slice(0, 24).join('');
+  return `“${clean}”`;
+}
+
+function decode(text, notices) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    notices.push(`${shown(text)} is not valid percent-encoding; read as written`);
+    return text;
+  }
+}
+
+/**
+ * Splits a hash into config pairs and page state. `configKeys` is the engine's key list, `views`
+ * the page's views. Returns `{pairs, view, notices}`; unknown keys are ignored with a notice.
+ */
+export function parseHash(hash, { configKeys, views }) {
+  const notices = [];
+  const pairs = [];
+  let view;
+  const body = hash.replace(/^#/, '');
+  if (body === '') return { pairs, view, notices };
+  for (const part of body.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = decode(eq < 0 ? part : part.slice(0, eq), notices).trim();
+    const value = eq < 0 ? '' : decode(part.slice(eq + 1), notices);
+    if (key === 'v') {
+      if (value !== LINK_VERSION) notices.push(`link version ${shown(value)} is unknown; read as version ${LINK_VERSION}`);
+    } else if (key === 'view') {
+      if (views.includes(value)) view = value;
+      else notices.push(`view: ${shown(value)} is not one of ${views.join(', ')}; using ${views[0]}`);
+    } else if (configKeys.includes(key)) {
+      pairs.push([key, value]);
+    } else {
+      notices.push(`ignored the unknown key ${shown(key)}`);
+    }
+  }
+  return { pairs, view, notices };
+}
+
+/** `key=value&…` (the engine's config_to_query output) as `[[key, value], …]`. */
+export function queryPairs(query) {
+  return query.split('&').filter(Boolean).map((p) => {
+    const eq = p.indexOf('=');
+    return [p.slice(0, eq), p.slice(eq + 1)];
+  });
+}
+
+/** The hash for a config query and a view. */
+export function buildHash(query, view) {
+  const encoded = queryPairs(query).map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
+  return `#v=${LINK_VERSION}&${encoded.join('&')}&view=${encodeURIComponent(view)}`;
+}
+
+/**
+ * Writes hashes with history.replaceState (no hashchange, no history entry), at most every
+ * `minMs` while a slider is dragged (browsers throttle rapid replaceState), always ending with the last.
+ */
+export class HashWriter {
+  constructor(minMs = 250) {
+    this.minMs = minMs;
+    this.lastWrite = -Infinity;
+    this.timer = 0;
+    this.next = null;
+  }
+
+  write(hash) {
+    this.next = hash;
+    const wait = this.lastWrite + this.minMs - performance.now();
+    if (wait <= 0) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = 0;
+    if (this.next !== null && this.next !== location.hash) history.replaceState(history.state, '', this.next);
+    this.next = null;
+    this.lastWrite = performance.now();
+  }
+}
