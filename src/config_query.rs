@@ -58,25 +58,53 @@ fn shown(raw: &str) -> String {
     format!("“{cleaned}”")
 }
 
-fn clamp_num<T>(notes: &mut Vec<String>, key: &str, raw: &str, (lo, hi): (T, T), fallback: T) -> T
-where
-    T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display,
-{
-    match raw.trim().parse::<T>() {
-        Ok(v) if v < lo => {
-            notes.push(format!("{key}: {} is below {lo}; using {lo}", shown(raw)));
-            lo
-        }
-        Ok(v) if v > hi => {
-            notes.push(format!("{key}: {} is above {hi}; using {hi}", shown(raw)));
-            hi
-        }
-        // `!(v == v)` catches NaN for floats.
-        Ok(v) if v.partial_cmp(&v).is_none() => {
+/// A numeric config value: parsed as f64 first, so "-5" for an unsigned key is clamped, not rejected.
+trait Knob: Copy + PartialOrd + std::fmt::Display {
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
+    const WHOLE: bool;
+}
+
+impl Knob for u32 {
+    fn from_f64(v: f64) -> Self {
+        v.round() as u32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    const WHOLE: bool = true;
+}
+
+impl Knob for f32 {
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    const WHOLE: bool = false;
+}
+
+fn clamp_num<T: Knob>(notes: &mut Vec<String>, key: &str, raw: &str, (lo, hi): (T, T), fallback: T) -> T {
+    match raw.trim().parse::<f64>() {
+        Ok(v) if v.is_nan() => {
             notes.push(format!("{key}: {} is not a number; using {fallback}", shown(raw)));
             fallback
         }
-        Ok(v) => v,
+        Ok(v) if v < lo.to_f64() => {
+            notes.push(format!("{key}: {} is below {lo}; using {lo}", shown(raw)));
+            lo
+        }
+        Ok(v) if v > hi.to_f64() => {
+            notes.push(format!("{key}: {} is above {hi}; using {hi}", shown(raw)));
+            hi
+        }
+        Ok(v) if T::WHOLE && v.fract() != 0.0 => {
+            let rounded = T::from_f64(v);
+            notes.push(format!("{key}: {} is not a whole number; using {rounded}", shown(raw)));
+            rounded
+        }
+        Ok(v) => T::from_f64(v),
         Err(_) => {
             notes.push(format!("{key}: {} is not a number; using {fallback}", shown(raw)));
             fallback
@@ -207,6 +235,13 @@ mod tests {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
         assert!(!text.contains("script"), "unknown keys are ignored silently");
+    }
+
+    #[test]
+    fn fractions_of_whole_keys_are_rounded() {
+        let (c, notes) = from_pairs(&ModelConfig::default(), [("latent", "2.6"), ("batch_size", "1e2")]);
+        assert_eq!((c.latent, c.batch_size), (3, 100));
+        assert_eq!(notes.len(), 1, "{notes:?}");
     }
 
     #[test]

@@ -249,6 +249,37 @@ impl Trainer {
         Ok(out)
     }
 
+    /// Posterior (μ, logvar) rows of test images offset..offset+count, read from the GPU-resident
+    /// test set (nothing is uploaded).
+    pub async fn encode_test_range(&mut self, offset: u32, count: u32) -> Result<Vec<f32>> {
+        let n = self.test_data.n;
+        let count = count.min(n.saturating_sub(offset));
+        let rows = self.probe_ws.rows;
+        let two_l = (2 * self.arch.latent) as u64;
+        let chunks = count.div_ceil(rows);
+        if chunks == 0 {
+            return Ok(Vec::new());
+        }
+        let out = self.gpu.storage("encoded", chunks as u64 * rows as u64 * two_l * 4);
+        let slots = self.probe_ws.steps.slots;
+        let scratch = crate::trainer::TEST_SLOTS_SCRATCH;
+        for group_start in (0..chunks).step_by(slots as usize) {
+            let group = (chunks - group_start).min(slots);
+            let records: Vec<_> =
+                (group_start..group_start + group).map(|c| self.eval_record(offset + c * rows, c, scratch)).collect();
+            self.probe_ws.steps.write(&self.gpu, &records);
+            let dispatches: Vec<&Dispatch> = self.probe_ws.gather.iter().chain(self.probe_ws.encoder.iter()).collect();
+            let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
+            for (i, c) in (group_start..group_start + group).enumerate() {
+                record_chunks(&mut encoder, &self.probe_ws, i as u32, &dispatches);
+                let bytes = rows as u64 * two_l * 4;
+                encoder.copy_buffer_to_buffer(&self.probe_ws.mulv, 0, &out, c as u64 * bytes, bytes);
+            }
+            self.gpu.queue.submit([encoder.finish()]);
+        }
+        self.gpu.read_f32(&out, 0, count as usize * two_l as usize).await
+    }
+
     /// Test images `indices` as pixels in [0, 1] with their labels (for reconstructions).
     pub fn test_images(&self, indices: &[usize]) -> (Vec<f32>, Vec<u8>) {
         let d = &self.test_cpu;

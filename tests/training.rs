@@ -153,3 +153,35 @@ fn configs_the_device_cannot_hold_are_rejected_before_allocating() {
     let message = err.to_string();
     assert!(message.contains("cannot hold"), "{message}");
 }
+
+#[test]
+fn a_restored_state_continues_the_run_exactly() {
+    let config = ModelConfig { seed: 8, batch_size: 32, ..Default::default() };
+    let mut whole = trainer(config.clone(), 2000, 100);
+    whole.train_steps(10);
+    let trace: Vec<f32> = pollster::block_on(whole.flush_metrics()).unwrap().0.iter().map(|m| m.loss()).collect();
+
+    let mut first = trainer(config.clone(), 2000, 100);
+    first.train_steps(5);
+    let state = pollster::block_on(first.read_state()).unwrap();
+    let mut resumed = trainer(config, 2000, 100);
+    resumed.write_state(&state).unwrap();
+    resumed.set_step(5);
+    resumed.train_steps(5);
+    let rest: Vec<f32> = pollster::block_on(resumed.flush_metrics()).unwrap().0.iter().map(|m| m.loss()).collect();
+    assert_eq!(rest, trace[5..], "resumed run diverged");
+    assert!(resumed.write_state(&state[..10]).is_err());
+}
+
+#[test]
+fn encoding_from_the_gpu_test_set_matches_encoding_uploaded_images() {
+    let config = ModelConfig { seed: 9, latent: 3, ..Default::default() };
+    let mut t = trainer(config, 2000, 700);
+    t.train_steps(3);
+    let from_gpu = pollster::block_on(t.encode_test_range(490, 20)).unwrap();
+    let indices: Vec<usize> = (490..510).collect();
+    let (x, labels) = t.test_images(&indices);
+    let uploaded = pollster::block_on(t.encode(&x, Some(&labels))).unwrap();
+    assert_eq!(from_gpu.len(), 20 * 6);
+    common::assert_close("mu|logvar", &from_gpu, &uploaded, 1e-5, 1e-5);
+}

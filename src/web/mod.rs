@@ -78,6 +78,10 @@ impl Engine {
         let train = Rc::new(dataset(&train_images, &train_labels, "train")?);
         let test = Rc::new(dataset(&test_images, &test_labels, "t10k")?);
         drop((train_images, test_images));
+        Engine::build(train, test, config).await
+    }
+
+    async fn build(train: Rc<Dataset>, test: Rc<Dataset>, config: ModelConfig) -> Result<Engine, JsError> {
         let gpu = Gpu::new().await.map_err(js_err)?;
         let errors = Arc::new(Mutex::new(Vec::new()));
         let sink = errors.clone();
@@ -271,18 +275,36 @@ impl Engine {
         self.test.labels[..(count as usize).min(self.test.n)].to_vec()
     }
 
-    /// The weights as a flat array (kept by the page to survive a lost device).
+    /// Weights and Adam's moments as one flat array (kept by the page to survive a lost device).
     pub async fn snapshot(&self) -> Result<Vec<f32>, JsError> {
-        self.with_async(async |t| t.read_parameters().await).await
+        self.with_async(async |t| t.read_state().await).await
     }
 
-    /// Continues from `params` (a snapshot) at optimizer step `step`.
-    pub fn restore(&self, params: Vec<f32>, step: f64) -> Result<(), JsError> {
+    /// Continues from a snapshot at optimizer step `step`, exactly as if never interrupted
+    /// (a weights-only array also works; Adam's moments then restart from zero).
+    pub fn restore(&self, state: Vec<f32>, step: f64) -> Result<(), JsError> {
         self.with(|t| {
-            t.write_parameters(&params).map_err(js_err)?;
+            t.write_state(&state).map_err(js_err)?;
             t.set_step(step as u64);
             Ok(())
         })
+    }
+
+    /// A fresh engine on a new device with the same data and `config` (after a device loss);
+    /// this engine is no longer usable.
+    pub async fn recreate(&self, config: JsValue) -> Result<Engine, JsError> {
+        let config: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+        Engine::build(self.train.clone(), self.test.clone(), config).await
+    }
+
+    /// Destroys the device, as a driver crash would (for testing the recovery path).
+    pub fn lose_device(&self) {
+        self.gpu.device.destroy();
+    }
+
+    /// Posterior (μ, logvar) rows `[count, 2·latent]` of test images offset.., from the GPU copy.
+    pub async fn encode_test_range(&self, offset: u32, count: u32) -> Result<Vec<f32>, JsError> {
+        self.with_async(async |t| t.encode_test_range(offset, count).await).await
     }
 
     /// The weights as a safetensors file (same format as `vaelab train`).
