@@ -25,7 +25,7 @@ done
 # Libraries the page uses, copied from node_modules so dist/ is self-contained.
 node scripts/vendor.mjs "$out/www/vendor"
 
-cp index.html "$out/"
+cp ./*.html "$out/"
 cp -r www/*.js www/*.css "$out/www/" 2>/dev/null || true
 [ -d www/lessons ] && cp -r www/lessons "$out/www/"
 # Benchmark pages (bench/*.mjs open them): they load the same wasm as the page, plus the

@@ -6,6 +6,8 @@
 //   summed over pixels and the batch (PyTorch examples/vae, reduction='sum'; Adam is invariant to
 //   that scale except through its ε), while reported figures are per-image means.
 //   row_stats[row, 0] = Σ_pixels loss (column 0 of the [rows, 4] stats shared with reparam_forward)
+//   With scale_from_stats, each row's gradient is scaled by row_stats[row, 3] instead: the
+//   importance weight iwae_weights put there (the IWAE objective).
 
 struct Params {
     rows: u32,
@@ -13,9 +15,9 @@ struct Params {
     ld_x: u32,
     rep: u32,
     grad_scale: f32,
-    write_grad: u32,   // 0 in evaluation, where only the loss is wanted
+    write_grad: u32,         // 0 in evaluation, where only the loss is wanted
+    scale_from_stats: u32,   // 1: per-row gradient scale from row_stats[row, 3]
     _pad0: u32,
-    _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -34,6 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     let x_row = (row / params.rep) * params.ld_x;
+    let scale = select(params.grad_scale, row_stats[row * 4u + 3u], params.scale_from_stats == 1u);
     var sum = 0.0;
     for (var p = 0u; p < params.pixels; p = p + 1u) {
         let l = logits[row * params.pixels + p];
@@ -41,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         sum = sum + max(l, 0.0) - t * l + log(1.0 + exp(-abs(l)));
         if (params.write_grad == 1u) {
             let sig = 1.0 / (1.0 + exp(-l));
-            dlogits[row * params.pixels + p] = (sig - t) * params.grad_scale;
+            dlogits[row * params.pixels + p] = (sig - t) * scale;
         }
     }
     row_stats[row * 4u] = sum;

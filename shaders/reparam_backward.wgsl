@@ -5,6 +5,10 @@
 //   mulv: [in_rows, 2L]; dmulv: [in_rows, 2L] (dμ in columns 0..L, ds in L..2L)
 //   KL enters the objective as w·kl_scale·KL per row, w = kl_grad_weight[0] from step_reduce
 //   (kl_scale = 1: gradients of the batch-summed loss, as PyTorch examples/vae takes them).
+// IWAE objective (iwae = 1): no closed-form KL; each sample k carries its importance weight
+// ω_k = row_stats[row, 3] and −log w_k = recon − log p(z) + log q(z|x) adds, with ε held fixed,
+//   ∂/∂z (−log p(z)) = z  and  ∂/∂s (log q(z|x)) = −½  (log q = Σ −½ε² − ½s − ½ log 2π),
+// so g = dz + ω·z flows to μ and s as above, and ds gets −½ω.
 // One thread per (input row, latent unit); the rep samples of a row are summed here.
 
 struct Params {
@@ -13,9 +17,9 @@ struct Params {
     rep: u32,
     ld_dz: u32,
     kl_scale: f32,
+    iwae: u32,
     _pad0: u32,
     _pad1: u32,
-    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -23,7 +27,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> eps: array<f32>;
 @group(0) @binding(3) var<storage, read> mulv: array<f32>;
 @group(0) @binding(4) var<storage, read> kl_grad_weight: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dmulv: array<f32>;
+@group(0) @binding(5) var<storage, read> row_stats: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dmulv: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -40,11 +45,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var ds = 0.0;
     for (var k = 0u; k < params.rep; k = k + 1u) {
         let row = b * params.rep + k;
-        let g = dz[row * params.ld_dz + l];
+        let e = eps[row * latent + l];
+        var g = dz[row * params.ld_dz + l];
+        if (params.iwae == 1u) {
+            let omega = row_stats[row * 4u + 3u];
+            g = g + omega * (mu + sigma * e);
+            ds = ds - 0.5 * omega;
+        }
         dmu = dmu + g;
-        ds = ds + g * 0.5 * eps[row * latent + l] * sigma;
+        ds = ds + g * 0.5 * e * sigma;
     }
-    let w = kl_grad_weight[0] * params.kl_scale;
+    let w = select(kl_grad_weight[0] * params.kl_scale, 0.0, params.iwae == 1u);
     dmulv[b * 2u * latent + l] = dmu + w * mu;
     dmulv[b * 2u * latent + latent + l] = ds + w * 0.5 * (exp(s) - 1.0);
 }

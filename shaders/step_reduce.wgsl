@@ -4,12 +4,30 @@
 //   metrics: ring of [slots, 4] records (recon, KL, objective, KL weight), slot from the step
 //   kl_grad_weight[0]: d objective / d KL — β·warm-up, or γ·sign(KL − C) for the capacity
 //   objective γ·|KL − C| of Burgess et al. 2018 ("Understanding disentangling in β-VAE").
+//   With iwae = 1 the objective is the IWAE loss −log (1/K) Σ_k w_k averaged over input rows
+//   (K = rep samples each; log w = −recon + column 2) and no KL weight is used.
 
 struct Params {
     rows: u32,
+    rep: u32,
+    iwae: u32,
     _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+}
+
+fn iwae_loss() -> f32 {
+    var total = 0.0;
+    for (var first = 0u; first < params.rows; first = first + params.rep) {
+        var top = -3.0e38;
+        for (var k = 0u; k < params.rep; k = k + 1u) {
+            top = max(top, row_stats[(first + k) * 4u + 2u] - row_stats[(first + k) * 4u]);
+        }
+        var sum = 0.0;
+        for (var k = 0u; k < params.rep; k = k + 1u) {
+            sum = sum + exp(row_stats[(first + k) * 4u + 2u] - row_stats[(first + k) * 4u] - top);
+        }
+        total = total - (top + log(sum / f32(params.rep)));
+    }
+    return total / f32(params.rows / params.rep);
 }
 
 @group(0) @binding(0) var<uniform> step: Step;
@@ -33,7 +51,10 @@ fn main() {
     let kl_mean = kl * inv_rows;
     var objective = recon_mean + step.kl_weight * kl_mean;
     var weight = step.kl_weight;
-    if (step.capacity >= 0.0) {
+    if (params.iwae == 1u) {
+        objective = iwae_loss();
+        weight = 0.0;
+    } else if (step.capacity >= 0.0) {
         objective = recon_mean + step.kl_weight * abs(kl_mean - step.capacity);
         weight = step.kl_weight * sign(kl_mean - step.capacity);
     }

@@ -28,6 +28,9 @@ pub enum Objective {
     Elbo,
     /// recon + γ·|KL − C|, C annealed linearly from 0 to `capacity_max` over `capacity_steps`.
     Capacity,
+    /// The importance-weighted bound −log (1/K) Σ_k w_k over K = `samples` draws (Burda et al.
+    /// 2016); with K = 1 it equals the ELBO.
+    Iwae,
 }
 
 /// Every knob of a run. Defaults are PyTorch examples/vae: 784-400-20-400-784, ReLU, Adam 1e-3,

@@ -156,7 +156,7 @@ pub fn from_pairs<'a>(
             "dec_hidden" => c.dec_hidden = clamp_layers(n, key, raw, &d.dec_hidden),
             "latent" => c.latent = clamp_num(n, key, raw, limits::LATENT, d.latent),
             "activation" => c.activation = parse_enum(n, key, raw, Activation::Relu, "relu, tanh"),
-            "objective" => c.objective = parse_enum(n, key, raw, Objective::Elbo, "elbo, capacity"),
+            "objective" => c.objective = parse_enum(n, key, raw, Objective::Elbo, "elbo, capacity, iwae"),
             "beta" => c.beta = clamp_num(n, key, raw, limits::BETA, d.beta),
             "gamma" => c.gamma = clamp_num(n, key, raw, limits::GAMMA, d.gamma),
             "capacity_max" => c.capacity_max = clamp_num(n, key, raw, limits::CAPACITY_MAX, d.capacity_max),

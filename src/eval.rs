@@ -121,20 +121,7 @@ impl Trainer {
         let images = images.clamp(1, self.test_data.n);
         let k_chunk = k.clamp(1, IWAE_ROWS);
         let img_chunk = (IWAE_ROWS / k_chunk).clamp(1, images);
-        let key = (img_chunk, k_chunk);
-        if !self.iwae_ws.contains_key(&key) {
-            let binarize = self.config.binarize == crate::config::Binarize::Dynamic;
-            let ws = Workspace::new(
-                &self.gpu,
-                &self.kernels,
-                &self.arch,
-                &self.params,
-                Source::Dataset { data: &self.test_data, shuffle: false, binarize },
-                Shape { rows: img_chunk, rep: k_chunk, training: false, metrics: None },
-                AdamParams::default(),
-            );
-            self.iwae_ws.insert(key, ws);
-        }
+        let key = self.iwae_workspace(img_chunk, k_chunk);
         let ws = &self.iwae_ws[&key];
         let out_rows = (img_chunk * k_chunk) as u64;
         let sample_chunks = k.div_ceil(k_chunk);
@@ -174,6 +161,69 @@ impl Trainer {
         Ok(-bounds.iter().map(LogSumExp::log_mean).sum::<f64>() / images as f64)
     }
 
+    /// The (cached) workspace that decodes `k_chunk` samples for each of `images` test images.
+    fn iwae_workspace(&mut self, images: u32, k_chunk: u32) -> (u32, u32) {
+        let key = (images, k_chunk);
+        if !self.iwae_ws.contains_key(&key) {
+            let binarize = self.config.binarize == crate::config::Binarize::Dynamic;
+            let ws = Workspace::new(
+                &self.gpu,
+                &self.kernels,
+                &self.arch,
+                &self.params,
+                Source::Dataset { data: &self.test_data, shuffle: false, binarize },
+                Shape { rows: images, rep: k_chunk, training: false, metrics: None, iwae: false },
+                AdamParams::default(),
+            );
+            self.iwae_ws.insert(key, ws);
+        }
+        key
+    }
+
+    /// Log importance weights of `k` samples for test image `image`. With the posterior as proposal,
+    /// log w = log p(x|z) + log p(z) − log q(z|x), z ~ q(z|x) (their log-mean-exp is the IWAE bound,
+    /// their mean the ELBO); with the prior, z ~ N(0, I) and log w = log p(x|z) (the naive
+    /// Monte Carlo estimate of p(x) = E_p(z)[p(x|z)]). `seed` picks the draws.
+    pub async fn log_weights(&mut self, image: u32, k: u32, from_prior: bool, seed: u32) -> Result<Vec<f32>> {
+        let image = image.min(self.test_data.n - 1);
+        let k_chunk = k.clamp(1, IWAE_ROWS);
+        let key = self.iwae_workspace(1, k_chunk);
+        let ws = &self.iwae_ws[&key];
+        let chunks = k.div_ceil(k_chunk);
+        let rows = k_chunk as u64;
+        let mut out = Vec::with_capacity(k as usize);
+        // The prior is q with μ = 0 and logvar = 0: the sampling kernel then draws z = ε and its
+        // log p(z) − log q(z) column is exactly 0, so log w = −recon either way.
+        let mut dispatches: Vec<&Dispatch> = ws.gather.iter().collect();
+        if !from_prior {
+            dispatches.extend(ws.encoder.iter());
+        }
+        let tail: Vec<&Dispatch> =
+            std::iter::once(&ws.sample).chain(ws.decoder.iter()).chain(std::iter::once(&ws.loss)).collect();
+        for group in (0..chunks).collect::<Vec<_>>().chunks(ws.steps.slots as usize) {
+            let records: Vec<_> = group
+                .iter()
+                .map(|&c| self.eval_record(image, seed.wrapping_mul(0x9E37_79B9) ^ (0x4000_0000 | c), 0))
+                .collect();
+            ws.steps.write_shared(&self.gpu, &records);
+            let results = self.gpu.storage("log weights", group.len() as u64 * rows * 16);
+            let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
+            for i in 0..group.len() {
+                record_chunks(&mut encoder, ws, i as u32, &dispatches);
+                if from_prior {
+                    encoder.clear_buffer(&ws.mulv, 0, None);
+                }
+                record_chunks(&mut encoder, ws, i as u32, &tail);
+                encoder.copy_buffer_to_buffer(&ws.row_stats, 0, &results, i as u64 * rows * 16, rows * 16);
+            }
+            self.gpu.queue.submit([encoder.finish()]);
+            let stats = self.gpu.read_f32(&results, 0, group.len() * rows as usize * 4).await?;
+            out.extend(stats.chunks_exact(4).map(|r| r[2] - r[0]));
+        }
+        out.truncate(k as usize);
+        Ok(out)
+    }
+
     fn host_workspace(&mut self, rows: usize) -> u32 {
         let capacity = (rows as u32).next_power_of_two().clamp(16, 1024);
         if !self.host_ws.contains_key(&capacity) {
@@ -183,7 +233,7 @@ impl Trainer {
                 &self.arch,
                 &self.params,
                 Source::Host,
-                Shape { rows: capacity, rep: 1, training: false, metrics: None },
+                Shape { rows: capacity, rep: 1, training: false, metrics: None, iwae: false },
                 AdamParams::default(),
             );
             self.host_ws.insert(capacity, ws);

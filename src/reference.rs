@@ -23,6 +23,8 @@ pub enum KlTerm {
     Weighted(f64),
     /// γ · |mean KL − C|.
     Capacity { gamma: f64, c: f64 },
+    /// No KL term: the objective is −log (1/K) Σ_k w_k per input row (IWAE).
+    Iwae,
 }
 
 pub struct Outcome {
@@ -92,12 +94,16 @@ pub fn loss_and_grads(arch: &Architecture, params: &[f64], batch: &Batch, kl_ter
     // Sampling, KL.
     let mut z = vec![0.0; out_rows * arch.dec_input];
     let mut kl_sum = 0.0;
+    let mut log_pq = vec![0.0; out_rows];
     for row in 0..out_rows {
         let b = row / rep;
         for u in 0..latent {
             let (mu, s) = (mulv[b * 2 * latent + u], mulv[b * 2 * latent + latent + u]);
-            z[row * arch.dec_input + u] = mu + (0.5 * s).exp() * batch.eps[row * latent + u];
+            let e = batch.eps[row * latent + u];
+            let zu = mu + (0.5 * s).exp() * e;
+            z[row * arch.dec_input + u] = zu;
             kl_sum += 0.5 * (mu * mu + s.exp() - 1.0 - s);
+            log_pq[row] += 0.5 * (e * e - zu * zu + s);
         }
         if arch.conditional {
             z[row * arch.dec_input + latent + batch.labels[b] as usize] = 1.0;
@@ -110,22 +116,42 @@ pub fn loss_and_grads(arch: &Architecture, params: &[f64], batch: &Batch, kl_ter
         dec_in.push(y);
     }
     let logits = dense(params, arch.output(), dec_in.last().expect("hidden"), out_rows);
-    let mut recon_sum = 0.0;
+    let recon_rows: Vec<f64> = (0..out_rows)
+        .map(|row| {
+            let xb = (row / rep) * arch.enc_input;
+            (0..PIXELS).map(|q| bce_with_logits(logits[row * PIXELS + q], batch.x[xb + q])).sum()
+        })
+        .collect();
+    // Per-row gradient weight: 1/K for the K-sample ELBO, the importance weight ω for IWAE.
+    let mut row_weight = vec![1.0 / rep as f64; out_rows];
+    let mut iwae_total = 0.0;
+    if let KlTerm::Iwae = kl_term {
+        for b in 0..rows {
+            let log_w: Vec<f64> = (0..rep).map(|k| log_pq[b * rep + k] - recon_rows[b * rep + k]).collect();
+            let top = log_w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = log_w.iter().map(|l| (l - top).exp()).sum();
+            for k in 0..rep {
+                row_weight[b * rep + k] = (log_w[k] - top).exp() / total;
+            }
+            iwae_total -= top + (total / rep as f64).ln();
+        }
+    }
     let mut dlogits = vec![0.0; out_rows * PIXELS];
     for row in 0..out_rows {
         let xb = (row / rep) * arch.enc_input;
         for q in 0..PIXELS {
             let (l, t) = (logits[row * PIXELS + q], batch.x[xb + q]);
-            recon_sum += bce_with_logits(l, t);
-            dlogits[row * PIXELS + q] = (sigmoid(l) - t) / rep as f64;
+            dlogits[row * PIXELS + q] = (sigmoid(l) - t) * row_weight[row];
         }
     }
-    let recon = recon_sum / out_rows as f64;
+    let recon = recon_rows.iter().sum::<f64>() / out_rows as f64;
     let kl = kl_sum / out_rows as f64;
     let (objective, w) = match kl_term {
         KlTerm::Weighted(w) => (recon + w * kl, w),
         KlTerm::Capacity { gamma, c } => (recon + gamma * (kl - c).abs(), gamma * (kl - c).signum()),
+        KlTerm::Iwae => (iwae_total / rows as f64, 0.0),
     };
+    let iwae = matches!(kl_term, KlTerm::Iwae);
 
     // Backward.
     let mut g = vec![0.0; params.len()];
@@ -144,9 +170,16 @@ pub fn loss_and_grads(arch: &Architecture, params: &[f64], batch: &Batch, kl_ter
             let (mut dmu, mut ds) = (0.0, 0.0);
             for k in 0..rep {
                 let row = b * rep + k;
-                let gz = dz[row * arch.dec_input + u];
+                let e = batch.eps[row * latent + u];
+                let mut gz = dz[row * arch.dec_input + u];
+                if iwae {
+                    // −log w also holds −log p(z) (∂/∂z = z) and +log q(z|x) (∂/∂s = −½ at fixed ε).
+                    let omega = row_weight[row];
+                    gz += omega * (mu + (0.5 * s).exp() * e);
+                    ds -= 0.5 * omega;
+                }
                 dmu += gz;
-                ds += gz * 0.5 * batch.eps[row * latent + u] * (0.5 * s).exp();
+                ds += gz * 0.5 * e * (0.5 * s).exp();
             }
             dmulv[b * 2 * latent + u] = dmu + w * mu;
             dmulv[b * 2 * latent + latent + u] = ds + w * 0.5 * (s.exp() - 1.0);

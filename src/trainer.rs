@@ -215,6 +215,7 @@ impl Trainer {
         let (kl_weight, capacity) = match c.objective {
             Objective::Elbo => (c.kl_weight_at(s), -1.0),
             Objective::Capacity => (c.gamma, c.capacity_at(s)),
+            Objective::Iwae => (1.0, -1.0),
         };
         StepUniform {
             step: s as u32,
@@ -490,7 +491,13 @@ fn build_workspaces(
         arch,
         params,
         Source::Dataset { data: train_data, shuffle: true, binarize },
-        Shape { rows: config.batch_size, rep: config.samples, training: true, metrics: Some(metrics) },
+        Shape {
+            rows: config.batch_size,
+            rep: config.samples,
+            training: true,
+            metrics: Some(metrics),
+            iwae: config.objective == Objective::Iwae,
+        },
         adam,
     );
     let probe_rows = TEST_CHUNK.min(test_data.n).max(1);
@@ -500,7 +507,7 @@ fn build_workspaces(
         arch,
         params,
         Source::Dataset { data: test_data, shuffle: false, binarize },
-        Shape { rows: probe_rows, rep: 1, training: false, metrics: Some(test_metrics) },
+        Shape { rows: probe_rows, rep: 1, training: false, metrics: Some(test_metrics), iwae: false },
         adam,
     );
     (train_ws, probe_ws)
@@ -545,10 +552,63 @@ impl ModelConfig {
             || self.binarize != other.binarize
             || self.conditional != other.conditional
             || self.samples != other.samples
+            || (self.objective == Objective::Iwae) != (other.objective == Objective::Iwae)
     }
 }
 
+/// How much the gradient estimate varies with the noise ε (lesson 5: why one sample is enough),
+/// per parameter over repeated draws on one fixed batch, averaged over the encoder's and the
+/// decoder's parameters.
+#[derive(Clone, Debug, Serialize)]
+pub struct GradientStats {
+    pub repeats: u32,
+    /// Mean over encoder parameters of Var_ε[g].
+    pub encoder_variance: f64,
+    /// Mean over encoder parameters of (E_ε[g])².
+    pub encoder_mean_sq: f64,
+    pub decoder_variance: f64,
+    pub decoder_mean_sq: f64,
+}
+
 impl Trainer {
+    /// Draws the gradient of the current batch `repeats` times with fresh ε (no update is
+    /// applied) and summarises its spread; see `GradientStats`.
+    pub async fn gradient_stats(&mut self, repeats: u32) -> Result<GradientStats> {
+        let repeats = repeats.clamp(2, self.train_ws.steps.slots);
+        let base = self.step_record(self.step);
+        let records: Vec<StepUniform> =
+            (0..repeats).map(|r| StepUniform { step: base.step ^ (0x2000_0000 + r), ..base }).collect();
+        self.train_ws.steps.write(&self.gpu, &records);
+        let gradient_pass: Vec<_> = self.train_ws.all().filter(|d| d.label != "adam").cloned().collect();
+        let len = self.params.len as u64;
+        let results = self.gpu.storage("gradient draws", repeats as u64 * len * 4);
+        let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
+        for r in 0..repeats {
+            Workspace::record_at(&mut encoder, r, gradient_pass.iter());
+            encoder.copy_buffer_to_buffer(&self.params.grads, 0, &results, r as u64 * len * 4, len * 4);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        let draws = self.gpu.read_f32(&results, 0, (repeats as u64 * len) as usize).await?;
+        let spread = |layers: &mut dyn Iterator<Item = &crate::model::Layer>| {
+            let (mut var, mut mean_sq, mut count) = (0f64, 0f64, 0usize);
+            for layer in layers {
+                for i in layer.offset..layer.offset + layer.len() {
+                    let values = (0..repeats as usize).map(|r| draws[r * len as usize + i] as f64);
+                    let mean = values.clone().sum::<f64>() / repeats as f64;
+                    var += values.map(|v| (v - mean).powi(2)).sum::<f64>() / (repeats - 1) as f64;
+                    mean_sq += mean * mean;
+                    count += 1;
+                }
+            }
+            (var / count as f64, mean_sq / count as f64)
+        };
+        let (encoder_variance, encoder_mean_sq) =
+            spread(&mut self.arch.layers.iter().filter(|l| l.name.starts_with("enc")));
+        let (decoder_variance, decoder_mean_sq) =
+            spread(&mut self.arch.layers.iter().filter(|l| l.name.starts_with("dec")));
+        Ok(GradientStats { repeats, encoder_variance, encoder_mean_sq, decoder_variance, decoder_mean_sq })
+    }
+
     /// Time of each dispatch of one training step, measured by repeating it `reps` times alone
     /// and reading back (for profiling, never during training). Returns (kernel, milliseconds).
     /// `now` is the platform clock in milliseconds.

@@ -5,6 +5,7 @@ use crate::gpu::Gpu;
 use crate::kernels::adam::AdamParams;
 use crate::kernels::bce_logits::BceParams;
 use crate::kernels::gather_batch::{GatherParams, NO_LABEL};
+use crate::kernels::iwae_weights::IwaeWeightsParams;
 use crate::kernels::matmul::{ACT_NONE, MatmulDims, MatmulVariant};
 use crate::kernels::reparam_backward::ReparamBackwardParams;
 use crate::kernels::reparam_forward::ReparamParams;
@@ -63,6 +64,9 @@ pub struct Shape<'a> {
     pub training: bool,
     /// Reduce each pass's losses into this metrics ring (required when training).
     pub metrics: Option<&'a wgpu::Buffer>,
+    /// Train (and report) the importance-weighted bound over the rep samples instead of the
+    /// rep-sample ELBO.
+    pub iwae: bool,
 }
 
 pub struct Workspace {
@@ -195,7 +199,7 @@ impl Workspace {
         shape: Shape,
         adam: AdamParams,
     ) -> Self {
-        let Shape { rows, rep, training, metrics } = shape;
+        let Shape { rows, rep, training, metrics, iwae } = shape;
         assert!(!training || metrics.is_some(), "a training workspace writes metrics");
         let out_rows = rows * rep;
         let latent = arch.latent;
@@ -294,29 +298,41 @@ impl Workspace {
 
         let dlogits =
             if training { buf("dlogits", out_rows as usize * PIXELS) } else { gpu.storage("unused dlogits", 16) };
-        let loss = k.bce_logits.dispatch(
-            gpu,
-            BceParams {
-                rows: out_rows,
-                pixels: PIXELS as u32,
-                ld_x: arch.enc_input as u32,
-                rep,
-                grad_scale: 1.0 / rep as f32,
-                write_grad: training as u32,
-                _pad: [0; 2],
-            },
-            floats(&logits),
-            floats(&x),
-            floats(&dlogits),
-            floats(&row_stats),
-        );
+        let bce = BceParams {
+            rows: out_rows,
+            pixels: PIXELS as u32,
+            ld_x: arch.enc_input as u32,
+            rep,
+            grad_scale: 1.0 / rep as f32,
+            write_grad: (training && !iwae) as u32,
+            scale_from_stats: 0,
+            _pad: 0,
+        };
+        let loss = k.bce_logits.dispatch(gpu, bce, floats(&logits), floats(&x), floats(&dlogits), floats(&row_stats));
 
         let mut train_tail = Vec::new();
+        if training && iwae {
+            // The weights need every sample's loss first; then the gradient pass scales by them.
+            train_tail.push(k.iwae_weights.dispatch(
+                gpu,
+                IwaeWeightsParams { in_rows: rows, rep, _pad: [0; 2] },
+                floats(&row_stats),
+            ));
+            let weighted = BceParams { write_grad: 1, scale_from_stats: 1, ..bce };
+            train_tail.push(k.bce_logits.dispatch(
+                gpu,
+                weighted,
+                floats(&logits),
+                floats(&x),
+                floats(&dlogits),
+                floats(&row_stats),
+            ));
+        }
         let kl_grad_weight = buf("kl gradient weight", 4);
         if let Some(metrics) = metrics {
             train_tail.push(k.step_reduce.dispatch(
                 gpu,
-                StepReduceParams { rows: out_rows, _pad: [0; 3] },
+                StepReduceParams { rows: out_rows, rep, iwae: iwae as u32, _pad: 0 },
                 steps.view(),
                 floats(&row_stats),
                 floats(metrics),
@@ -370,12 +386,14 @@ impl Workspace {
                     rep,
                     ld_dz: arch.dec_input as u32,
                     kl_scale: 1.0,
-                    _pad: [0; 3],
+                    iwae: iwae as u32,
+                    _pad: [0; 2],
                 },
                 floats(&dz),
                 floats(&eps),
                 floats(&mulv),
                 floats(&kl_grad_weight),
+                floats(&row_stats),
                 floats(&dmulv),
             ));
             // Encoder, from the head down.
@@ -446,6 +464,19 @@ impl Workspace {
             .chain(self.decoder.iter())
             .chain(std::iter::once(&self.loss))
             .chain(self.train_tail.iter())
+    }
+
+    /// Records `dispatches` once, with step record slot `slot`, in a compute pass of its own.
+    pub fn record_at<'d>(
+        encoder: &mut wgpu::CommandEncoder,
+        slot: u32,
+        dispatches: impl Iterator<Item = &'d Dispatch>,
+    ) {
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("vae"), timestamp_writes: None });
+        for d in dispatches {
+            d.record(&mut pass, StepRing::offset_of(slot));
+        }
     }
 
     /// Records `dispatches` once per step record slot 0..count into one compute pass.

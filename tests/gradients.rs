@@ -36,8 +36,15 @@ fn configs() -> Vec<(&'static str, ModelConfig)> {
         ("beta 4, warm-up", ModelConfig { beta: 4.0, kl_warmup: 10, binarize: Binarize::Dynamic, ..small.clone() }),
         (
             "capacity",
-            ModelConfig { objective: Objective::Capacity, gamma: 30.0, capacity_max: 50.0, capacity_steps: 1, ..small },
+            ModelConfig {
+                objective: Objective::Capacity,
+                gamma: 30.0,
+                capacity_max: 50.0,
+                capacity_steps: 1,
+                ..small.clone()
+            },
         ),
+        ("iwae, 4 samples", ModelConfig { objective: Objective::Iwae, samples: 4, ..small }),
     ]
 }
 
@@ -78,6 +85,9 @@ fn batch_of_step(trainer: &Trainer, data: &Dataset, step: u64) -> Batch {
 }
 
 fn kl_term(trainer: &Trainer, step: u64) -> KlTerm {
+    if trainer.config.objective == Objective::Iwae {
+        return KlTerm::Iwae;
+    }
     let r = trainer.step_record(step);
     if r.capacity >= 0.0 {
         KlTerm::Capacity { gamma: r.kl_weight as f64, c: r.capacity as f64 }
@@ -106,6 +116,8 @@ fn oracle_gradient_matches_finite_differences() {
         let term = match config.objective {
             Objective::Elbo => KlTerm::Weighted(config.beta as f64 * 0.7),
             Objective::Capacity => KlTerm::Capacity { gamma: config.gamma as f64, c: 2.0 },
+            Objective::Iwae => KlTerm::Iwae,
+            Objective::Iwae => KlTerm::Iwae,
         };
         let analytic = loss_and_grads(&arch, &params, &batch, term).grads;
         // Every parameter of the small layers, and a stride through the big first/last ones.

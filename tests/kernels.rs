@@ -7,6 +7,7 @@ use common::{assert_close, gpu, read, run, uniform, upload, upload_u32};
 use vaelab::kernels::adam::{AdamParams, adam_cpu, bias_corrections};
 use vaelab::kernels::bce_logits::{BceParams, bce_logits_cpu};
 use vaelab::kernels::gather_batch::{GatherParams, NO_LABEL, gather_batch_cpu};
+use vaelab::kernels::iwae_weights::{IwaeWeightsParams, iwae_weights_cpu};
 use vaelab::kernels::matmul::{ACT_NONE, ACT_RELU, ACT_TANH, MatmulDims, MatmulKernel, MatmulVariant, matmul_cpu};
 use vaelab::kernels::permute_batch::permute_batch_cpu;
 use vaelab::kernels::reparam_backward::{ReparamBackwardParams, reparam_backward_cpu};
@@ -213,27 +214,29 @@ fn reparam_forward_matches_oracle() {
 fn bce_logits_matches_oracle() {
     let gpu = gpu();
     let kernels = Kernels::new(&gpu);
-    for (in_rows, rep, pixels, write_grad) in [(7u32, 2u32, 137u32, 1u32), (1, 1, 784, 1), (3, 1, 65, 0)] {
+    for (in_rows, rep, pixels, write_grad, scale_from_stats) in
+        [(7u32, 2u32, 137u32, 1u32, 0u32), (1, 1, 784, 1, 0), (3, 1, 65, 0, 0), (5, 3, 137, 1, 1)]
+    {
         let rows = in_rows * rep;
         let ld_x = pixels + 10;
         // Large logits too, to exercise the overflow-free form.
         let logits = uniform(5, (rows * pixels) as usize, -40.0, 40.0);
         let x = uniform(6, (in_rows * ld_x) as usize, 0.0, 1.0);
-        let params = BceParams { rows, pixels, ld_x, rep, grad_scale: 1.0 / rows as f32, write_grad, _pad: [0; 2] };
+        // Column 3 holds per-row gradient weights for the IWAE form.
+        let mut stats_in = vec![0f32; rows as usize * 4];
+        for (r, w) in uniform(15, rows as usize, 0.0, 1.0).into_iter().enumerate() {
+            stats_in[r * 4 + 3] = w;
+        }
+        let grad_scale = 1.0 / rows as f32;
+        let params = BceParams { rows, pixels, ld_x, rep, grad_scale, write_grad, scale_from_stats, _pad: 0 };
         let (gl, gx) = (upload(&gpu, &logits), upload(&gpu, &x));
         let dl = gpu.storage("dlogits", (rows * pixels) as u64 * 4);
-        let stats = gpu.storage("stats", rows as u64 * 16);
-        let d = kernels.bce_logits.dispatch(
-            &gpu,
-            params,
-            View::whole(&gl),
-            View::whole(&gx),
-            View::whole(&dl),
-            View::whole(&stats),
-        );
+        let stats = upload(&gpu, &stats_in);
+        let views = (View::whole(&gl), View::whole(&gx), View::whole(&dl), View::whole(&stats));
+        let d = kernels.bce_logits.dispatch(&gpu, params, views.0, views.1, views.2, views.3);
         run(&gpu, &[&d]);
         let mut want_dl = vec![0f32; (rows * pixels) as usize];
-        let mut want_stats = vec![0f32; rows as usize * 4];
+        let mut want_stats = stats_in.clone();
         bce_logits_cpu(&params, &logits, &x, &mut want_dl, &mut want_stats);
         if write_grad == 1 {
             assert_close("dlogits", &read(&gpu, &dl, want_dl.len()), &want_dl, 1e-6, 1e-4);
@@ -244,28 +247,57 @@ fn bce_logits_matches_oracle() {
     }
 }
 
+/// Per-row stats with recon and log p − log q of realistic sizes (hundreds of nats apart).
+fn iwae_stats(rows: usize, seed: u32) -> Vec<f32> {
+    let recon = uniform(seed, rows, 80.0, 200.0);
+    let log_pq = uniform(seed + 1, rows, -30.0, 5.0);
+    (0..rows).flat_map(|r| [recon[r], 20.0, log_pq[r], 0.0]).collect()
+}
+
+#[test]
+fn iwae_weights_match_oracle() {
+    let gpu = gpu();
+    let kernels = Kernels::new(&gpu);
+    for (in_rows, rep) in [(7u32, 5u32), (1, 1), (3, 64)] {
+        let stats_in = iwae_stats((in_rows * rep) as usize, 16);
+        let stats = upload(&gpu, &stats_in);
+        let params = IwaeWeightsParams { in_rows, rep, _pad: [0; 2] };
+        let d = kernels.iwae_weights.dispatch(&gpu, params, View::whole(&stats));
+        run(&gpu, &[&d]);
+        let mut want = stats_in.clone();
+        iwae_weights_cpu(&params, &mut want);
+        let got = read(&gpu, &stats, want.len());
+        assert_close(&format!("iwae weights {in_rows}x{rep}"), &got, &want, 1e-6, 1e-4);
+        for b in 0..in_rows as usize {
+            let total: f32 = (0..rep as usize).map(|k| got[(b * rep as usize + k) * 4 + 3]).sum();
+            assert!((total - 1.0).abs() < 1e-5, "weights of row {b} sum to {total}");
+        }
+    }
+}
+
 #[test]
 fn step_reduce_matches_oracle() {
     let gpu = gpu();
     let kernels = Kernels::new(&gpu);
-    for (rows, capacity, kl_weight) in [(137u32, -1.0f32, 0.5f32), (1, -1.0, 1.0), (65, 3.0, 1000.0), (65, 1e6, 1000.0)]
-    {
-        let stats = uniform(7, rows as usize * 4, 0.0, 10.0);
+    let cases = [
+        (137u32, 1u32, 0u32, -1.0f32, 0.5f32),
+        (1, 1, 0, -1.0, 1.0),
+        (65, 1, 0, 3.0, 1000.0),
+        (65, 1, 0, 1e6, 1000.0),
+        (35, 5, 1, -1.0, 1.0),
+    ];
+    for (rows, rep, iwae, capacity, kl_weight) in cases {
+        let stats = if iwae == 1 { iwae_stats(rows as usize, 17) } else { uniform(7, rows as usize * 4, 0.0, 10.0) };
         let record = StepUniform { slot: 3, capacity, kl_weight, ..step_record(3, 1) };
         let ring = step_ring(&gpu, record);
         let gs = upload(&gpu, &stats);
         let metrics = gpu.storage("metrics", 8 * 16);
         let weight = gpu.storage("weight", 16);
-        let d = kernels.step_reduce.dispatch(
-            &gpu,
-            StepReduceParams { rows, _pad: [0; 3] },
-            ring.view(),
-            View::whole(&gs),
-            View::whole(&metrics),
-            View::whole(&weight),
-        );
+        let params = StepReduceParams { rows, rep, iwae, _pad: 0 };
+        let views = (View::whole(&gs), View::whole(&metrics), View::whole(&weight));
+        let d = kernels.step_reduce.dispatch(&gpu, params, ring.view(), views.0, views.1, views.2);
         run(&gpu, &[&d]);
-        let want = step_reduce_cpu(rows as usize, &record, &stats);
+        let want = step_reduce_cpu(&params, &record, &stats);
         assert_close("metrics record", &read(&gpu, &metrics, 16)[12..16], &want, 1e-3, 1e-5);
         assert_close("kl gradient weight", &read(&gpu, &weight, 1), &want[3..4], 0.0, 1e-6);
     }
@@ -281,23 +313,29 @@ fn reparam_backward_matches_oracle() {
     let dz = uniform(8, (out_rows * ld_dz) as usize, -1.0, 1.0);
     let eps = uniform(9, (out_rows * latent) as usize, -2.0, 2.0);
     let mulv = uniform(10, (in_rows * 2 * latent) as usize, -2.0, 2.0);
+    let stats = uniform(11, out_rows as usize * 4, 0.0, 1.0);
     let w = 0.75f32;
-    let params = ReparamBackwardParams { in_rows, latent, rep, ld_dz, kl_scale: 0.5, _pad: [0; 3] };
-    let (gdz, geps, gmulv, gw) = (upload(&gpu, &dz), upload(&gpu, &eps), upload(&gpu, &mulv), upload(&gpu, &[w]));
-    let out = gpu.storage("dmulv", (in_rows * 2 * latent) as u64 * 4);
-    let d = kernels.reparam_backward.dispatch(
-        &gpu,
-        params,
-        View::whole(&gdz),
-        View::whole(&geps),
-        View::whole(&gmulv),
-        View::whole(&gw),
-        View::whole(&out),
-    );
-    run(&gpu, &[&d]);
-    let mut want = vec![0f32; (in_rows * 2 * latent) as usize];
-    reparam_backward_cpu(&params, &dz, &eps, &mulv, w, &mut want);
-    assert_close("d mu|logvar", &read(&gpu, &out, want.len()), &want, 1e-5, 1e-4);
+    for iwae in [0, 1] {
+        let params = ReparamBackwardParams { in_rows, latent, rep, ld_dz, kl_scale: 0.5, iwae, _pad: [0; 2] };
+        let (gdz, geps, gmulv, gw) = (upload(&gpu, &dz), upload(&gpu, &eps), upload(&gpu, &mulv), upload(&gpu, &[w]));
+        let gstats = upload(&gpu, &stats);
+        let out = gpu.storage("dmulv", (in_rows * 2 * latent) as u64 * 4);
+        let whole = View::whole;
+        let d = kernels.reparam_backward.dispatch(
+            &gpu,
+            params,
+            whole(&gdz),
+            whole(&geps),
+            whole(&gmulv),
+            whole(&gw),
+            whole(&gstats),
+            whole(&out),
+        );
+        run(&gpu, &[&d]);
+        let mut want = vec![0f32; (in_rows * 2 * latent) as usize];
+        reparam_backward_cpu(&params, &dz, &eps, &mulv, w, &stats, &mut want);
+        assert_close(&format!("d mu|logvar (iwae={iwae})"), &read(&gpu, &out, want.len()), &want, 1e-5, 1e-4);
+    }
 }
 
 #[test]

@@ -185,3 +185,50 @@ fn encoding_from_the_gpu_test_set_matches_encoding_uploaded_images() {
     assert_eq!(from_gpu.len(), 20 * 6);
     common::assert_close("mu|logvar", &from_gpu, &uploaded, 1e-5, 1e-5);
 }
+
+fn log_mean_exp(values: &[f32]) -> f64 {
+    let top = values.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
+    top + (values.iter().map(|&v| (v as f64 - top).exp()).sum::<f64>() / values.len() as f64).ln()
+}
+
+#[test]
+fn log_weights_from_posterior_and_prior() {
+    let config = ModelConfig { seed: 12, batch_size: 100, latent: 5, ..Default::default() };
+    let mut t = trainer(config, 5000, 10);
+    t.train_steps(150);
+    let image = 3;
+    let post = pollster::block_on(t.log_weights(image, 300, false, 1)).unwrap();
+    let prior = pollster::block_on(t.log_weights(image, 300, true, 1)).unwrap();
+    assert_eq!(post.len(), 300);
+    assert_eq!(post, pollster::block_on(t.log_weights(image, 300, false, 1)).unwrap(), "same seed, same draws");
+    assert_ne!(post, pollster::block_on(t.log_weights(image, 300, false, 2)).unwrap());
+    let elbo = post.iter().map(|&v| v as f64).sum::<f64>() / 300.0;
+    let bound = log_mean_exp(&post);
+    let naive = log_mean_exp(&prior);
+    eprintln!("image {image}: ELBO {elbo:.2}, IWAE(300) {bound:.2}, prior sampling(300) {naive:.2}");
+    assert!(bound >= elbo, "Jensen: the importance-weighted bound is at least the ELBO");
+    // The same quantity through the batched IWAE evaluation (independent draws).
+    let nll = pollster::block_on(t.iwae_nll(300, 10)).unwrap();
+    assert!(nll.is_finite());
+    assert!(naive < bound - 5.0, "prior sampling should be far worse: {naive} vs {bound}");
+}
+
+#[test]
+fn more_samples_shrink_the_gradient_variance() {
+    let stats = |samples: u32| {
+        let config = ModelConfig { seed: 13, batch_size: 32, samples, ..Default::default() };
+        let mut t = trainer(config, 2000, 10);
+        t.train_steps(20);
+        pollster::block_on(t.gradient_stats(16)).unwrap()
+    };
+    let one = stats(1);
+    let eight = stats(8);
+    eprintln!("K=1: {one:?}\nK=8: {eight:?}");
+    assert!(one.encoder_variance > 0.0 && one.decoder_variance > 0.0);
+    assert!(
+        eight.encoder_variance < 0.5 * one.encoder_variance,
+        "{} vs {}",
+        eight.encoder_variance,
+        one.encoder_variance
+    );
+}

@@ -56,7 +56,7 @@ struct ConfigArgs {
     latent: Option<u32>,
     #[arg(long, value_parser = parse_activation)]
     activation: Option<Activation>,
-    /// elbo or capacity.
+    /// elbo, capacity or iwae (with --samples K).
     #[arg(long, value_parser = parse_objective)]
     objective: Option<Objective>,
     #[arg(long)]
@@ -140,7 +140,7 @@ fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
 }
 
 fn parse_objective(s: &str) -> std::result::Result<Objective, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use elbo or capacity".into())
+    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use elbo, capacity or iwae".into())
 }
 
 fn parse_binarize(s: &str) -> std::result::Result<Binarize, String> {

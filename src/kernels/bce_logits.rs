@@ -15,7 +15,9 @@ pub struct BceParams {
     pub rep: u32,
     pub grad_scale: f32,
     pub write_grad: u32,
-    pub _pad: [u32; 2],
+    /// 1: scale each row's gradient by row_stats[row, 3] (IWAE weights) instead of grad_scale.
+    pub scale_from_stats: u32,
+    pub _pad: u32,
 }
 
 pub struct BceLogits {
@@ -71,13 +73,14 @@ pub fn bce_logits_cpu(p: &BceParams, logits: &[f32], x: &[f32], dlogits: &mut [f
     let pixels = p.pixels as usize;
     for row in 0..p.rows as usize {
         let x_row = (row / p.rep as usize) * p.ld_x as usize;
+        let scale = if p.scale_from_stats == 1 { row_stats[row * 4 + 3] as f64 } else { p.grad_scale as f64 };
         let mut sum = 0f64;
         for q in 0..pixels {
             let l = logits[row * pixels + q] as f64;
             let t = x[x_row + q] as f64;
             sum += bce_with_logits(l, t);
             if p.write_grad == 1 {
-                dlogits[row * pixels + q] = ((sigmoid(l) - t) * p.grad_scale as f64) as f32;
+                dlogits[row * pixels + q] = ((sigmoid(l) - t) * scale) as f32;
             }
         }
         row_stats[row * 4] = sum as f32;

@@ -4,6 +4,7 @@
 pub mod adam;
 pub mod bce_logits;
 pub mod gather_batch;
+pub mod iwae_weights;
 pub mod matmul;
 pub mod matmul_tiled;
 pub mod matmul_vec4;
@@ -59,6 +60,7 @@ pub const SHADERS: &[(&str, &str)] = &[
         ),
     ),
     ("bce_logits", include_str!("../../shaders/bce_logits.wgsl")),
+    ("iwae_weights", include_str!("../../shaders/iwae_weights.wgsl")),
     ("step_reduce", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/step_reduce.wgsl"))),
     ("reparam_backward", include_str!("../../shaders/reparam_backward.wgsl")),
     ("adam", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/adam.wgsl"))),
@@ -212,6 +214,7 @@ pub struct Kernels {
     pub gather_batch: gather_batch::GatherBatch,
     pub reparam_forward: reparam_forward::ReparamForward,
     pub bce_logits: bce_logits::BceLogits,
+    pub iwae_weights: iwae_weights::IwaeWeights,
     pub step_reduce: step_reduce::StepReduce,
     pub reparam_backward: reparam_backward::ReparamBackward,
     pub adam: adam::Adam,
@@ -227,6 +230,7 @@ impl Kernels {
             gather_batch: gather_batch::GatherBatch::new(gpu),
             reparam_forward: reparam_forward::ReparamForward::new(gpu),
             bce_logits: bce_logits::BceLogits::new(gpu),
+            iwae_weights: iwae_weights::IwaeWeights::new(gpu),
             step_reduce: step_reduce::StepReduce::new(gpu),
             reparam_backward: reparam_backward::ReparamBackward::new(gpu),
             adam: adam::Adam::new(gpu),

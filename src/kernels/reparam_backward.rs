@@ -14,7 +14,9 @@ pub struct ReparamBackwardParams {
     pub rep: u32,
     pub ld_dz: u32,
     pub kl_scale: f32,
-    pub _pad: [u32; 3],
+    /// 1: the IWAE objective (importance weights in row_stats column 3, no closed-form KL).
+    pub iwae: u32,
+    pub _pad: [u32; 2],
 }
 
 pub struct ReparamBackward {
@@ -27,7 +29,7 @@ impl ReparamBackward {
         let layout = bind_group_layout(
             gpu,
             "reparam_backward",
-            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
+            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
         );
         let module = shader_module(gpu, "reparam_backward");
         let pipeline = compute_pipeline(gpu, "reparam_backward", &module, &layout, &[]);
@@ -43,6 +45,7 @@ impl ReparamBackward {
         eps: View,
         mulv: View,
         kl_grad_weight: View,
+        row_stats: View,
         dmulv: View,
     ) -> Dispatch {
         let uniform = gpu.uniform_init("reparam_backward params", bytemuck::bytes_of(&params));
@@ -50,7 +53,7 @@ impl ReparamBackward {
             gpu,
             "reparam_backward",
             &self.layout,
-            &[View::whole(&uniform), dz, eps, mulv, kl_grad_weight, dmulv],
+            &[View::whole(&uniform), dz, eps, mulv, kl_grad_weight, row_stats, dmulv],
         );
         Dispatch {
             label: "reparam_backward",
@@ -70,10 +73,12 @@ pub fn reparam_backward_cpu(
     eps: &[f32],
     mulv: &[f32],
     kl_grad_weight: f32,
+    row_stats: &[f32],
     dmulv: &mut [f32],
 ) {
     let latent = p.latent as usize;
-    let w = kl_grad_weight as f64 * p.kl_scale as f64;
+    let iwae = p.iwae == 1;
+    let w = if iwae { 0.0 } else { kl_grad_weight as f64 * p.kl_scale as f64 };
     for b in 0..p.in_rows as usize {
         for l in 0..latent {
             let mu = mulv[b * 2 * latent + l] as f64;
@@ -82,9 +87,15 @@ pub fn reparam_backward_cpu(
             let (mut dmu, mut ds) = (0f64, 0f64);
             for k in 0..p.rep as usize {
                 let row = b * p.rep as usize + k;
-                let g = dz[row * p.ld_dz as usize + l] as f64;
+                let e = eps[row * latent + l] as f64;
+                let mut g = dz[row * p.ld_dz as usize + l] as f64;
+                if iwae {
+                    let omega = row_stats[row * 4 + 3] as f64;
+                    g += omega * (mu + sigma * e);
+                    ds -= 0.5 * omega;
+                }
                 dmu += g;
-                ds += g * 0.5 * eps[row * latent + l] as f64 * sigma;
+                ds += g * 0.5 * e * sigma;
             }
             dmulv[b * 2 * latent + l] = (dmu + w * mu) as f32;
             dmulv[b * 2 * latent + latent + l] = (ds + w * 0.5 * (s.exp() - 1.0)) as f32;

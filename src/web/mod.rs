@@ -302,6 +302,26 @@ impl Engine {
         self.gpu.device.destroy();
     }
 
+    /// Log importance weights of `k` draws for test image `image` (Float32Array[k]): proposal
+    /// "posterior" gives log p(x|z) + log p(z) − log q(z|x) with z ~ q(z|x); "prior" gives log p(x|z)
+    /// with z ~ N(0, I). log p̂_k = logsumexp(first k) − log k.
+    pub async fn log_weights(&self, image: u32, k: u32, proposal: String, seed: u32) -> Result<Vec<f32>, JsError> {
+        let from_prior = match proposal.as_str() {
+            "prior" => true,
+            "posterior" => false,
+            other => return Err(JsError::new(&format!("proposal must be \"prior\" or \"posterior\", not {other:?}"))),
+        };
+        let k = k.clamp(1, 100_000);
+        self.with_async(async |t| t.log_weights(image, k, from_prior, seed).await).await
+    }
+
+    /// The spread of the gradient estimate over `repeats` draws of ε on the current batch (no
+    /// update is applied): `{repeats, encoder_variance, encoder_mean_sq, decoder_variance, decoder_mean_sq}`.
+    pub async fn gradient_stats(&self, repeats: u32) -> Result<JsValue, JsError> {
+        let stats = self.with_async(async |t| t.gradient_stats(repeats).await).await?;
+        to_js(&stats)
+    }
+
     /// Posterior (μ, logvar) rows `[count, 2·latent]` of test images offset.., from the GPU copy.
     pub async fn encode_test_range(&self, offset: u32, count: u32) -> Result<Vec<f32>, JsError> {
         self.with_async(async |t| t.encode_test_range(offset, count).await).await
