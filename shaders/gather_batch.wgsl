@@ -4,7 +4,7 @@
 //   images: [n_images, pixels] u8, packed four per u32 (pixels is a multiple of 4)
 //   batch_index, batch_labels: [rows] u32 from permute_batch
 //   x: [rows, ld_x] f32 (columns label_col..label_col+10 get the one-hot when label_col != NONE)
-// One thread per (row, group of 4 pixels); the thread of group 0 also writes the one-hot.
+// One thread per (group of 4 pixels, row); the thread of group 0 also writes the one-hot.
 // Binarization noise is keyed by (step, image, pixel), with step 0 in the evaluation phase, so
 // the test set is binarized the same way at every evaluation of a run, whatever the chunking.
 
@@ -31,10 +31,11 @@ const NO_LABEL: u32 = 0xffffffffu;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    // x: pixel group, y: row (a 2-D grid, so no integer division, which CPU emulations scalarise).
     let groups_per_row = params.pixels / 4u;
-    let row = gid.x / groups_per_row;
-    let group = gid.x % groups_per_row;
-    if (row >= params.rows) {
+    let row = gid.y;
+    let group = gid.x;
+    if (row >= params.rows || group >= groups_per_row) {
         return;
     }
     let image = batch_index[row];

@@ -33,8 +33,12 @@ struct Params {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let latent = params.latent;
-    let b = gid.x / latent;
-    let l = gid.x % latent;
+    // x: latent unit, y: input row (a 2-D grid, so no integer division).
+    let b = gid.y;
+    let l = gid.x;
+    if (l >= latent) {
+        return;
+    }
     if (b >= params.in_rows) {
         return;
     }

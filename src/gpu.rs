@@ -85,7 +85,7 @@ impl Gpu {
 
     pub fn storage_init(&self, label: &str, contents: &[u8]) -> wgpu::Buffer {
         let mut padded;
-        let contents = if contents.len() % 16 == 0 && !contents.is_empty() {
+        let contents = if contents.len().is_multiple_of(16) && !contents.is_empty() {
             contents
         } else {
             padded = contents.to_vec();

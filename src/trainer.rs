@@ -249,7 +249,7 @@ impl Trainer {
             Workspace::record(&mut encoder, chunk as u32, self.train_ws.all());
             self.step += chunk;
             left -= chunk;
-            if self.test_every > 0 && self.step % self.test_every as u64 == 0 {
+            if self.test_every > 0 && self.step.is_multiple_of(self.test_every as u64) {
                 self.record_probe(&mut encoder);
             }
             let index = self.gpu.queue.submit([encoder.finish()]);

@@ -100,6 +100,7 @@ fn forward_variant(layer: &Layer) -> MatmulVariant {
 }
 
 /// Dense forward y = act(x·Wᵀ + b) for `rows` rows.
+#[allow(clippy::too_many_arguments)]
 fn forward(
     gpu: &Gpu,
     k: &Kernels,

@@ -117,7 +117,6 @@ fn oracle_gradient_matches_finite_differences() {
             Objective::Elbo => KlTerm::Weighted(config.beta as f64 * 0.7),
             Objective::Capacity => KlTerm::Capacity { gamma: config.gamma as f64, c: 2.0 },
             Objective::Iwae => KlTerm::Iwae,
-            Objective::Iwae => KlTerm::Iwae,
         };
         let analytic = loss_and_grads(&arch, &params, &batch, term).grads;
         // Every parameter of the small layers, and a stride through the big first/last ones.

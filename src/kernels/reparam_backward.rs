@@ -3,7 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -59,7 +59,7 @@ impl ReparamBackward {
             label: "reparam_backward",
             pipeline: self.pipeline.clone(),
             bind_group: bind,
-            workgroups: groups_1d(params.in_rows * params.latent, 64),
+            workgroups: [params.latent.div_ceil(64), params.in_rows, 1],
             uses_step: false,
             matmul: None,
         }

@@ -27,15 +27,17 @@ pub fn uniform(seed: u32, n: usize, lo: f32, hi: f32) -> Vec<f32> {
 /// Asserts |gpu − cpu| ≤ atol + rtol·|cpu| everywhere, listing the first mismatches.
 pub fn assert_close(what: &str, gpu: &[f32], cpu: &[f32], atol: f32, rtol: f32) {
     assert_eq!(gpu.len(), cpu.len(), "{what}: length");
+    // NaN anywhere fails: `within` is false for it.
+    let within = |g: f32, c: f32| (g - c).abs() <= atol + rtol * c.abs();
     let bad: Vec<String> = gpu
         .iter()
         .zip(cpu)
         .enumerate()
-        .filter(|(_, (g, c))| !((*g - *c).abs() <= atol + rtol * c.abs()))
+        .filter(|(_, (g, c))| !within(**g, **c))
         .take(8)
         .map(|(i, (g, c))| format!("[{i}] gpu={g} cpu={c}"))
         .collect();
-    let count = gpu.iter().zip(cpu).filter(|(g, c)| !((*g - *c).abs() <= atol + rtol * c.abs())).count();
+    let count = gpu.iter().zip(cpu).filter(|(g, c)| !within(**g, **c)).count();
     assert!(bad.is_empty(), "{what}: {count} of {} differ; first: {}", gpu.len(), bad.join(", "));
 }
 
