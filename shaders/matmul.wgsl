@@ -70,19 +70,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         acc3 = fma(vec4<f32>(a[a3 + ka]), bv, acc3);
     }
 
-    var acc = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
-    for (var i = 0u; i < 4u; i = i + 1u) {
-        let row = row0 + i;
-        if (row >= dims.m) {
-            break;
-        }
-        for (var j = 0u; j < 4u; j = j + 1u) {
-            let col = col0 + j;
-            if (col < dims.n) {
-                c[row * dims.ldc + col] = epilogue(acc[i][j], row, col, bias_at(col));
-            } else if (ONES_COL && col == dims.n) {
-                c[dims.bias_offset + row] = acc[i][j];
-            }
-        }
-    }
+    store4(row0, col0, acc0);
+    store4(row0 + 1u, col0, acc1);
+    store4(row0 + 2u, col0, acc2);
+    store4(row0 + 3u, col0, acc3);
 }

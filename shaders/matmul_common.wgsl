@@ -47,6 +47,22 @@ fn epilogue(v_in: f32, row: u32, col: u32, bias: f32) -> f32 {
     return v;
 }
 
+// Stores C[row, col0 .. col0 + 3] through the epilogue (guarded), or the bias-gradient column
+// when it falls there. `bias_at` is each kernel's own (its B binding's element type differs).
+fn store4(row: u32, col0: u32, v: vec4<f32>) {
+    if (row >= dims.m) {
+        return;
+    }
+    for (var j = 0u; j < 4u; j = j + 1u) {
+        let col = col0 + j;
+        if (col < dims.n) {
+            c[row * dims.ldc + col] = epilogue(v[j], row, col, bias_at(col));
+        } else if (ONES_COL && col == dims.n) {
+            c[dims.bias_offset + row] = v[j];
+        }
+    }
+}
+
 // acc + x.x·y0 + x.y·y1 + x.z·y2 + x.w·y3 as four fmas in that order (four consecutive k of
 // one row of op(A) against four rows of op(B)).
 fn fma4(acc: vec4<f32>, x: vec4<f32>, y0: vec4<f32>, y1: vec4<f32>, y2: vec4<f32>, y3: vec4<f32>) -> vec4<f32> {

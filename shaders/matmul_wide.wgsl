@@ -15,21 +15,6 @@ fn bias_at(col: u32) -> f32 {
     return b[i / 4u][i % 4u];
 }
 
-// Stores C[row, col0 .. col0 + 3] (guarded), or the bias-gradient column when it falls there.
-fn store4(row: u32, col0: u32, v: vec4<f32>) {
-    if (row >= dims.m) {
-        return;
-    }
-    for (var j = 0u; j < 4u; j = j + 1u) {
-        let col = col0 + j;
-        if (col < dims.n) {
-            c[row * dims.ldc + col] = epilogue(v[j], row, col, bias_at(col));
-        } else if (ONES_COL && col == dims.n) {
-            c[dims.bias_offset + row] = v[j];
-        }
-    }
-}
-
 fn a_row(row: u32) -> u32 {
     return min(row, dims.m - 1u) * (dims.lda / 4u);
 }

@@ -6,17 +6,6 @@
 //   batch_labels: [rows] u32, label of each row (read by gather_batch and reparam_forward)
 // Launcher: src/kernels/permute_batch.rs; shares GatherParams with gather_batch.
 
-struct Params {
-    rows: u32,
-    pixels: u32,
-    ld_x: u32,
-    n_images: u32,
-    shuffle: u32,    // 1: training order through the permutation, 0: sequential from offset
-    binarize: u32,   // 1: dynamic binarization
-    label_col: u32,  // first one-hot column in x, or 0xffffffff for an unconditional model
-    _pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;

@@ -189,6 +189,50 @@ fn floats(buffer: &wgpu::Buffer) -> View<'_> {
     View::whole(buffer)
 }
 
+/// The encoder or the decoder seen from the backward pass: hidden layers (with their saved
+/// activations) between an input and a linear top layer (the μ|logvar head or the logits).
+struct Stack<'a> {
+    top: &'a Layer,
+    hidden: &'a [Layer],
+    acts: &'a [wgpu::Buffer],
+    /// The stack's input and its row stride.
+    input: (&'a wgpu::Buffer, usize),
+    rows: u32,
+}
+
+impl Stack<'_> {
+    /// Pushes the weight gradient of every layer, top down, and the input gradients between them;
+    /// `grads[i]` receives dL/d(pre-activation of hidden layer i); `d_input`, when given, dL/d(input).
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &self,
+        gpu: &Gpu,
+        k: &Kernels,
+        p: &ParameterBuffers,
+        d_top: View,
+        grads: &[wgpu::Buffer],
+        d_input: Option<View>,
+        out: &mut Vec<Dispatch>,
+    ) {
+        let last = self.hidden.len() - 1;
+        let (top, rows) = (self.top, self.rows);
+        out.push(weight_grad(gpu, k, p, top, rows, d_top, floats(&self.acts[last]), top.inputs));
+        let below = Some((self.hidden[last].act, floats(&self.acts[last])));
+        out.push(input_grad(gpu, k, p, top, rows, d_top, below, floats(&grads[last])));
+        for i in (0..=last).rev() {
+            let layer = &self.hidden[i];
+            let (input, ld) = if i == 0 { self.input } else { (&self.acts[i - 1], layer.inputs) };
+            out.push(weight_grad(gpu, k, p, layer, rows, floats(&grads[i]), floats(input), ld));
+            if i > 0 {
+                let below = Some((self.hidden[i - 1].act, floats(&self.acts[i - 1])));
+                out.push(input_grad(gpu, k, p, layer, rows, floats(&grads[i]), below, floats(&grads[i - 1])));
+            } else if let Some(d_input) = d_input {
+                out.push(input_grad(gpu, k, p, layer, rows, floats(&grads[0]), None, d_input));
+            }
+        }
+    }
+}
+
 impl Workspace {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -341,43 +385,18 @@ impl Workspace {
             ));
         }
         if training {
-            // Decoder, from the output layer down; dec_grads[j] is dL/d(pre-activation of dec.j).
+            // Decoder, from the output layer down to dL/dz.
             let dec_grads: Vec<_> =
                 arch.decoder().iter().map(|l| buf("decoder gradient", out_rows as usize * l.outputs)).collect();
             let dz = buf("dz", out_rows as usize * arch.dec_input);
-            let n_dec = dec_acts.len();
-            train_tail.push(weight_grad(gpu, k, p, out, out_rows, floats(&dlogits), floats(last_dec), out.inputs));
-            let below = Some((arch.decoder()[n_dec - 1].act, floats(last_dec)));
-            train_tail.push(input_grad(
-                gpu,
-                k,
-                p,
-                out,
-                out_rows,
-                floats(&dlogits),
-                below,
-                floats(&dec_grads[n_dec - 1]),
-            ));
-            for j in (0..n_dec).rev() {
-                let layer = &arch.decoder()[j];
-                let (input, ld) = if j == 0 { (&z, arch.dec_input) } else { (&dec_acts[j - 1], layer.inputs) };
-                train_tail.push(weight_grad(gpu, k, p, layer, out_rows, floats(&dec_grads[j]), floats(input), ld));
-                if j == 0 {
-                    train_tail.push(input_grad(gpu, k, p, layer, out_rows, floats(&dec_grads[0]), None, floats(&dz)));
-                } else {
-                    let below = Some((arch.decoder()[j - 1].act, floats(&dec_acts[j - 1])));
-                    train_tail.push(input_grad(
-                        gpu,
-                        k,
-                        p,
-                        layer,
-                        out_rows,
-                        floats(&dec_grads[j]),
-                        below,
-                        floats(&dec_grads[j - 1]),
-                    ));
-                }
-            }
+            let stack = Stack {
+                top: out,
+                hidden: arch.decoder(),
+                acts: &dec_acts,
+                input: (&z, arch.dec_input),
+                rows: out_rows,
+            };
+            stack.backward(gpu, k, p, floats(&dlogits), &dec_grads, Some(floats(&dz)), &mut train_tail);
             let dmulv = buf("d mu|logvar", rows as usize * 2 * latent);
             train_tail.push(k.reparam_backward.dispatch(
                 gpu,
@@ -397,31 +416,11 @@ impl Workspace {
                 floats(&row_stats),
                 floats(&dmulv),
             ));
-            // Encoder, from the head down.
+            // Encoder, from the head down (no gradient for the images themselves).
             let enc_grads: Vec<_> =
                 arch.encoder().iter().map(|l| buf("encoder gradient", rows as usize * l.outputs)).collect();
-            let n_enc = enc_acts.len();
-            train_tail.push(weight_grad(gpu, k, p, head, rows, floats(&dmulv), floats(last_enc), head.inputs));
-            let below = Some((arch.encoder()[n_enc - 1].act, floats(last_enc)));
-            train_tail.push(input_grad(gpu, k, p, head, rows, floats(&dmulv), below, floats(&enc_grads[n_enc - 1])));
-            for i in (0..n_enc).rev() {
-                let layer = &arch.encoder()[i];
-                let (input, ld) = if i == 0 { (&x, arch.enc_input) } else { (&enc_acts[i - 1], layer.inputs) };
-                train_tail.push(weight_grad(gpu, k, p, layer, rows, floats(&enc_grads[i]), floats(input), ld));
-                if i > 0 {
-                    let below = Some((arch.encoder()[i - 1].act, floats(&enc_acts[i - 1])));
-                    train_tail.push(input_grad(
-                        gpu,
-                        k,
-                        p,
-                        layer,
-                        rows,
-                        floats(&enc_grads[i]),
-                        below,
-                        floats(&enc_grads[i - 1]),
-                    ));
-                }
-            }
+            let stack = Stack { top: head, hidden: arch.encoder(), acts: &enc_acts, input: (&x, arch.enc_input), rows };
+            stack.backward(gpu, k, p, floats(&dmulv), &enc_grads, None, &mut train_tail);
             train_tail.push(k.adam.dispatch(
                 gpu,
                 AdamParams { len4: (p.len / 4) as u32, ..adam },

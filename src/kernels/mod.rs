@@ -40,6 +40,7 @@ pub const SHADERS: &[(&str, &str)] = &[
         concat!(
             include_str!("../../shaders/rng.wgsl"),
             include_str!("../../shaders/step.wgsl"),
+            include_str!("../../shaders/batch.wgsl"),
             include_str!("../../shaders/permute_batch.wgsl")
         ),
     ),
@@ -48,6 +49,7 @@ pub const SHADERS: &[(&str, &str)] = &[
         concat!(
             include_str!("../../shaders/rng.wgsl"),
             include_str!("../../shaders/step.wgsl"),
+            include_str!("../../shaders/batch.wgsl"),
             include_str!("../../shaders/gather_batch.wgsl")
         ),
     ),
