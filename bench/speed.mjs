@@ -188,7 +188,14 @@ function writeReport({ contenders, micro, open, nat }) {
   lines.push(`Training step: ${fmt(ours?.flopsPerSample / 1e6, 2)} MFLOP per sample (from the layer sizes); GPU memory allocated by the engine: ${fmt(ours?.gpuBytes / 1048576, 1)} MiB.`);
   lines.push('', '| kernel | shape | ms | GFLOP/s |', '|---|---|---:|---:|');
   for (const r of micro.rows) lines.push(`| ${r.kernel} | ${r.label} ${r.m}×${r.n}×${r.k} | ${fmt(r.ms, 2)} | ${fmt(r.gflops, 2)} |`);
-  if (ours?.kernels) lines.push('', 'Autotuned choice per training-step shape:', '', ...ours.kernels.map((k) => `- ${k}`));
+  if (ours?.kernels?.length) {
+    lines.push('', 'Autotuned kernel per training-step shape (ms per candidate, on this adapter):', '');
+    lines.push('| form | m×n×k | candidates | chosen |', '|---|---|---|---|');
+    for (const k of ours.kernels) {
+      const tried = k.timings.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', ');
+      lines.push(`| ${k.form} | ${k.m}×${k.n}×${k.k} | ${tried} | ${k.kernel} |`);
+    }
+  }
   lines.push('', '## Native (same engine, same shaders)', '');
   lines.push('```', `vaelab bench (lavapipe): ${nat.vaelab}`, `PyTorch CPU (bench/pytorch_vae.py --bench): ${nat.pytorch}`, '```');
   writeFileSync(OUT, `${lines.join('\n')}\n`);

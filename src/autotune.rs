@@ -41,41 +41,80 @@ fn candidates(v: MatmulVariant, d: MatmulDims) -> Vec<MatmulKernel> {
     if vectorised.is_empty() { vec![MatmulKernel::Scalar] } else { vectorised }
 }
 
+/// Tuning in progress: the shapes still to time, biggest first, and what was learnt so far.
+/// `Trainer::tune_next` times one shape per call, so a page can interleave it with training.
+pub struct Tuner {
+    pending: Vec<(MatmulVariant, MatmulDims)>,
+    dropped: Vec<MatmulKernel>,
+    reps: u32,
+    pub results: Vec<TuneResult>,
+}
+
+impl Tuner {
+    pub fn remaining(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+fn flops(d: &MatmulDims) -> f64 {
+    2.0 * d.m as f64 * d.n as f64 * d.k as f64
+}
+
+/// Shapes this big say enough about a kernel to stop trying it when it loses by 2× or more.
+const TELLING_FLOPS: f64 = 2e7;
+
 impl Trainer {
-    /// Times each candidate kernel `reps` times on every matmul shape of the training step, keeps
-    /// the fastest, and rebuilds the workspaces with the choices (other shapes use the default).
-    pub async fn autotune(&mut self, reps: u32, now: impl Fn() -> f64 + Copy) -> Result<Vec<TuneResult>> {
-        let mut results = Vec::new();
-        for (variant, dims) in self.matmul_shapes() {
-            let options = candidates(variant, dims);
-            let mut timings = Vec::new();
-            for kernel in &options {
-                if options.len() == 1 {
-                    timings.push((*kernel, 0.0));
-                    break;
-                }
-                let shape = (dims.m, dims.n, dims.k);
-                let ms = time_matmul(&self.gpu, &self.kernels, *kernel, variant, shape, reps, now).await?;
-                timings.push((*kernel, ms));
-            }
-            let chosen = timings.iter().min_by(|a, b| a.1.total_cmp(&b.1)).map(|t| t.0).expect("a candidate");
-            self.kernels.matmul.set_choice(variant, dims, chosen);
-            results.push(TuneResult { variant, dims, timings, chosen });
-        }
-        self.rebuild_workspaces();
-        Ok(results)
+    /// A tuner for every matmul shape of the training step, largest first.
+    pub fn tuner(&self, reps: u32) -> Tuner {
+        let mut pending = self.matmul_shapes();
+        pending.sort_by(|a, b| flops(&b.1).total_cmp(&flops(&a.1)));
+        pending.reverse(); // popped from the back: largest first
+        Tuner { pending, dropped: Vec::new(), reps, results: Vec::new() }
     }
 
-    /// The current choices as JSON for a cache.
+    /// Times the candidates for the next shape and records the winner; returns false once every
+    /// shape is done (and the workspaces have been rebuilt with the choices).
+    pub async fn tune_next(&mut self, tuner: &mut Tuner, now: impl Fn() -> f64 + Copy) -> Result<bool> {
+        let Some((variant, dims)) = tuner.pending.pop() else {
+            return Ok(false);
+        };
+        let options: Vec<_> = candidates(variant, dims).into_iter().filter(|k| !tuner.dropped.contains(k)).collect();
+        let mut timings = Vec::new();
+        if options.len() == 1 {
+            timings.push((options[0], 0.0));
+        } else {
+            for kernel in &options {
+                let shape = (dims.m, dims.n, dims.k);
+                let ms = time_matmul(&self.gpu, &self.kernels, *kernel, variant, shape, tuner.reps, now).await?;
+                timings.push((*kernel, ms));
+            }
+        }
+        let (chosen, best) =
+            timings.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied().expect("at least one candidate");
+        if flops(&dims) >= TELLING_FLOPS {
+            tuner.dropped.extend(timings.iter().filter(|t| t.1 > 2.0 * best).map(|t| t.0));
+        }
+        self.kernels.matmul.set_choice(variant, dims, chosen);
+        let result = TuneResult { variant, dims, timings, chosen };
+        self.tuned.push(result.clone());
+        tuner.results.push(result);
+        if tuner.pending.is_empty() {
+            self.rebuild_workspaces();
+        }
+        Ok(true)
+    }
+
+    /// Tunes every shape in one go; see `tune_next`.
+    pub async fn autotune(&mut self, reps: u32, now: impl Fn() -> f64 + Copy) -> Result<Vec<TuneResult>> {
+        let mut tuner = self.tuner(reps);
+        while self.tune_next(&mut tuner, now).await? {}
+        Ok(tuner.results)
+    }
+
+    /// This model's choices (with the timings behind them) as JSON for a cache.
     pub fn export_tuning(&self) -> String {
-        let results = self
-            .kernels
-            .matmul
-            .choices()
-            .into_iter()
-            .map(|(variant, dims, chosen)| TuneResult { variant, dims, timings: Vec::new(), chosen })
-            .collect();
-        serde_json::to_string(&TuneCache { shaders: shader_fingerprint(), results }).expect("serializable")
+        let cache = TuneCache { shaders: shader_fingerprint(), results: self.tuned.clone() };
+        serde_json::to_string(&cache).expect("serializable")
     }
 
     /// Applies cached choices; returns false (and changes nothing) when the cache is from other
@@ -90,19 +129,51 @@ impl Trainer {
         for r in &cache.results {
             self.kernels.matmul.set_choice(r.variant, r.dims, r.chosen);
         }
+        self.tuned = cache.results;
         self.rebuild_workspaces();
         Ok(true)
     }
 }
 
-/// A readable line per result, for logs and BENCHMARKS.md.
-pub fn describe(r: &TuneResult) -> String {
-    let form = match (r.variant.trans_a, r.variant.trans_b) {
+/// The matmul form as written in the docs: "A·B", "A·Bᵀ", "Aᵀ·B".
+pub fn form(v: &MatmulVariant) -> &'static str {
+    match (v.trans_a, v.trans_b) {
         (false, false) => "A·B",
         (false, true) => "A·Bᵀ",
         (true, false) => "Aᵀ·B",
         (true, true) => "Aᵀ·Bᵀ",
-    };
+    }
+}
+
+/// One row of a tuning report, for the page and BENCHMARKS.md.
+#[derive(Serialize)]
+pub struct ReportRow {
+    pub form: &'static str,
+    pub m: u32,
+    pub n: u32,
+    pub k: u32,
+    pub kernel: &'static str,
+    /// (kernel, ms) of every candidate timed; empty when the choice came from a cache.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+pub fn report(results: &[TuneResult]) -> Vec<ReportRow> {
+    results
+        .iter()
+        .map(|r| ReportRow {
+            form: form(&r.variant),
+            m: r.dims.m,
+            n: r.dims.n,
+            k: r.dims.k,
+            kernel: r.chosen.name(),
+            timings: r.timings.iter().map(|(k, ms)| (k.name(), *ms)).collect(),
+        })
+        .collect()
+}
+
+/// A readable line per result, for logs and BENCHMARKS.md.
+pub fn describe(r: &TuneResult) -> String {
+    let form = form(&r.variant);
     let times: Vec<String> = r.timings.iter().map(|(k, ms)| format!("{} {ms:.2} ms", k.name())).collect();
     format!("{form} {}x{}x{}: {} → {}", r.dims.m, r.dims.n, r.dims.k, times.join(", "), r.chosen.name())
 }

@@ -86,6 +86,8 @@ pub struct Trainer {
     in_flight: VecDeque<wgpu::SubmissionIndex>,
     pub(crate) host_ws: HashMap<u32, Workspace>,
     pub(crate) iwae_ws: HashMap<(u32, u32), Workspace>,
+    /// What the autotuner measured (or the cache said) for this model's shapes.
+    pub tuned: Vec<crate::autotune::TuneResult>,
     /// Request metrics once this many steps are unread.
     pub read_every: u32,
     /// Run a test probe (one chunk of the test set) every this many steps; 0 = never.
@@ -149,8 +151,10 @@ impl Trainer {
 
         let params = ParameterBuffers::new(&gpu, &arch.init_parameters(config.seed));
         let upload = |label: &str, d: &Dataset| GpuDataset {
-            images: gpu.storage_init(label, bytemuck::cast_slice(&d.packed_u32())),
-            labels: gpu.storage_init(label, bytemuck::cast_slice(&d.packed_labels_u32())),
+            // The kernels read four bytes per little-endian u32 (Dataset::packed_u32): exactly the
+            // bytes as they are, so they go up without a repacking copy.
+            images: gpu.storage_init(label, &d.images),
+            labels: gpu.storage_init(label, &d.labels),
             n: d.n as u32,
         };
         let train_data = upload("training set", train);
@@ -188,6 +192,7 @@ impl Trainer {
             in_flight: VecDeque::new(),
             host_ws: HashMap::new(),
             iwae_ws: HashMap::new(),
+            tuned: Vec::new(),
             read_every: 64,
             test_every: 0,
         })

@@ -1,5 +1,6 @@
-// VAE Lab's page: loads the wasm engine and MNIST, then wires the controls, the training loop, the
-// charts, the digit and latent views, the URL hash, error panels and window.vaelab together.
+// VAE Lab's page: loads the wasm engine and MNIST (both at once), then wires the controls, the
+// training loop, the charts, the digit and latent views, the URL hash, kernel tuning, error panels
+// and window.vaelab together.
 import init, { Engine, config_from_pairs, config_to_query, default_config } from './pkg/vaelab.js';
 import { LossCharts } from './charts.js';
 import { Controls } from './controls.js';
@@ -12,6 +13,7 @@ import { MetricHistory } from './metric-history.js';
 import { EngineScheduler } from './scheduler.js';
 import { takeTimings, timed } from './timing.js';
 import { TrainingLoop } from './train-loop.js';
+import { KernelTuner } from './tuning.js';
 import { HashWriter, buildHash, parseHash, queryPairs } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -27,11 +29,15 @@ const MNIST_BASE = 'www/data';
  * device), the config the engine runs, and where engine errors go.
  */
 const ctx = { scheduler: null, config: null, onError: (e) => engineFailed(e) };
-/** Page state: the config shown and linked, the view, notices, the data kept for a device restart. */
+/** Page state: the config shown and linked, the view, notices, the weights kept for a device restart. */
 const page = {
-  config: null, view: 'training', notices: [], configKeys: [], data: null, nTrain: 60000,
+  config: null, view: 'training', autoplay: false, ready: false, notices: [], configKeys: [], nTrain: 60000,
   backend: '', adapter: '', parameters: 0, snapshot: null, snapshotAt: 0, snapshotting: false, snapshotAgain: false, lost: false,
 };
+/** Milliseconds since navigation start at each point of the start-up (see boot()); also as
+ * performance marks (`vaelab:engine`, …) for the browser's profiler. */
+const startup = {};
+const mark = (name) => (startup[name] ??= Math.round(performance.mark(`vaelab:${name}`).startTime));
 const runHistory = new MetricHistory();
 const hashWriter = new HashWriter();
 const refresher = { busy: null, next: 0, dirty: true };
@@ -40,6 +46,8 @@ let charts = null;
 let digitViews = null;
 let explorer = null;
 let controls = null;
+let tuner = null;
+let katex = null;
 let lastPaint = 0;
 
 // ---------------------------------------------------------------- window.vaelab
@@ -59,6 +67,9 @@ ready.catch(() => {}); // a page without WebGPU is not an unhandled error; `awai
  *  notices()        the notices currently shown (plain strings)
  *  history()        the chart data: {train: {step, recon, kl, objective, loss}, test: {… , mean}}
  *  setView(v)       'training' or 'latent'; refresh() redraws the visible pictures now (Promise)
+ *  firstStepMs      performance.now() when the first training step's metrics arrived (null before)
+ *  startup          ms since navigation start at each stage of the start-up (see boot())
+ *  tuning()         {state, report}: the matmul kernels in use; tune() tunes now (Promise)
  */
 const api = {
   ready,
@@ -79,8 +90,12 @@ const api = {
   },
   /** Worst milliseconds spent in each part of the training frames since the last call. */
   timings: () => ({ ...loop?.takeTimings(), jobs: ctx.scheduler?.takeTimings() ?? {}, views: takeTimings() }),
-  /** For tests of the recovery path: behaves as if the GPU reported `message`. */
-  simulateGpuError: (message = 'GPU device lost (simulated)') => gpuFailed([message]),
+  firstStepMs: null,
+  startup,
+  tuning: () => tuner?.toJSON() ?? { state: 'default', report: [] },
+  tune: () => (tuner && loop ? tuner.tune(loop) : ready.then(() => tuner.tune(loop))),
+  /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
+  loseDevice: () => ctx.scheduler?.engine.lose_device(),
 };
 window.vaelab = api;
 
@@ -127,7 +142,7 @@ function message(text) {
 }
 
 function writeHash(dragging = false) {
-  hashWriter.write(buildHash(config_to_query(page.config), page.view));
+  hashWriter.write(buildHash(config_to_query(page.config), page.view, { autoplay: page.autoplay }));
   if (!dragging) hashWriter.flush();
 }
 
@@ -159,7 +174,10 @@ async function applyConfig(config, { dragging = false } = {}) {
       return false;
     }
     ctx.config = latest;
-    if (rebuilt) restarted(describeChange(before, latest));
+    if (rebuilt) {
+      restarted(describeChange(before, latest));
+      tuner.prepare(latest); // new shapes: their cached kernels, or tuning when training pauses
+    }
     return rebuilt;
   }, 'config');
   return { rebuilt, config: structuredClone(ctx.config), notices: page.notices.slice() };
@@ -187,6 +205,7 @@ function followHash() {
   const { config, notices } = config_from_pairs(parsed.pairs);
   setNotices([...parsed.notices, ...notices]);
   page.view = parsed.view ?? page.view;
+  page.autoplay = parsed.autoplay;
   showView();
   return config;
 }
@@ -213,6 +232,7 @@ function showView() {
 function makeLoop(step) {
   const l = new TrainingLoop(ctx.scheduler, {
     onMetrics: (metrics) => {
+      if (api.firstStepMs === null && metrics.train.length > 0) firstStep();
       runHistory.add(metrics);
       refresher.dirty = true;
     },
@@ -246,10 +266,20 @@ function onFrame(now) {
     renderStatus();
     if (page.view === 'training') timed('charts', () => charts.update(runHistory, status().stepsPerEpoch, false, loop.active));
   }
+  tuner.tick(loop, now, { busy: !page.ready || page.lost || Boolean(refresher.busy) || !ctx.scheduler.idle });
   if (page.lost) return;
   const training = loop.running || loop.budget > 0;
-  if (!refresher.busy && refresher.dirty && (training ? now >= refresher.next : !loop.active)) refreshVisible();
+  // Until the first step's metrics are in, pictures wait: they would hold the engine meanwhile.
+  const firstPending = loop.active && loop.confirmed === 0;
+  if (!refresher.busy && refresher.dirty && !firstPending && (training ? now >= refresher.next : !loop.active)) refreshVisible();
   if (loop.running && now - page.snapshotAt > SNAPSHOT_EVERY_MS) takeSnapshot();
+}
+
+/** The first training step of this visit has reported: the end of the start-up. */
+function firstStep() {
+  api.firstStepMs = performance.now();
+  mark('firstStep');
+  loadKatex();
 }
 
 /** Redraws the pictures of the visible view; while training, again after max(1 s, 3× its cost). */
@@ -336,14 +366,14 @@ async function recover() {
   hideError($('error'));
   message('Opening the GPU again…');
   try {
-    const d = page.data;
-    const engine = await Engine.create(d.trainImages, d.trainLabels, d.testImages, d.testLabels, page.config);
+    const old = ctx.scheduler.engine;
+    // A new device with the datasets the old engine parsed (the page keeps no copy of MNIST).
+    const engine = await old.recreate(page.config);
     engine.set_cadence(READ_EVERY, TEST_EVERY);
     const snap = page.snapshot;
     const usable = snap && STRUCTURAL.every((k) => String(snap.config[k]) === String(page.config[k]));
     const step = usable ? snap.step : 0;
     if (usable) engine.restore(snap.weights, step);
-    const old = ctx.scheduler.engine;
     ctx.scheduler = new EngineScheduler(engine);
     ctx.config = page.config;
     try {
@@ -351,6 +381,7 @@ async function recover() {
     } catch {
       // still held by a call that never finished on the lost device: leave it to the GC
     }
+    await tuner.prepare(page.config); // the new device starts with the default kernels
     if (usable) runHistory.truncate(step);
     else runHistory.clear();
     loop = makeLoop(step);
@@ -379,9 +410,29 @@ function renderStatus() {
     `loss ${fmt(s.trainLoss)}`,
     `test ${fmt(s.testLoss)}`,
     `${s.backend}${s.adapter ? ` · ${s.adapter}` : ''}`,
-    page.lost ? 'stopped' : s.running ? 'training' : 'paused',
+    page.lost ? 'stopped' : tuner?.state === 'tuning' ? 'timing the GPU kernels (once)' : s.running ? 'training' : 'paused',
   ];
   $('status').textContent = parts.join(' · ');
+}
+
+const TUNING_STATES = {
+  default: 'default choices (timed for this GPU after the first steps)',
+  tuning: 'timing the kernels on this GPU…',
+  tuned: 'timed on this GPU',
+  cached: 'timed on this GPU earlier (kept by this browser)',
+  failed: 'default choices (timing them failed)',
+};
+
+/** The matmul kernels in use, in the footer's details and the status tooltip. */
+function renderKernels() {
+  const { state, report } = tuner.toJSON();
+  $('kernels-state').textContent = TUNING_STATES[state] ?? state;
+  $('kernels-list').replaceChildren(...report.map((line) => {
+    const li = document.createElement('li');
+    li.textContent = line;
+    return li;
+  }));
+  $('status').title = `Matmul kernels: ${TUNING_STATES[state] ?? state}${report.length ? `\n${report.join('\n')}` : ''}`;
 }
 
 function updateButtons() {
@@ -391,7 +442,13 @@ function updateButtons() {
   for (const id of ['step', 'reset', 'new-seed', 'download']) $(id).disabled = !up;
 }
 
-let katex = null;
+function loadKatex() {
+  loadKatex.started ??= import('./vendor/katex.mjs').then((m) => {
+    katex = m.default;
+    renderFormula();
+  }, () => {});
+}
+
 function renderFormula() {
   const el = $('objective-formula');
   if (!katex || !page.config) return;
@@ -463,8 +520,26 @@ function wire() {
   });
 }
 
+// The three slow parts of a start do not depend on each other, so all start at once, before the
+// first await: the wasm engine (index.html preloads it), the GPU adapter check, and MNIST.
+mark('script');
+const wasmReady = init().then(() => void mark('wasm'));
+const gpuReady = checkWebGPU().then((gpu) => (mark('adapter'), gpu));
+const dataAbort = new AbortController();
+const mb = (bytes) => (bytes / 1e6).toFixed(1);
+const dataReady = loadMnist(MNIST_BASE, (loaded, total) => {
+  setProgress(total ? loaded / total : 0, `Loading MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`);
+  if (loaded === total) mark('fetched');
+}, { signal: dataAbort.signal }).then((data) => (mark('data'), data));
+dataReady.catch(() => {}); // awaited (and reported) in boot(); aborted when there is no WebGPU
+
+/**
+ * Start-up, with the marks of `vaelab.startup`: script (this module runs), wasm (engine compiled),
+ * adapter (WebGPU checked), fetched / data (MNIST downloaded / decompressed), opened (Engine.open:
+ * device and pipelines), engine (Engine.load done), firstSubmit (autoplay: the first steps submitted), firstStep (their metrics arrived).
+ */
 async function boot() {
-  await init();
+  await wasmReady;
   page.configKeys = queryPairs(config_to_query(default_config())).map(([k]) => k);
   wire();
   page.config = followHash();
@@ -473,27 +548,27 @@ async function boot() {
   drawDigitGrid($('recon-canvas'), new Float32Array(0), { count: 32, cols: 8, scale: 2, gap: 2, groupRows: 2, groupGap: 8 });
   drawDigitGrid($('samples-canvas'), new Float32Array(0), { count: 32, cols: 8, scale: 2, gap: 2 });
   writeHash();
-  import('./vendor/katex.mjs').then((m) => {
-    katex = m.default;
-    renderFormula();
-  }, () => {});
 
-  const gpu = await checkWebGPU();
+  const gpu = await gpuReady;
   if (!gpu.ok) {
+    dataAbort.abort();
     $('load-progress').hidden = true;
     $('status').textContent = 'WebGPU is unavailable: nothing can train here.';
     showError($('error'), gpu);
     throw new Error(gpu.title);
   }
-  const mb = (bytes) => (bytes / 1e6).toFixed(1);
-  page.data = await loadMnist(MNIST_BASE, (loaded, total) => setProgress(
-    total ? loaded / total : 0,
-    `Loading MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`,
-  ));
-  page.nTrain = page.data.trainLabels.length - 8; // IDX1 header: magic and count
+  // Opening the engine builds its GPU pipelines; the GPU process compiles them while MNIST is
+  // still downloading and decompressing.
+  const opened = Engine.open(page.config);
+  opened.catch(() => {}); // awaited (and reported) just below
+  const data = await dataReady;
+  page.nTrain = data.trainLabels.length - 8; // IDX1 header: magic and count
   setProgress(1, 'Starting WebGPU and uploading MNIST to the GPU…');
-  const d = page.data;
-  const engine = await Engine.create(d.trainImages, d.trainLabels, d.testImages, d.testLabels, page.config);
+  const engine = await opened;
+  mark('opened');
+  // The engine copies the bytes in and parses them; the page keeps no reference to them.
+  engine.load(data.trainImages, data.trainLabels, data.testImages, data.testLabels);
+  mark('engine');
   engine.set_cadence(READ_EVERY, TEST_EVERY);
   const s = engine.status();
   page.backend = /webgpu/i.test(s.backend) ? 'WebGPU' : s.backend;
@@ -503,6 +578,16 @@ async function boot() {
 
   ctx.scheduler = new EngineScheduler(engine);
   ctx.config = page.config;
+  tuner = new KernelTuner(ctx, { adapter: page.adapter, onChange: renderKernels });
+  // Cached kernel choices apply before the first step (a quick call; no timing happens here).
+  await tuner.prepare(page.config);
+  // No await from here until the views exist: the loop's first frame draws into them.
+  loop = makeLoop(0);
+  if (page.autoplay) {
+    loop.play();
+    loop.kick(1); // the first step goes to the GPU now, alone (its metrics come back on their own)
+    mark('firstSubmit');
+  }
   charts = new LossCharts($('chart-loss'), $('chart-parts'));
   digitViews = new DigitViews(ctx, { reconCanvas: $('recon-canvas'), samplesCanvas: $('samples-canvas') });
   explorer = new LatentExplorer(ctx, {
@@ -512,11 +597,14 @@ async function boot() {
     strip: $('interp-canvas'), stripCaption: $('interp-caption'),
   });
   explorer.reset(page.config.latent);
-  loop = makeLoop(0);
   $('load-progress').hidden = true;
   updateButtons();
   renderStatus();
-  await refreshVisible();
+  if (!page.autoplay) {
+    await refreshVisible(); // with autoplay the frame loop draws them once the first step is in
+    loadKatex();
+  }
+  page.ready = true;
   resolveReady(api);
 }
 

@@ -4,15 +4,16 @@ export const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'
 
 /**
  * Resolves with `{trainImages, trainLabels, testImages, testLabels}` (raw IDX bytes).
- * `onProgress(loaded, total)` is called as compressed bytes arrive (total 0 if unknown).
+ * `onProgress(loaded, total)` is called as compressed bytes arrive (total 0 if unknown);
+ * `signal` (an AbortSignal) cancels the downloads.
  */
-export async function loadMnist(base, onProgress = () => {}) {
+export async function loadMnist(base, onProgress = () => {}, { signal } = {}) {
   if (typeof DecompressionStream !== 'function') {
     throw new Error('this browser has no DecompressionStream, which the page needs to unpack MNIST');
   }
   const responses = await Promise.all(MNIST_FILES.map(async (name) => {
     const url = `${base}/${name}.gz`;
-    const res = await fetch(url);
+    const res = await fetch(url, { signal });
     if (!res.ok) throw new Error(`could not load ${url}: HTTP ${res.status}`);
     return res;
   }));

@@ -8,7 +8,6 @@ import { nextTask } from './scheduler.js';
 import { timed } from './timing.js';
 
 export const SCATTER_COUNT = 2000;
-const SCATTER_CHUNK = 250;
 const GRID = 15; // manifold tiles per side
 const GRID_P = (i) => 0.05 + (0.9 * i) / (GRID - 1); // Keras: norm.ppf(linspace(0.05, 0.95, n))
 const STRIP = 10; // interpolation steps between the two end digits
@@ -20,7 +19,7 @@ export class LatentExplorer {
     this.ctx = ctx;
     this.els = els;
     this.latent = 0;
-    this.mulv = null; // [n, 2L] from encode_test
+    this.mulv = null; // [n, 2L] from encode_test_range
     this.labels = null;
     this.pick = DEFAULT_PICK.slice(); // chosen test indices for the interpolation (at most two)
     this.z = null;
@@ -90,15 +89,10 @@ export class LatentExplorer {
   }
 
   async refreshScatter() {
-    // In chunks, so no single call spends long on the main thread (copying 2,000 images at once would).
+    // One engine job: the engine encodes the first SCATTER_COUNT test digits from its GPU copy.
     const L = this.latent;
-    const mulv = new Float32Array(SCATTER_COUNT * 2 * L);
-    for (let start = 0; start < SCATTER_COUNT; start += SCATTER_CHUNK) {
-      const indices = Uint32Array.from({ length: Math.min(SCATTER_CHUNK, SCATTER_COUNT - start) }, (_, i) => start + i);
-      const rows = await this.ctx.scheduler.run((e) => (this.ctx.config.latent === L ? e.encode_test(indices) : null));
-      if (!rows || rows.length !== indices.length * 2 * L) return; // the model changed meanwhile
-      mulv.set(rows, start * 2 * L);
-    }
+    const mulv = await this.ctx.scheduler.run((e) => (this.ctx.config.latent === L ? e.encode_test_range(0, SCATTER_COUNT) : null));
+    if (!mulv || mulv.length !== SCATTER_COUNT * 2 * L) return; // the model changed meanwhile
     this.labels ??= await this.ctx.scheduler.run((e) => e.test_labels(SCATTER_COUNT));
     // Three short tasks rather than one long one.
     this.mulv = mulv;

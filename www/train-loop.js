@@ -16,6 +16,8 @@ export class TrainingLoop {
     this.stopped = false;
     this.timings = {};
     this.quietFrames = 0;
+    this.held = 0; // holdWhile() calls in progress: no new steps meanwhile
+    this.drainWaiters = [];
     this.reset(0);
     this.frame = this.frame.bind(this);
     requestAnimationFrame(this.frame);
@@ -30,6 +32,7 @@ export class TrainingLoop {
     this.rate = []; // [time, step] of metric arrivals, for steps/second
     for (const w of this.waiters ?? []) w.resolve();
     this.waiters = [];
+    this.#drained();
   }
 
   play() {
@@ -52,6 +55,44 @@ export class TrainingLoop {
       if (this.confirmed >= target) resolve();
       else this.waiters.push({ target, resolve });
     });
+  }
+
+  /**
+   * Submits no new steps, waits until the steps in flight have reported their metrics (so the GPU
+   * is idle), runs `fn()` (sync or async), then lets training go on. Resolves with fn's result.
+   */
+  async holdWhile(fn) {
+    this.held++;
+    try {
+      await new Promise((resolve) => {
+        this.drainWaiters.push(resolve);
+        this.#drained();
+      });
+      return await fn();
+    } finally {
+      this.held--;
+    }
+  }
+
+  #drained() {
+    if (this.confirmed < this.submitted && !this.stopped) return;
+    for (const resolve of this.drainWaiters) resolve();
+    this.drainWaiters = [];
+  }
+
+  /**
+   * Does a frame's work now, outside a frame, submitting at most `maxSteps` steps: e.g. the first
+   * step as soon as the engine is up.
+   */
+  kick(maxSteps = Infinity) {
+    this.submittedThisFrame = false;
+    try {
+      this.#work(performance.now(), maxSteps);
+    } catch (e) {
+      this.running = false;
+      this.budget = 0;
+      this.onError(e);
+    }
   }
 
   /**
@@ -79,6 +120,7 @@ export class TrainingLoop {
   stop() {
     this.stopped = true;
     this.running = false;
+    this.#drained();
   }
 
   frame(now) {
@@ -117,7 +159,7 @@ export class TrainingLoop {
     return value;
   }
 
-  #work(now) {
+  #work(now, maxSteps = Infinity) {
     // errors() does not touch the trainer, so it is safe even while an async call holds it.
     const errors = this.scheduler.engine.errors();
     if (errors.length > 0) {
@@ -136,8 +178,9 @@ export class TrainingLoop {
       }
       this.#timed('onMetrics', () => this.onMetrics(metrics));
       this.waiters = this.waiters.filter((w) => (this.confirmed >= w.target ? (w.resolve(), false) : true));
+      this.#drained();
     }
-    if (!this.running && this.budget === 0) return;
+    if ((!this.running && this.budget === 0) || this.held > 0) return;
     if (this.quietFrames > 0) {
       this.quietFrames--;
       return;
@@ -147,6 +190,7 @@ export class TrainingLoop {
     if (engine.pending() > MAX_PENDING_READS || inFlight >= maxInFlight) return;
     let steps = Math.min(64, Math.max(1, Math.floor(FRAME_BUDGET_MS / this.msPerStep)), maxInFlight - inFlight);
     if (!this.running) steps = Math.min(steps, this.budget);
+    steps = Math.min(steps, maxSteps);
     const t0 = performance.now();
     this.#timed('submit', () => engine.train(steps));
     this.submittedThisFrame = true;

@@ -1,5 +1,6 @@
-// The shareable state in the URL hash, `#v=1&<every config key>&view=<view>`. Config values go to the
-// engine's config_from_pairs, which clamps and explains; nothing read from the URL becomes HTML.
+// The shareable state in the URL hash, `#v=1&<every config key>&view=<view>[&autoplay=1]`. Config
+// values go to the engine's config_from_pairs, which clamps and explains; nothing read from the URL
+// becomes HTML. `autoplay=1` (start training once the engine is up) stays only where it was given.
 export const LINK_VERSION = '1';
 
 /** A user-supplied string made safe and short for a notice (shown with textContent anyway). */
@@ -19,14 +20,15 @@ function decode(text, notices) {
 
 /**
  * Splits a hash into config pairs and page state. `configKeys` is the engine's key list, `views`
- * the page's views. Returns `{pairs, view, notices}`; unknown keys are ignored with a notice.
+ * the page's views. Returns `{pairs, view, autoplay, notices}`; unknown keys are ignored with a notice.
  */
 export function parseHash(hash, { configKeys, views }) {
   const notices = [];
   const pairs = [];
   let view;
+  let autoplay = false;
   const body = hash.replace(/^#/, '');
-  if (body === '') return { pairs, view, notices };
+  if (body === '') return { pairs, view, autoplay, notices };
   for (const part of body.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
@@ -37,13 +39,16 @@ export function parseHash(hash, { configKeys, views }) {
     } else if (key === 'view') {
       if (views.includes(value)) view = value;
       else notices.push(`view: ${shown(value)} is not one of ${views.join(', ')}; using ${views[0]}`);
+    } else if (key === 'autoplay') {
+      if (['1', '0', ''].includes(value)) autoplay = value !== '0';
+      else notices.push(`autoplay: ${shown(value)} is not 1 or 0; not starting by itself`);
     } else if (configKeys.includes(key)) {
       pairs.push([key, value]);
     } else {
       notices.push(`ignored the unknown key ${shown(key)}`);
     }
   }
-  return { pairs, view, notices };
+  return { pairs, view, autoplay, notices };
 }
 
 /** `key=value&…` (the engine's config_to_query output) as `[[key, value], …]`. */
@@ -54,10 +59,10 @@ export function queryPairs(query) {
   });
 }
 
-/** The hash for a config query and a view. */
-export function buildHash(query, view) {
+/** The hash for a config query and a view (and `&autoplay=1` when `autoplay`). */
+export function buildHash(query, view, { autoplay = false } = {}) {
   const encoded = queryPairs(query).map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
-  return `#v=${LINK_VERSION}&${encoded.join('&')}&view=${encodeURIComponent(view)}`;
+  return `#v=${LINK_VERSION}&${encoded.join('&')}&view=${encodeURIComponent(view)}${autoplay ? '&autoplay=1' : ''}`;
 }
 
 /**

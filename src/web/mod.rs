@@ -1,7 +1,7 @@
 //! The wasm-bindgen edge: `Engine` wraps a `Trainer` for the page. Errors become `JsError` here
 //! and nowhere else; configs and metrics cross as plain JS objects via serde-wasm-bindgen.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -10,11 +10,13 @@ use wasm_bindgen::prelude::*;
 mod bench;
 pub use bench::KernelBench;
 
+use crate::autotune::Tuner;
 use crate::config::ModelConfig;
 use crate::config_query;
 use crate::data::Dataset;
 use crate::data::idx::parse_idx;
 use crate::gpu::Gpu;
+use crate::kernels::Kernels;
 use crate::trainer::Trainer;
 
 #[wasm_bindgen(start)]
@@ -54,34 +56,38 @@ fn dataset(images: &[u8], labels: &[u8], name: &str) -> Result<Dataset, JsError>
 /// The training engine as the page sees it.
 #[wasm_bindgen]
 pub struct Engine {
-    /// `None` while an async call holds it (other calls then fail with "busy" instead of racing).
+    /// `None` while an async call holds it (other calls then fail with "busy" instead of racing),
+    /// and until `load` has run.
     trainer: Rc<RefCell<Option<Trainer>>>,
+    loaded: Cell<bool>,
     gpu: Gpu,
-    train: Rc<Dataset>,
-    test: Rc<Dataset>,
+    /// Pipelines (built by `open` before any data arrives) and the autotuner's choices.
+    kernels: Arc<Kernels>,
+    config: RefCell<ModelConfig>,
+    data: RefCell<Option<(Rc<Dataset>, Rc<Dataset>)>>,
+    tuner: RefCell<Option<Tuner>>,
     errors: Arc<Mutex<Vec<String>>>,
 }
 
 const BUSY: &str = "the engine is busy with another request";
+const NOT_LOADED: &str = "the engine has no data yet: call load() first";
+
+/// Images of zeros in the shape of a real split, to build every pipeline before the data arrives.
+fn placeholder(n: usize) -> Dataset {
+    Dataset { images: vec![0; n * crate::model::PIXELS], labels: vec![0; n], n, rows: 28, cols: 28 }
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
 
 #[wasm_bindgen]
 impl Engine {
-    /// Opens WebGPU, parses the four MNIST IDX files (raw bytes) and builds a trainer for `config`.
-    pub async fn create(
-        train_images: Vec<u8>,
-        train_labels: Vec<u8>,
-        test_images: Vec<u8>,
-        test_labels: Vec<u8>,
-        config: JsValue,
-    ) -> Result<Engine, JsError> {
+    /// Opens WebGPU and builds every pipeline `config` needs, before any data: the GPU compiles
+    /// them while the page is still downloading MNIST. Then call `load`.
+    pub async fn open(config: JsValue) -> Result<Engine, JsError> {
         let config: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
-        let train = Rc::new(dataset(&train_images, &train_labels, "train")?);
-        let test = Rc::new(dataset(&test_images, &test_labels, "t10k")?);
-        drop((train_images, test_images));
-        Engine::build(train, test, config).await
-    }
-
-    async fn build(train: Rc<Dataset>, test: Rc<Dataset>, config: ModelConfig) -> Result<Engine, JsError> {
+        config.validate().map_err(js_err)?;
         let gpu = Gpu::new().await.map_err(js_err)?;
         let errors = Arc::new(Mutex::new(Vec::new()));
         let sink = errors.clone();
@@ -96,11 +102,72 @@ impl Engine {
                 list.push(format!("GPU device lost ({reason:?}): {message}"));
             }
         });
-        let trainer = Trainer::new(gpu.clone(), config, &train, &test).map_err(js_err)?;
-        Ok(Engine { trainer: Rc::new(RefCell::new(Some(trainer))), gpu, train, test, errors })
+        let kernels = Arc::new(Kernels::new(&gpu));
+        let engine = Engine {
+            trainer: Rc::new(RefCell::new(None)),
+            loaded: Cell::new(false),
+            gpu,
+            kernels,
+            config: RefCell::new(config),
+            data: RefCell::new(None),
+            tuner: RefCell::new(None),
+            errors,
+        };
+        engine.warm()?;
+        Ok(engine)
+    }
+
+    /// Builds (and drops) a trainer on placeholder data so every pipeline of the current config
+    /// exists: pipelines are cached by kernel and form, so the real trainer reuses them.
+    fn warm(&self) -> Result<(), JsError> {
+        let config = self.config.borrow().clone();
+        let train = placeholder(config.batch_size as usize);
+        let test = placeholder(crate::trainer::TEST_CHUNK as usize);
+        Trainer::with_kernels(self.gpu.clone(), self.kernels.clone(), config, &train, &test).map_err(js_err)?;
+        Ok(())
+    }
+
+    /// Parses the four MNIST IDX files (raw bytes) and builds the trainer.
+    pub fn load(
+        &self,
+        train_images: Vec<u8>,
+        train_labels: Vec<u8>,
+        test_images: Vec<u8>,
+        test_labels: Vec<u8>,
+    ) -> Result<(), JsError> {
+        let train = Rc::new(dataset(&train_images, &train_labels, "train")?);
+        let test = Rc::new(dataset(&test_images, &test_labels, "t10k")?);
+        drop((train_images, test_images));
+        self.install(train, test)
+    }
+
+    fn install(&self, train: Rc<Dataset>, test: Rc<Dataset>) -> Result<(), JsError> {
+        let config = self.config.borrow().clone();
+        let trainer =
+            Trainer::with_kernels(self.gpu.clone(), self.kernels.clone(), config, &train, &test).map_err(js_err)?;
+        *self.trainer.borrow_mut() = Some(trainer);
+        *self.data.borrow_mut() = Some((train, test));
+        self.loaded.set(true);
+        Ok(())
+    }
+
+    /// `open` and `load` in one call.
+    pub async fn create(
+        train_images: Vec<u8>,
+        train_labels: Vec<u8>,
+        test_images: Vec<u8>,
+        test_labels: Vec<u8>,
+        config: JsValue,
+    ) -> Result<Engine, JsError> {
+        let engine = Engine::open(config).await?;
+        engine.load(train_images, train_labels, test_images, test_labels)?;
+        Ok(engine)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Trainer) -> Result<T, JsError>) -> Result<T, JsError> {
+        if !self.loaded.get() {
+            return Err(JsError::new(NOT_LOADED));
+        }
         let mut slot = self.trainer.borrow_mut();
         let trainer = slot.as_mut().ok_or_else(|| JsError::new(BUSY))?;
         f(trainer)
@@ -108,6 +175,9 @@ impl Engine {
 
     /// Takes the trainer for an async call and puts it back afterwards, whatever the outcome.
     async fn with_async<T>(&self, f: impl AsyncFnOnce(&mut Trainer) -> crate::Result<T>) -> Result<T, JsError> {
+        if !self.loaded.get() {
+            return Err(JsError::new(NOT_LOADED));
+        }
         let mut trainer = self.trainer.borrow_mut().take().ok_or_else(|| JsError::new(BUSY))?;
         let result = f(&mut trainer).await;
         *self.trainer.borrow_mut() = Some(trainer);
@@ -182,7 +252,8 @@ impl Engine {
         config.validate().map_err(js_err)?;
         let rebuild = self.with(|t| Ok(t.config.needs_rebuild(&config)))?;
         if !rebuild {
-            self.with(|t| t.update_config(config).map_err(js_err))?;
+            self.with(|t| t.update_config(config.clone()).map_err(js_err))?;
+            *self.config.borrow_mut() = config;
             return Ok(false);
         }
         self.rebuild(config)?;
@@ -196,34 +267,59 @@ impl Engine {
     }
 
     fn rebuild(&self, config: ModelConfig) -> Result<(), JsError> {
+        let data = self.data.borrow();
+        let (train, test) = data.as_ref().ok_or_else(|| JsError::new(NOT_LOADED))?;
         let mut slot = self.trainer.borrow_mut();
         let old = slot.as_ref().ok_or_else(|| JsError::new(BUSY))?;
         let (read_every, test_every) = (old.read_every, old.test_every);
-        let kernels = old.kernels.clone();
-        let mut fresh =
-            Trainer::with_kernels(self.gpu.clone(), kernels, config, &self.train, &self.test).map_err(js_err)?;
+        let mut fresh = Trainer::with_kernels(self.gpu.clone(), self.kernels.clone(), config.clone(), train, test)
+            .map_err(js_err)?;
         fresh.read_every = read_every;
         fresh.test_every = test_every;
         *slot = Some(fresh);
+        *self.config.borrow_mut() = config;
+        // A new model has new shapes: any tuning in progress is for the old ones.
+        *self.tuner.borrow_mut() = None;
         Ok(())
     }
 
     /// Times the matmul kernels on this adapter for the current model's shapes and keeps the
     /// fastest; returns the choices as JSON (cache it per adapter and pass it to `use_tuning`).
     pub async fn autotune(&self) -> Result<String, JsError> {
-        let now = || web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
-        self.with_async(async |t| {
-            t.autotune(2, now).await?;
-            Ok(t.export_tuning())
-        })
-        .await
+        while self.tune_step().await? {}
+        self.with(|t| Ok(t.export_tuning()))
+    }
+
+    /// Tunes one more matmul shape (largest first, a few hundred ms on a CPU-emulated GPU) and
+    /// returns whether any remain, so the page can interleave tuning with training. The choices
+    /// take effect when the last shape is done; every kernel gives bitwise-identical results, so a
+    /// switch mid-run never changes the run.
+    pub async fn tune_step(&self) -> Result<bool, JsError> {
+        let existing = self.tuner.borrow_mut().take();
+        let mut tuner = match existing {
+            Some(t) => t,
+            None => self.with(|t| {
+                t.tuned.clear();
+                Ok(t.tuner(2))
+            })?,
+        };
+        self.with_async(async |t| t.tune_next(&mut tuner, now_ms).await).await?;
+        let more = tuner.remaining() > 0;
+        if more {
+            *self.tuner.borrow_mut() = Some(tuner);
+        }
+        Ok(more)
     }
 
     /// Milliseconds of each kernel of one training step, each timed alone: `[[name, ms], …]`.
     pub async fn profile(&self, reps: u32) -> Result<JsValue, JsError> {
-        let now = || web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
-        let profile = self.with_async(async |t| t.profile_step(reps, now).await).await?;
+        let profile = self.with_async(async |t| t.profile_step(reps, now_ms).await).await?;
         to_js(&profile)
+    }
+
+    /// The current model's kernel choices (with their timings) as JSON for a cache.
+    pub fn tuning_cache(&self) -> Result<String, JsError> {
+        self.with(|t| Ok(t.export_tuning()))
     }
 
     /// Applies cached autotuning choices; false when the cache no longer fits (then call autotune).
@@ -231,16 +327,11 @@ impl Engine {
         self.with(|t| t.import_tuning(&json).map_err(js_err))
     }
 
-    /// The matmul kernels in use, one line per shape.
-    pub fn tuning_report(&self) -> Result<Vec<String>, JsError> {
-        self.with(|t| {
-            Ok(t.kernels
-                .matmul
-                .choices()
-                .iter()
-                .map(|(v, d, k)| format!("{v:?} {}x{}x{} → {}", d.m, d.n, d.k, k.name()))
-                .collect())
-        })
+    /// The tuned shapes: `[{form, m, n, k, kernel, timings: [[kernel, ms], …]}]` (timings are
+    /// empty when the choice came from a cache). Untuned shapes use the default kernel.
+    pub fn tuning_report(&self) -> Result<JsValue, JsError> {
+        let rows = self.with(|t| Ok(crate::autotune::report(&t.tuned)))?;
+        to_js(&rows)
     }
 
     /// Decodes latent points (`[n, latent]`, row-major) to pixel probabilities `[n, 784]`.
@@ -272,7 +363,10 @@ impl Engine {
 
     /// Labels of the first `count` test images.
     pub fn test_labels(&self, count: u32) -> Vec<u8> {
-        self.test.labels[..(count as usize).min(self.test.n)].to_vec()
+        match self.data.borrow().as_ref() {
+            Some((_, test)) => test.labels[..(count as usize).min(test.n)].to_vec(),
+            None => Vec::new(),
+        }
     }
 
     /// Weights and Adam's moments as one flat array (kept by the page to survive a lost device).
@@ -293,8 +387,10 @@ impl Engine {
     /// A fresh engine on a new device with the same data and `config` (after a device loss);
     /// this engine is no longer usable.
     pub async fn recreate(&self, config: JsValue) -> Result<Engine, JsError> {
-        let config: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
-        Engine::build(self.train.clone(), self.test.clone(), config).await
+        let (train, test) = self.data.borrow().clone().ok_or_else(|| JsError::new(NOT_LOADED))?;
+        let engine = Engine::open(config).await?;
+        engine.install(train, test)?;
+        Ok(engine)
     }
 
     /// Destroys the device, as a driver crash would (for testing the recovery path).

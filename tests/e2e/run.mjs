@@ -1,5 +1,6 @@
 // Browser tests of the page: serves dist/ on a random 127.0.0.1 port, drives Debian's Chromium
-// (WebGPU on SwiftShader) with playwright-core, saves screenshots to test-results/. Usage: node tests/e2e/run.mjs [filter]
+// (WebGPU on SwiftShader) with playwright-core, saves screenshots to test-results/.
+// Usage: node tests/e2e/run.mjs [filter]   (DIST=dir serves another build than dist/)
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/static-server.mjs';
 import { tests } from './page-tests.mjs';
+import { tests as lessonTests } from './lessons-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const dist = join(root, 'dist');
+const dist = resolve(root, process.env.DIST ?? 'dist');
 const results = join(root, 'test-results');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -57,7 +59,7 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of tests) {
+for (const test of [...tests, ...lessonTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];

@@ -1,0 +1,109 @@
+// The bar above a lesson that trains a model: what is training and how far it got, Pause /
+// Continue / Train more / Restart, and the model's settings (each a classroom-hideable control).
+import { TRAIN_UI } from './i18n.js';
+import { el, num } from './ui.js';
+
+const MORE = 1000;
+
+export class TrainingBar {
+  /**
+   * `on*` callbacks: onPause(), onResume(), onMore(n), onRestart(), onConfig([[key, value]]),
+   * onParam(key, value); `labHref()` links the same config in the lab page.
+   */
+  constructor(texts, handlers) {
+    this.texts = texts;
+    this.h = handlers;
+    const t = texts;
+    this.statusText = el('span.train-status', { attrs: { 'aria-live': 'polite' } });
+    t.bind(this.statusText, TRAIN_UI.waiting);
+    this.progress = el('progress.train-progress', { max: 1, value: 0 });
+    this.message = el('span.train-note');
+    this.pauseButton = el('button', { type: 'button', onclick: () => (this.last?.training ? this.h.onPause() : this.h.onResume()) });
+    this.relabelPause = () => (this.pauseButton.textContent = t.t(TRAIN_UI[this.last?.training ? 'pause' : 'resume']));
+    t.onSwitch(this.relabelPause);
+    this.moreButton = el('button', { type: 'button', onclick: () => this.h.onMore(MORE) });
+    t.bind(this.moreButton, (lang) => TRAIN_UI.more[lang](MORE));
+    const restart = el('button', { type: 'button', onclick: () => this.h.onRestart() });
+    t.bind(restart, TRAIN_UI.restart);
+    const heading = t.bind(el('strong'), TRAIN_UI.heading);
+    this.buttons = el('span.train-buttons', { dataset: { control: 'training' } }, this.pauseButton, this.moreButton, restart);
+    this.fields = this.#fields();
+    this.root = el('section.training-bar', {},
+      el('div.train-line', {}, heading, this.statusText, this.buttons),
+      this.progress,
+      this.message,
+      this.fields);
+  }
+
+  #fields() {
+    const t = this.texts;
+    const field = (key, label, input) => {
+      const name = t.bind(el('span'), label);
+      input.dataset.key = key;
+      input.addEventListener('change', () => {
+        const value = input.type === 'checkbox' ? String(input.checked) : input.value.trim();
+        if (key === 'train') this.h.onParam('train', value);
+        else this.h.onConfig([[key, value]]);
+      });
+      return el('label.pair', { dataset: { control: key } }, name, input);
+    };
+    const numberInput = (min, max, step = 1) => el('input', { type: 'number', min: String(min), max: String(max), step: String(step) });
+    const text = () => el('input', { type: 'text', spellcheck: false, inputMode: 'numeric' });
+    const binarize = el('select', {}, el('option', { value: 'none', textContent: 'none' }), el('option', { value: 'dynamic', textContent: 'dynamic' }));
+    this.inputs = [
+      field('train', TRAIN_UI.steps, numberInput(0, 200000, 100)),
+      field('latent', TRAIN_UI.latent, numberInput(1, 64)),
+      field('enc_hidden', TRAIN_UI.encoder, text()),
+      field('dec_hidden', TRAIN_UI.decoder, text()),
+      field('batch_size', TRAIN_UI.batch, numberInput(1, 4096)),
+      field('lr', TRAIN_UI.lr, numberInput(0.000001, 1, 'any')),
+      field('seed', TRAIN_UI.seed, numberInput(0, 4294967295)),
+      field('binarize', TRAIN_UI.binarize, binarize),
+    ].map((label) => label);
+    const summary = t.bind(el('summary'), TRAIN_UI.model);
+    const help = t.bind(el('p.help'), TRAIN_UI.modelHelp);
+    this.labLink = el('a.lab-link', { href: '#' });
+    t.bind(this.labLink, TRAIN_UI.inLab);
+    return el('details.model-settings', { dataset: { control: 'model' } }, summary, help, el('div.pairs', {}, this.inputs), this.labLink);
+  }
+
+  /** Writes a config and the widget params into the fields. */
+  show(config, params) {
+    if (!config) return;
+    for (const label of this.inputs) {
+      const input = label.querySelector('[data-key]');
+      if (document.activeElement === input) continue;
+      const key = input.dataset.key;
+      const value = key === 'train' ? params.train : config[key];
+      input.value = Array.isArray(value) ? value.join(',') : typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value);
+    }
+    this.labLink.href = this.h.labHref();
+  }
+
+  /** `kind`: 'restored' | 'same' | 'fresh' | null, about the model the lesson just got. */
+  note(kind, step) {
+    if (!kind) return;
+    this.texts.bind(this.message, (lang) => (kind === 'fresh' ? TRAIN_UI.fresh[lang] : TRAIN_UI[kind][lang](step)));
+  }
+
+  update(s) {
+    const changed = this.last?.training !== s.training;
+    this.last = s;
+    const lang = this.texts.lang;
+    const fmtRate = s.stepsPerSecond > 0 ? Math.round(s.stepsPerSecond).toLocaleString('en') : '';
+    this.statusText.textContent = TRAIN_UI.status[lang]({
+      step: s.step,
+      target: Math.max(s.target, s.step),
+      epoch: s.epoch.toFixed(2),
+      loss: num(s.trainLoss),
+      test: s.testLoss == null ? '' : num(s.testLoss),
+      rate: s.training ? fmtRate : '',
+      phase: TRAIN_UI.phase[s.training ? 'training' : s.step >= s.target ? 'trained' : 'paused'][lang],
+    });
+    this.progress.value = s.target > 0 ? Math.min(1, s.step / s.target) : 1;
+    this.root.classList.toggle('is-training', s.training);
+    if (changed) this.relabelPause();
+  }
+
+  destroy() {}
+}

@@ -1,0 +1,188 @@
+// Small building blocks for the lesson widgets: elements, labelled sliders and toggle groups bound
+// to a key (so classroom links can hide them), readouts, uPlot line charts that relabel when the
+// language changes, and a crisp 2-D canvas for hand-drawn figures (bars, the EM plane).
+import uPlot from '../vendor/uPlot.esm.js';
+
+export { uPlot };
+
+/** `el('div.card.wide', {hidden: true}, child, 'text', …)`: an element with classes, props and children. */
+export function el(spec, props = {}, ...children) {
+  const [tag, ...classes] = spec.split('.');
+  const node = document.createElement(tag || 'div');
+  if (classes.length) node.className = classes.join(' ');
+  for (const [k, v] of Object.entries(props ?? {})) {
+    if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k === 'style') Object.assign(node.style, v);
+    else if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
+    else if (k === 'attrs') for (const [a, val] of Object.entries(v)) node.setAttribute(a, val);
+    else node[k] = v;
+  }
+  for (const c of children.flat()) if (c != null && c !== false) node.append(c);
+  return node;
+}
+
+/**
+ * A labelled range input (+ a number field) for `key`. `texts` binds the label; `spec`:
+ * {min, max, step, log, integer}. `onInput(value, {dragging})`. Returns {root, set(value), range, number}.
+ */
+export function slider(texts, { key, label, spec, onInput, width }) {
+  const log = Boolean(spec.log);
+  const toRange = (v) => (log ? Math.log10(v) : v);
+  const fromRange = (r) => (log ? 10 ** r : r);
+  const range = el('input', {
+    type: 'range',
+    min: String(toRange(spec.min)),
+    max: String(toRange(spec.max)),
+    step: String(log ? 0.01 : spec.step ?? 1),
+  });
+  const number = el('input', { type: 'number', min: String(spec.min), max: String(spec.max), step: String(spec.numberStep ?? spec.step ?? 'any') });
+  const name = el('span.name');
+  texts.bind(name, label);
+  const root = el('label.control.slider', { dataset: { control: key } }, name, range, number);
+  if (width) root.style.setProperty('--range-width', width);
+  const clamp = (v) => {
+    let x = Math.min(spec.max, Math.max(spec.min, v));
+    if (spec.integer) x = Math.round(x);
+    return x;
+  };
+  const round = (v) => (spec.integer ? Math.round(v) : Number(v.toPrecision(3)));
+  range.addEventListener('input', () => {
+    const v = clamp(round(fromRange(Number(range.value))));
+    number.value = String(v);
+    onInput(v, { dragging: true });
+  });
+  range.addEventListener('change', () => onInput(clamp(round(fromRange(Number(range.value)))), { dragging: false }));
+  number.addEventListener('change', () => {
+    const n = Number(number.value);
+    const v = Number.isFinite(n) ? clamp(n) : spec.min;
+    set(v);
+    onInput(v, { dragging: false });
+  });
+  const set = (v) => {
+    if (document.activeElement !== range) range.value = String(toRange(v));
+    if (document.activeElement !== number) number.value = String(v);
+  };
+  return { root, set, range, number };
+}
+
+/** A row of toggle buttons for `key`: [{value, label}]. Returns {root, set}. */
+export function segmented(texts, { key, label, options, onChange }) {
+  const name = el('span.name');
+  if (label) texts.bind(name, label);
+  const buttons = options.map((o) => {
+    const b = el('button', { type: 'button', onclick: () => onChange(o.value) });
+    b.dataset.value = String(o.value);
+    texts.bind(b, o.label);
+    return b;
+  });
+  const root = el('div.control.segmented', { dataset: { control: key } }, label ? name : null, el('span.group', {}, buttons));
+  const set = (v) => {
+    for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.value === String(v)));
+  };
+  return { root, set };
+}
+
+export function button(texts, label, onClick, cls = '') {
+  const b = el(`button${cls ? `.${cls}` : ''}`, { type: 'button', onclick: onClick });
+  texts.bind(b, label);
+  return b;
+}
+
+/** Number formatting shared by readouts. */
+export function num(v, digits = 1) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  return v.toFixed(digits);
+}
+
+// ---------------------------------------------------------------- charts
+
+/** `new uPlot` with CPU-backed 2-D contexts (a frame commit then never waits on the busy GPU process). */
+function cpuPlot(opts, data, target) {
+  const original = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (type, options) {
+    return original.call(this, type, type === '2d' ? { ...options, willReadFrequently: true } : options);
+  };
+  try {
+    return new uPlot(opts, data, target);
+  } finally {
+    HTMLCanvasElement.prototype.getContext = original;
+  }
+}
+
+/**
+ * A uPlot line chart whose texts follow the language. `build(t)` returns uPlot options without
+ * width (`t` translates {en, zh}); the chart follows its container's width.
+ */
+export class LineChart {
+  constructor(texts, container, build, { height = 240 } = {}) {
+    this.texts = texts;
+    this.container = container;
+    this.build = build;
+    this.height = height;
+    this.data = null;
+    this.plot = null;
+    texts.onSwitch(() => this.#create());
+    this.observer = new ResizeObserver(() => {
+      const w = this.container.clientWidth;
+      if (this.plot && w > 0 && Math.abs(w - this.plot.width) > 2) this.plot.setSize({ width: w, height: this.height });
+    });
+    this.observer.observe(container);
+  }
+
+  #create() {
+    const t = (d) => this.texts.t(d);
+    const opts = this.build(t);
+    const width = Math.max(260, this.container.clientWidth || 600);
+    const empty = opts.series.map(() => []);
+    this.plot?.destroy();
+    this.container.replaceChildren();
+    this.plot = cpuPlot({ width, height: this.height, ...opts }, this.data ?? empty, this.container);
+  }
+
+  /** `data`: [xs, ys1, ys2, …] (uPlot's aligned columns; null for gaps). */
+  setData(data, resetScales = true) {
+    this.data = data;
+    this.plot.setData(data, resetScales);
+  }
+
+  /** The chart's drawing canvas (tests compare its pixels). */
+  get canvas() {
+    return this.container.querySelector('canvas');
+  }
+
+  destroy() {
+    this.observer.disconnect();
+    this.plot?.destroy();
+  }
+}
+
+/** Common uPlot pieces. */
+export const line = (label, stroke, extra = {}) => ({ label, stroke, width: 1.8, points: { show: false }, spanGaps: true, ...extra });
+export const COLOURS = { blue: '#2563eb', red: '#dc2626', amber: '#d97706', violet: '#7c3aed', green: '#059669', grey: '#6b7280', teal: '#0d9488' };
+
+// ---------------------------------------------------------------- hand-drawn figures
+
+/**
+ * A 2-D canvas sized to its CSS width × `aspect`, at device-pixel resolution; `draw(ctx, w, h)` in CSS
+ * pixels. Redraws on resize. Returns {canvas, redraw(fn?)}.
+ */
+export function crispCanvas(aspect, draw, cls = 'figure') {
+  const canvas = el(`canvas.${cls}`);
+  let painter = draw;
+  const redraw = (fn) => {
+    if (fn) painter = fn;
+    const w = Math.max(200, canvas.clientWidth || canvas.parentElement?.clientWidth || 600);
+    const h = Math.round(w * aspect);
+    const dpr = Math.min(2, window.devicePixelRatio || 1);
+    if (canvas.width !== Math.round(w * dpr)) canvas.width = Math.round(w * dpr);
+    if (canvas.height !== Math.round(h * dpr)) canvas.height = Math.round(h * dpr);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    painter?.(ctx, w, h);
+  };
+  const observer = new ResizeObserver(() => redraw());
+  observer.observe(canvas);
+  return { canvas, redraw, stop: () => observer.disconnect() };
+}
+

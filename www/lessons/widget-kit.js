@@ -1,0 +1,110 @@
+// What the engine-backed lesson widgets share: a base class (context, texts, parts, a "waiting for
+// the model" line), the digit picker (digit class + which example of it), and digit drawing.
+import { PIXELS, drawDigitGrid } from '../digits.js';
+import { el, segmented, button } from './ui.js';
+
+export const DIGITS = Array.from({ length: 10 }, (_, d) => ({ value: d, label: { en: String(d), zh: String(d) } }));
+
+export class EngineWidget {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.texts = ctx.texts;
+    this.root = el('div.widget');
+    this.waiting = el('p.waiting');
+    this.texts.bind(this.waiting, { en: 'Waiting for the model: the engine is starting…', zh: '等待模型：引擎正在启动…' });
+    this.parts = { widget: this.root };
+  }
+
+  get session() {
+    return this.ctx.session;
+  }
+
+  get params() {
+    return this.ctx.params;
+  }
+
+  get config() {
+    return this.ctx.config;
+  }
+
+  /** The engine's model config right now (may lag the link's while a new model is being set up). */
+  get engineConfig() {
+    return this.session?.config ?? null;
+  }
+
+  /** Runs `fn(engine)` on the engine queue, keyed (latest wins). */
+  run(fn, key) {
+    return this.session.run(fn, key);
+  }
+
+  /** The test index of the picked digit and example. */
+  pickedIndex() {
+    return this.session.testIndex(this.params.digit, this.params.example ?? 0);
+  }
+
+  ready() {
+    this.waiting.hidden = true;
+  }
+
+  destroy() {
+    this.destroyed = true;
+    for (const c of this.charts ?? []) c.destroy();
+  }
+}
+
+/**
+ * The digit picker: buttons 0–9 (key `digit`) and "another one" (key `example`). `onChange()` runs
+ * after the params changed. Returns {root, show(params)}.
+ */
+export function digitPicker(widget, onChange) {
+  const { ctx, texts } = widget;
+  const digits = segmented(texts, {
+    key: 'digit',
+    label: { en: 'Digit', zh: '数字' },
+    options: DIGITS,
+    onChange: (d) => {
+      ctx.setParam('digit', d);
+      ctx.setParam('example', 0);
+      show(ctx.params);
+      onChange();
+    },
+  });
+  const another = button(texts, { en: 'Another one', zh: '换一个' }, () => {
+    ctx.setParam('example', ((ctx.params.example ?? 0) + 1) % 100);
+    show(ctx.params);
+    onChange();
+  }, 'link');
+  const which = el('span.readout');
+  const describe = (lang) => {
+    const n = (ctx.params.example ?? 0) + 1;
+    return lang === 'zh' ? `（测试集中第 ${n} 个“${ctx.params.digit}”）` : `(the ${ordinal(n)} ${ctx.params.digit} of the test set)`;
+  };
+  texts.bind(which, describe);
+  const show = (params) => {
+    digits.set(params.digit);
+    which.textContent = describe(texts.lang);
+  };
+  show(ctx.params);
+  const root = el('div.picker', { dataset: { control: 'digit' } }, digits.root, ' ', another, ' ', which);
+  another.dataset.control = 'example';
+  return { root, show };
+}
+
+function ordinal(n) {
+  const s = ['th', 'st', 'nd', 'rd'];
+  const v = n % 100;
+  return n + (s[(v - 20) % 10] || s[v] || s[0]);
+}
+
+/** A digit canvas (28·scale square tiles) with class `digits`. */
+export function digitCanvas(count = 1, cols = count, scale = 3, gap = 2) {
+  const canvas = el('canvas.digits');
+  drawDigitGrid(canvas, new Float32Array(0), { count, cols, scale, gap });
+  return canvas;
+}
+
+/** Draws `pixels` ([n·784]) into `canvas` as a grid. */
+export function drawDigits(canvas, pixels, { count = pixels.length / PIXELS, cols = count, scale = 3, gap = 2, groupRows = 0, groupGap = 0 } = {}) {
+  drawDigitGrid(canvas, pixels, { count, cols, scale, gap, groupRows, groupGap });
+}
+
