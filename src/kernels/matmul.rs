@@ -129,12 +129,13 @@ impl Matmul {
     }
 
     /// The kernel used for a shape: the autotuner's pick if it timed this shape, otherwise the
-    /// wide vec4 form wherever it applies.
+    /// vec4 form wherever it applies: fast everywhere and quick to compile, which matters before
+    /// the first step (SwiftShader compiles the unrolled wide kernel in ~170 ms per variant).
     pub fn choose(&self, variant: MatmulVariant, dims: MatmulDims) -> MatmulKernel {
         if let Some(&k) = self.choices.lock().expect("choices poisoned").get(&(variant, dims)) {
             return k;
         }
-        if MatmulKernel::Wide.supports(variant, dims) { MatmulKernel::Wide } else { MatmulKernel::Scalar }
+        if MatmulKernel::Vec4.supports(variant, dims) { MatmulKernel::Vec4 } else { MatmulKernel::Scalar }
     }
 
     /// Records the kernel to use for a shape (the autotuner's decision).

@@ -117,13 +117,17 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Builds (and drops) a trainer on placeholder data so every pipeline of the current config
-    /// exists: pipelines are cached by kernel and form, so the real trainer reuses them.
+    /// Builds a trainer on placeholder data and runs one step of it, so every pipeline of the
+    /// current config exists and has run once: drivers that compile on first use (SwiftShader
+    /// does) compile while the page is still loading data. Pipelines are cached by kernel and
+    /// form, so the real trainer reuses them.
     fn warm(&self) -> Result<(), JsError> {
-        let config = self.config.borrow().clone();
-        let train = placeholder(config.batch_size as usize);
-        let test = placeholder(crate::trainer::TEST_CHUNK as usize);
-        Trainer::with_kernels(self.gpu.clone(), self.kernels.clone(), config, &train, &test).map_err(js_err)?;
+        // A batch of 4 picks the same kernels and forms as the real one, at a fraction of the work.
+        let config = ModelConfig { batch_size: 4, ..self.config.borrow().clone() };
+        let (train, test) = (placeholder(4), placeholder(4));
+        let mut trainer =
+            Trainer::with_kernels(self.gpu.clone(), self.kernels.clone(), config, &train, &test).map_err(js_err)?;
+        trainer.train_steps(1);
         Ok(())
     }
 
