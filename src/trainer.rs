@@ -70,7 +70,7 @@ pub struct Trainer {
     pub(crate) params: ParameterBuffers,
     pub(crate) test_data: GpuDataset,
     pub(crate) train_data: GpuDataset,
-    pub(crate) test_cpu: Dataset,
+    pub(crate) test_cpu: Arc<Dataset>,
     pub(crate) n_train: u32,
     train_ws: Workspace,
     pub(crate) probe_ws: Workspace,
@@ -108,6 +108,35 @@ fn largest_buffer(config: &ModelConfig, arch: &Architecture, n_train: usize, n_t
     candidates.into_iter().max_by_key(|c| c.0).expect("non-empty")
 }
 
+/// Rejects, before anything is allocated, a config the data or the device cannot hold.
+fn check_fits(gpu: &Gpu, config: &ModelConfig, n_train: usize, n_test: usize) -> Result<()> {
+    config.validate()?;
+    let arch = Architecture::new(config);
+    if config.batch_size as usize > n_train {
+        return Err(VaeError::Config(format!(
+            "batch_size = {} is larger than the {n_train} training images",
+            config.batch_size
+        )));
+    }
+    let decoder_rows = config.batch_size * config.samples;
+    let max_groups = gpu.limits.max_compute_workgroups_per_dimension;
+    if decoder_rows > max_groups {
+        return Err(VaeError::DeviceTooSmall(format!(
+            "batch_size × samples = {decoder_rows} rows exceeds this device's {max_groups} workgroups per dispatch"
+        )));
+    }
+    let (bytes, what) = largest_buffer(config, &arch, n_train, n_test);
+    let limit = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
+    if bytes > limit {
+        return Err(VaeError::DeviceTooSmall(format!(
+            "{what} need a {:.1} MiB buffer; this device allows {:.1} MiB per buffer — use fewer or smaller layers, a smaller batch, or fewer samples",
+            bytes as f64 / 1048576.0,
+            limit as f64 / 1048576.0
+        )));
+    }
+    Ok(())
+}
+
 impl Trainer {
     /// Validates `config` against the device and data, uploads both datasets once, initialises
     /// the weights from the seed and builds every pipeline and bind group the loop needs.
@@ -124,32 +153,7 @@ impl Trainer {
         train: &Dataset,
         test: &Dataset,
     ) -> Result<Trainer> {
-        config.validate()?;
-        let arch = Architecture::new(&config);
-        if config.batch_size as usize > train.n {
-            return Err(VaeError::Config(format!(
-                "batch_size = {} is larger than the {} training images",
-                config.batch_size, train.n
-            )));
-        }
-        let decoder_rows = config.batch_size * config.samples;
-        let max_groups = gpu.limits.max_compute_workgroups_per_dimension;
-        if decoder_rows > max_groups {
-            return Err(VaeError::DeviceTooSmall(format!(
-                "batch_size × samples = {decoder_rows} rows exceeds this device's {max_groups} workgroups per dispatch"
-            )));
-        }
-        let (bytes, what) = largest_buffer(&config, &arch, train.n, test.n);
-        let limit = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
-        if bytes > limit {
-            return Err(VaeError::DeviceTooSmall(format!(
-                "{what} need a {:.1} MiB buffer; this device allows {:.1} MiB per buffer — use fewer or smaller layers, a smaller batch, or fewer samples",
-                bytes as f64 / 1048576.0,
-                limit as f64 / 1048576.0
-            )));
-        }
-
-        let params = ParameterBuffers::new(&gpu, &arch.init_parameters(config.seed));
+        check_fits(&gpu, &config, train.n, test.n)?;
         let upload = |label: &str, d: &Dataset| GpuDataset {
             // The kernels read four bytes per little-endian u32 (Dataset::packed_u32): exactly the
             // bytes as they are, so they go up without a repacking copy.
@@ -157,8 +161,30 @@ impl Trainer {
             labels: gpu.storage_init(label, &d.labels),
             n: d.n as u32,
         };
-        let train_data = upload("training set", train);
-        let test_data = upload("test set", test);
+        let data = (upload("training set", train), upload("test set", test));
+        Self::from_parts(gpu, kernels, config, data, Arc::new(test.clone()))
+    }
+
+    /// A fresh model for `config` (same seed → same initial weights) that reuses this trainer's
+    /// device, pipelines and GPU-resident datasets: a reset without re-uploading MNIST.
+    pub fn reconfigured(&self, config: ModelConfig) -> Result<Trainer> {
+        check_fits(&self.gpu, &config, self.train_data.n as usize, self.test_data.n as usize)?;
+        let data = (self.train_data.clone(), self.test_data.clone());
+        let mut fresh = Self::from_parts(self.gpu.clone(), self.kernels.clone(), config, data, self.test_cpu.clone())?;
+        fresh.read_every = self.read_every;
+        fresh.test_every = self.test_every;
+        Ok(fresh)
+    }
+
+    fn from_parts(
+        gpu: Gpu,
+        kernels: Arc<Kernels>,
+        config: ModelConfig,
+        (train_data, test_data): (GpuDataset, GpuDataset),
+        test_cpu: Arc<Dataset>,
+    ) -> Result<Trainer> {
+        let arch = Architecture::new(&config);
+        let params = ParameterBuffers::new(&gpu, &arch.init_parameters(config.seed));
         let metrics = gpu.storage("train metrics", METRIC_SLOTS as u64 * 16);
         let test_metrics = gpu.storage("test metrics", (TEST_SLOTS + 1) as u64 * 16);
         let (train_ws, probe_ws) = build_workspaces(
@@ -176,10 +202,10 @@ impl Trainer {
             config,
             arch,
             params,
+            n_train: train_data.n,
             test_data,
             train_data,
-            test_cpu: test.clone(),
-            n_train: train.n as u32,
+            test_cpu,
             train_ws,
             probe_ws,
             metrics,

@@ -40,7 +40,9 @@ impl ParameterBuffers {
     }
 }
 
-/// A dataset resident on the GPU: images as packed bytes, labels as packed bytes.
+/// A dataset resident on the GPU: images as packed bytes, labels as packed bytes. Cloning shares
+/// the buffers (a reset reuses them).
+#[derive(Clone)]
 pub struct GpuDataset {
     pub images: wgpu::Buffer,
     pub labels: wgpu::Buffer,

@@ -232,3 +232,18 @@ fn more_samples_shrink_the_gradient_variance() {
         one.encoder_variance
     );
 }
+
+#[test]
+fn a_reconfigured_trainer_starts_the_same_run_without_new_data() {
+    let config = ModelConfig { seed: 14, batch_size: 32, latent: 4, ..Default::default() };
+    let mut fresh = trainer(config.clone(), 2000, 100);
+    let mut base = trainer(ModelConfig { seed: 99, ..config.clone() }, 2000, 100);
+    base.train_steps(3);
+    let mut reused = base.reconfigured(config).unwrap();
+    fresh.train_steps(5);
+    reused.train_steps(5);
+    let trace = |t: &mut Trainer| -> Vec<f32> {
+        pollster::block_on(t.flush_metrics()).unwrap().0.iter().map(|m| m.loss()).collect()
+    };
+    assert_eq!(trace(&mut fresh), trace(&mut reused));
+}

@@ -271,15 +271,10 @@ impl Engine {
     }
 
     fn rebuild(&self, config: ModelConfig) -> Result<(), JsError> {
-        let data = self.data.borrow();
-        let (train, test) = data.as_ref().ok_or_else(|| JsError::new(NOT_LOADED))?;
         let mut slot = self.trainer.borrow_mut();
-        let old = slot.as_ref().ok_or_else(|| JsError::new(BUSY))?;
-        let (read_every, test_every) = (old.read_every, old.test_every);
-        let mut fresh = Trainer::with_kernels(self.gpu.clone(), self.kernels.clone(), config.clone(), train, test)
-            .map_err(js_err)?;
-        fresh.read_every = read_every;
-        fresh.test_every = test_every;
+        let old = slot.as_ref().ok_or_else(|| JsError::new(if self.loaded.get() { BUSY } else { NOT_LOADED }))?;
+        // Same device, pipelines and GPU-resident MNIST: only the model is new.
+        let fresh = old.reconfigured(config.clone()).map_err(js_err)?;
         *slot = Some(fresh);
         *self.config.borrow_mut() = config;
         // A new model has new shapes: any tuning in progress is for the old ones.
