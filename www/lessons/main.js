@@ -165,7 +165,8 @@ async function follow() {
   widget?.showConfig?.(state.config);
   trainingBar?.show(state.config, state.params);
   if (configChanged && lesson.engine && session?.started && lesson.training !== 'custom') {
-    await session.apply(state.config);
+    const result = await session.apply(state.config);
+    if (!result.live) trainingBar?.note(result.restored ? 'restored' : 'fresh', session.step);
     startTraining();
   } else if (configChanged) {
     widget?.onConfig?.(state.config);
@@ -385,9 +386,10 @@ async function setConfigPairs(pairs, { dragging = false } = {}) {
     widget?.onConfig?.(config);
     return config;
   }
-  const { live } = await session.apply(state.config);
+  const result = await session.apply(state.config);
   // A live change (β, …) needs training to show: keep going for a while past where the run is.
-  if (live && lesson.retrainOnChange) setParam('train', Math.max(state.params.train, session.loop.submitted + lesson.retrainOnChange));
+  if (result.live && lesson.retrainOnChange) setParam('train', Math.max(state.params.train, session.loop.submitted + lesson.retrainOnChange));
+  if (!result.live) trainingBar?.note(result.restored ? 'restored' : 'fresh', session.step);
   startTraining();
   requestRefresh();
   return config;
@@ -469,6 +471,7 @@ function refreshNow() {
   refresher.dirty = false;
   const t0 = performance.now();
   const current = widget;
+  if (session) session.viewsBusy = true;
   refresher.busy = (async () => {
     try {
       await current.refresh();
@@ -477,6 +480,7 @@ function refreshNow() {
     } finally {
       refresher.next = performance.now() + Math.max(1000, 3 * (performance.now() - t0));
       refresher.busy = null;
+      if (session) session.viewsBusy = false;
     }
   })();
   return refresher.busy;
@@ -526,7 +530,10 @@ function wireFrame() {
   texts.bind($('notice-dismiss'), UI.dismiss);
   texts.bind($('footer-text'), UI.footer);
   texts.bind($('lang-label'), UI.language);
-  texts.onSwitch(() => ($('index-link').href = `#lang=${state.lang}`));
+  texts.onSwitch(() => {
+    $('index-link').href = `#lang=${state.lang}`;
+    $('site-title').href = `lessons.html#lang=${state.lang}`;
+  });
   $('notice-dismiss').addEventListener('click', () => setNotices([]));
   for (const b of document.querySelectorAll('[data-lang]')) b.addEventListener('click', () => setLang(b.dataset.lang));
   window.addEventListener('hashchange', () => follow().catch(engineFailed));

@@ -1,5 +1,5 @@
 // The engine behind the lessons: one wasm Engine (MNIST uploaded once), one EngineScheduler every
-// call goes through, one TrainingLoop. Lessons ask for a config and a number of steps; models
+// call goes through, one TrainingLoop, the page's KernelTuner. Lessons ask for a config and a number of steps; models
 // trained earlier in the visit are kept on the CPU (weights + Adam state + their curves), keyed by
 // the whole config, so moving between lessons that share a model never retrains it.
 import init, { Engine, config_from_pairs, config_to_query, default_config } from '../pkg/vaelab.js';
@@ -8,6 +8,7 @@ import { checkWebGPU } from '../gpu-check.js';
 import { MetricHistory } from '../metric-history.js';
 import { EngineScheduler } from '../scheduler.js';
 import { TrainingLoop } from '../train-loop.js';
+import { KernelTuner } from '../tuning.js';
 
 export { config_from_pairs, config_to_query, default_config };
 
@@ -44,6 +45,7 @@ export class Session {
     this.listeners = { metrics: new Set(), frame: new Set(), run: new Set() };
     this.labels = null;
     this.lost = false;
+    this.viewsBusy = false; // set by the page while a widget redraws (kernel tuning waits for it)
     this.starting = null;
     this.nTrain = 60000;
     this.switching = Promise.resolve();
@@ -77,6 +79,9 @@ export class Session {
       await initWasm();
       const gpu = await checkWebGPU();
       if (!gpu.ok) throw Object.assign(new Error(gpu.title), { gpu });
+      // The engine builds its GPU pipelines (and the GPU process compiles them) while MNIST downloads.
+      const opened = Engine.open(config);
+      opened.catch(() => {}); // awaited below
       const mb = (b) => (b / 1e6).toFixed(1);
       const data = await loadMnist(MNIST_BASE, (loaded, total) => onProgress(total ? loaded / total : 0, {
         en: `Loading MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`,
@@ -84,7 +89,8 @@ export class Session {
       }));
       this.nTrain = data.trainLabels.length - 8;
       onProgress(1, { en: 'Starting WebGPU and uploading MNIST to the GPU…', zh: '正在启动 WebGPU 并把 MNIST 上传到 GPU…' });
-      const engine = await Engine.create(data.trainImages, data.trainLabels, data.testImages, data.testLabels, config);
+      const engine = await opened;
+      engine.load(data.trainImages, data.trainLabels, data.testImages, data.testLabels);
       engine.set_cadence(READ_EVERY, TEST_EVERY);
       const s = engine.status();
       this.backend = /webgpu/i.test(s.backend) ? 'WebGPU' : s.backend;
@@ -103,8 +109,15 @@ export class Session {
           this.onGpuErrors(errors);
         },
         onError: (e) => this.onError(e),
-        onFrame: (now) => this.#emit('frame', now),
+        onFrame: (now) => {
+          this.tuner.tick(this.loop, now, { busy: this.lost || this.viewsBusy || !this.scheduler.idle });
+          this.#emit('frame', now);
+        },
       });
+      // The page's kernel autotuner: cached choices per adapter and shapes (shared with the lab), or
+      // tuning one shape at a time once the model has trained a little.
+      this.tuner = new KernelTuner(this, { adapter: this.adapter });
+      await this.tuner.prepare(config);
       this.labels = engine.test_labels(10000);
       return this;
     })();
@@ -149,6 +162,7 @@ export class Session {
     this.config = config;
     this.query = query;
     this.tainted = false;
+    await this.tuner.prepare(config); // the new model's shapes: cached kernels, or tune later
     const step = hit ? hit.step : 0;
     this.loop.reset(step);
     this.history = hit ? hit.history : new MetricHistory();
@@ -215,15 +229,12 @@ export class Session {
   /**
    * Applies a changed config. Live knobs (β, γ, C, warm-up, learning rate, objective within a
    * family) change the running model in place; anything else switches models as `use` does.
-   * Resolves `{live}`.
+   * Resolves `{live}`, plus `use`'s answer when the model was switched.
    */
   async apply(config) {
     const structural = STRUCTURAL.some((k) => String(config[k]) !== String(this.config[k]))
       || (config.objective === 'iwae') !== (this.config.objective === 'iwae');
-    if (structural) {
-      await this.use(config);
-      return { live: false };
-    }
+    if (structural) return { live: false, ...(await this.use(config)) };
     await this.scheduler.run((engine) => engine.set_config(config), 'live-config');
     if (this.loop.submitted > 0) this.tainted = true;
     this.config = config;
@@ -236,6 +247,7 @@ export class Session {
     this.loop.pause();
     await this.settle();
     await this.scheduler.run((engine) => engine.reset());
+    await this.tuner.prepare(this.config);
     this.cache.delete(this.query);
     this.tainted = false;
     this.loop.reset(0);
@@ -273,6 +285,7 @@ export class Session {
       adapter: this.adapter ?? '',
       config: config ? structuredClone(config) : null,
       cached: [...this.cache.keys()].length,
+      kernels: this.tuner?.state ?? 'default',
     };
   }
 }
