@@ -4,8 +4,8 @@
 import { PIXELS } from '../digits.js';
 import { normals } from '../prng.js';
 import { bernoulliLogLik, effectiveSampleSize, runningLogMeanExp } from './estimators.js';
-import { COLOURS, LineChart, button, el, line, num, slider } from './ui.js';
-import { EngineWidget, digitCanvas, digitPicker, drawDigits } from './widget-kit.js';
+import { COLOURS, LineChart, el, line, num } from './ui.js';
+import { EngineWidget, digitCanvas, drawDigits, sampleControls, sampleParams } from './widget-kit.js';
 
 const KMAX = 5000;
 const EXAMPLES = 8;
@@ -106,8 +106,6 @@ Q: 为什么不在网格上积分，而要采样？
 };
 
 const T = {
-  k: { en: 'Samples k', zh: '样本数 k' },
-  resample: { en: 'New samples', zh: '重新采样' },
   digitCaption: { en: 'The test digit x', zh: '测试数字 x' },
   priorCaption: { en: 'Codes from the prior N(0, I), decoded. Under each: log p(x|z) of the digit x, in nats.', zh: '从先验 N(0, I) 抽取的编码，解码后的样子。下方数字：这个编码下 x 的 log p(x|z)（奈特）。' },
   postCaption: { en: 'Codes from the encoder q(z|x), decoded, with their log p(x|z).', zh: '从编码器 q(z|x) 抽取的编码，解码后的样子，以及各自的 log p(x|z)。' },
@@ -128,33 +126,15 @@ export default {
     zh: '数字由一个看不见的编码生成：$p(x) = \\int p(x|z)\\,p(z)\\,dz$。写下来容易，靠从先验采样来算却毫无希望。',
   },
   config: {},
-  params: {
-    digit: { type: 'int', min: 0, max: 9, default: 7 },
-    example: { type: 'int', min: 0, max: 99, default: 0 },
-    k: { type: 'int', min: 1, max: KMAX, default: KMAX },
-    draw: { type: 'int', min: 0, max: 1000000, default: 0 },
-    train: { type: 'int', min: 0, max: 200000, default: 3000 },
-  },
+  params: sampleParams({ digit: 7, k: KMAX, kmax: KMAX }),
   text,
   Widget: class extends EngineWidget {
     constructor(ctx) {
       super(ctx);
       const t = this.texts;
-      this.picker = digitPicker(this, () => ctx.requestRefresh());
-      this.kSlider = slider(t, {
-        key: 'k',
-        label: T.k,
-        spec: { min: 1, max: KMAX, log: true, integer: true },
-        onInput: (v, { dragging }) => {
-          ctx.setParam('k', v, { dragging });
-          this.draw();
-        },
-      });
-      const resample = button(t, T.resample, () => {
-        ctx.setParam('draw', (this.params.draw + 1) % 1000000);
-        ctx.requestRefresh();
-      });
-      resample.dataset.control = 'draw';
+      const { picker, kSlider, resample } = sampleControls(this, KMAX, () => this.draw());
+      this.picker = picker;
+      this.kSlider = kSlider;
       this.digit = digitCanvas(1, 1, 3);
       this.priorTiles = digitCanvas(EXAMPLES, EXAMPLES, 2, 6);
       this.postTiles = digitCanvas(EXAMPLES, EXAMPLES, 2, 6);

@@ -2,8 +2,8 @@
 // importance-weighted bounds L_k. Widget: for one test digit, the ELBO and L_k for k = 1…5000
 // (block averages of 5,000 posterior log-weights); the gap is the posterior mismatch.
 import { blockBounds, klPerDim, logGrid, mean, runningLogMeanExp, stderr } from './estimators.js';
-import { COLOURS, LineChart, button, el, line, num, slider } from './ui.js';
-import { EngineWidget, digitCanvas, digitPicker, drawDigits } from './widget-kit.js';
+import { COLOURS, LineChart, el, line, num } from './ui.js';
+import { EngineWidget, digitCanvas, drawDigits, sampleControls, sampleParams } from './widget-kit.js';
 
 const KMAX = 5000;
 
@@ -127,8 +127,6 @@ Q: "下界"是不是说每个单样本估计都低于 $\log p(x)$？
 };
 
 const T = {
-  k: { en: 'Samples k', zh: '样本数 k' },
-  resample: { en: 'New samples', zh: '重新采样' },
   chartTitle: { en: 'The ELBO and the importance-weighted bound 𝓛ₖ of one digit', zh: '一个数字的 ELBO 与重要性加权下界 𝓛ₖ' },
   bound: { en: '𝓛ₖ (average over groups)', zh: '𝓛ₖ（分组平均）' },
   oneRun: { en: 'one run of k samples', zh: '单次 k 个样本' },
@@ -149,33 +147,15 @@ export default {
     zh: '詹森不等式把算不出的 $\\log p(x)$ 变成一个能训练的下界；下界的松弛，恰好是编码器与真实后验的距离。',
   },
   config: {},
-  params: {
-    digit: { type: 'int', min: 0, max: 9, default: 2 },
-    example: { type: 'int', min: 0, max: 99, default: 0 },
-    k: { type: 'int', min: 1, max: KMAX, default: 100 },
-    draw: { type: 'int', min: 0, max: 1000000, default: 0 },
-    train: { type: 'int', min: 0, max: 200000, default: 3000 },
-  },
+  params: sampleParams({ digit: 2, k: 100, kmax: KMAX }),
   text,
   Widget: class extends EngineWidget {
     constructor(ctx) {
       super(ctx);
       const t = this.texts;
-      this.picker = digitPicker(this, () => ctx.requestRefresh());
-      this.kSlider = slider(t, {
-        key: 'k',
-        label: T.k,
-        spec: { min: 1, max: KMAX, log: true, integer: true },
-        onInput: (v, { dragging }) => {
-          ctx.setParam('k', v, { dragging });
-          this.draw();
-        },
-      });
-      const resample = button(t, T.resample, () => {
-        ctx.setParam('draw', (this.params.draw + 1) % 1000000);
-        ctx.requestRefresh();
-      });
-      resample.dataset.control = 'draw';
+      const { picker, kSlider, resample } = sampleControls(this, KMAX, () => this.draw());
+      this.picker = picker;
+      this.kSlider = kSlider;
       this.digits = digitCanvas(2, 2, 3, 6);
       this.chartBox = el('div.chart-box');
       this.chartBox.dataset.figure = 'chart';

@@ -1,7 +1,7 @@
 // What the engine-backed lesson widgets share: a base class (context, texts, parts, a "waiting for
 // the model" line), the digit picker (digit class + which example of it), and digit drawing.
 import { PIXELS, drawDigitGrid } from '../digits.js';
-import { el, segmented, button } from './ui.js';
+import { el, segmented, button, slider } from './ui.js';
 
 export const DIGITS = Array.from({ length: 10 }, (_, d) => ({ value: d, label: { en: String(d), zh: String(d) } }));
 
@@ -88,6 +88,44 @@ export function digitPicker(widget, onChange) {
   const root = el('div.picker', { dataset: { control: 'digit' } }, digits.root, ' ', another, ' ', which);
   another.dataset.control = 'example';
   return { root, show };
+}
+
+/**
+ * The link keys of the lessons that study one test digit with k importance samples (1 and 2):
+ * the digit and which example of it, k, the draw (which random samples), and training steps.
+ */
+export function sampleParams({ digit, k, kmax }) {
+  return {
+    digit: { type: 'int', min: 0, max: 9, default: digit },
+    example: { type: 'int', min: 0, max: 99, default: 0 },
+    k: { type: 'int', min: 1, max: kmax, default: k },
+    draw: { type: 'int', min: 0, max: 1000000, default: 0 },
+    train: { type: 'int', min: 0, max: 200000, default: 3000 },
+  };
+}
+
+/**
+ * Their controls: the digit picker, a log-scale k slider (`onK()` after k changed) and a "new
+ * samples" button that moves to the next draw. Returns {picker, kSlider, resample}.
+ */
+export function sampleControls(widget, kmax, onK) {
+  const { ctx, texts } = widget;
+  const picker = digitPicker(widget, () => ctx.requestRefresh());
+  const kSlider = slider(texts, {
+    key: 'k',
+    label: { en: 'Samples k', zh: '样本数 k' },
+    spec: { min: 1, max: kmax, log: true, integer: true },
+    onInput: (v, { dragging }) => {
+      ctx.setParam('k', v, { dragging });
+      onK();
+    },
+  });
+  const resample = button(texts, { en: 'New samples', zh: '重新采样' }, () => {
+    ctx.setParam('draw', (ctx.params.draw + 1) % 1000000);
+    ctx.requestRefresh();
+  });
+  resample.dataset.control = 'draw';
+  return { picker, kSlider, resample };
 }
 
 function ordinal(n) {
