@@ -62,7 +62,7 @@ impl GatherBatch {
             label: "gather_batch",
             pipeline: self.pipeline.clone(),
             bind_group: bind,
-            workgroups: [(params.pixels / 4).div_ceil(64), params.rows, 1],
+            workgroups: [1, params.rows, 1],
             uses_step: true,
             matmul: None,
         }
