@@ -7,7 +7,7 @@ struct Params {
     ld_x: u32,
     n_images: u32,
     shuffle: u32,    // 1: training order through the permutation, 0: sequential from offset
-    binarize: u32,   // 1: dynamic binarization
+    binarize: u32,   // 1: dynamic binarization (gather_batch is specialised on it: BINARIZE)
     label_col: u32,  // first one-hot column in x, or 0xffffffff for an unconditional model
     _pad: u32,
 }

@@ -20,6 +20,11 @@ struct Params {
     _pad0: u32,
 }
 
+// params.write_grad and params.scale_from_stats, folded at pipeline creation: CPU emulations of
+// GPUs run both sides of a branch, so a flag tested per pixel would cost the gradient anyway.
+override WRITE_GRAD: bool = true;
+override SCALE_FROM_STATS: bool = false;
+
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
@@ -36,13 +41,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     let x_row = (row / params.rep) * params.ld_x;
-    let scale = select(params.grad_scale, row_stats[row * 4u + 3u], params.scale_from_stats == 1u);
+    var scale = params.grad_scale;
+    if (SCALE_FROM_STATS) {
+        scale = row_stats[row * 4u + 3u];
+    }
     var sum = 0.0;
     for (var p = 0u; p < params.pixels; p = p + 1u) {
         let l = logits[row * params.pixels + p];
         let t = x[x_row + p];
         sum = sum + max(l, 0.0) - t * l + log(1.0 + exp(-abs(l)));
-        if (params.write_grad == 1u) {
+        if (WRITE_GRAD) {
             let sig = 1.0 / (1.0 + exp(-l));
             dlogits[row * params.pixels + p] = (sig - t) * scale;
         }

@@ -18,6 +18,9 @@
 
 const NO_LABEL: u32 = 0xffffffffu;
 
+// params.binarize, folded at pipeline creation: CPU emulations run both sides of a branch.
+override BINARIZE: bool = false;
+
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -34,7 +37,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         // byte · (1/255): a correctly rounded product, so the CPU oracle agrees bit for bit.
         let bytes = (vec4<u32>(word) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(255u);
         var values = vec4<f32>(bytes) * (1.0 / 255.0);
-        if (params.binarize == 1u) {
+        if (BINARIZE) {
             let key = rng_key(step, STREAM_BINARIZE);
             let noise_step = select(step.step, 0u, step.phase == 1u);
             let p0 = image * params.pixels + group * 4u;

@@ -22,6 +22,9 @@ struct Params {
     _pad1: u32,
 }
 
+// params.iwae, folded at pipeline creation.
+override IWAE: bool = false;
+
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dz: array<f32>;
 @group(0) @binding(2) var<storage, read> eps: array<f32>;
@@ -51,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let row = b * params.rep + k;
         let e = eps[row * latent + l];
         var g = dz[row * params.ld_dz + l];
-        if (params.iwae == 1u) {
+        if (IWAE) {
             let omega = row_stats[row * 4u + 3u];
             g = g + omega * (mu + sigma * e);
             ds = ds - 0.5 * omega;
@@ -59,7 +62,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         dmu = dmu + g;
         ds = ds + g * 0.5 * e * sigma;
     }
-    let w = select(kl_grad_weight[0] * params.kl_scale, 0.0, params.iwae == 1u);
+    var w = 0.0;
+    if (!IWAE) {
+        w = kl_grad_weight[0] * params.kl_scale;
+    }
     dmulv[b * 2u * latent + l] = dmu + w * mu;
     dmulv[b * 2u * latent + latent + l] = ds + w * 0.5 * (exp(s) - 1.0);
 }

@@ -30,6 +30,9 @@ fn iwae_loss() -> f32 {
     return total / f32(params.rows / params.rep);
 }
 
+// params.iwae, folded at pipeline creation.
+override IWAE: bool = false;
+
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read> row_stats: array<f32>;
@@ -51,7 +54,7 @@ fn main() {
     let kl_mean = kl * inv_rows;
     var objective = recon_mean + step.kl_weight * kl_mean;
     var weight = step.kl_weight;
-    if (params.iwae == 1u) {
+    if (IWAE) {
         objective = iwae_loss();
         weight = 0.0;
     } else if (step.capacity >= 0.0) {

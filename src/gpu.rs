@@ -69,6 +69,12 @@ impl Gpu {
         Ok(Gpu { device, queue, info, limits: required_limits, timestamps })
     }
 
+    /// Whether the adapter is a CPU emulation of a GPU (lavapipe, SwiftShader, WARP): kernels
+    /// then prefer fewer, longer workgroups.
+    pub fn is_cpu(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
     /// One line for logs and the page: adapter name and backend.
     pub fn describe(&self) -> String {
         format!("{} ({:?}, {:?})", self.info.name, self.info.backend, self.info.device_type)

@@ -37,6 +37,34 @@ fn every_wgsl_file_is_a_kernel_or_a_shared_part() {
 }
 
 #[test]
+fn every_shader_specialises_with_each_flag_set() {
+    for (name, source) in vaelab::kernels::SHADERS {
+        let (module, info) = validate(name, source);
+        let flags: Vec<String> = module
+            .overrides
+            .iter()
+            .filter(|(_, o)| matches!(module.types[o.ty].inner, naga::TypeInner::Scalar(naga::Scalar::BOOL)))
+            .filter_map(|(_, o)| o.name.clone())
+            .collect();
+        for flag in std::iter::once(None).chain(flags.iter().map(Some)) {
+            let mut constants = naga::back::PipelineConstants::default();
+            if let Some(flag) = flag {
+                constants.insert(flag.clone(), 1.0);
+            }
+            let (specialised, spec_info) = naga::back::pipeline_constants::process_overrides(
+                &module,
+                &info,
+                Some((naga::ShaderStage::Compute, "main")),
+                &constants,
+            )
+            .unwrap_or_else(|e| panic!("{name} with {flag:?}: {e}"));
+            naga::back::spv::write_vec(&specialised, &spec_info, &Default::default(), None)
+                .unwrap_or_else(|e| panic!("{name} with {flag:?}: SPIR-V: {e}"));
+        }
+    }
+}
+
+#[test]
 fn matmul_variants_specialise_and_compile() {
     for kernel in ["matmul", "matmul_vec4", "matmul_wide", "matmul_tiled"] {
         let source = vaelab::kernels::shader_source(kernel);

@@ -3,7 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+use super::{Dispatch, Slot, Specialised, View, bind_group, flag, groups_1d};
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -21,20 +21,18 @@ pub struct BceParams {
 }
 
 pub struct BceLogits {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
+    shader: Specialised,
 }
 
 impl BceLogits {
     pub fn new(gpu: &Gpu) -> Self {
-        let layout = bind_group_layout(
-            gpu,
-            "bce_logits",
-            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
-        );
-        let module = shader_module(gpu, "bce_logits");
-        let pipeline = compute_pipeline(gpu, "bce_logits", &module, &layout, &[]);
-        BceLogits { layout, pipeline }
+        BceLogits {
+            shader: Specialised::new(
+                gpu,
+                "bce_logits",
+                &[Slot::Uniform, Slot::Read, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
+            ),
+        }
     }
 
     pub fn dispatch(
@@ -47,10 +45,21 @@ impl BceLogits {
         row_stats: View,
     ) -> Dispatch {
         let uniform = gpu.uniform_init("bce params", bytemuck::bytes_of(&params));
-        let bind = bind_group(gpu, "bce_logits", &self.layout, &[View::whole(&uniform), logits, x, dlogits, row_stats]);
+        let bind = bind_group(
+            gpu,
+            "bce_logits",
+            self.shader.layout(),
+            &[View::whole(&uniform), logits, x, dlogits, row_stats],
+        );
         Dispatch {
             label: "bce_logits",
-            pipeline: self.pipeline.clone(),
+            pipeline: self.shader.pipeline(
+                gpu,
+                &[
+                    ("WRITE_GRAD", flag(params.write_grad == 1)),
+                    ("SCALE_FROM_STATS", flag(params.scale_from_stats == 1)),
+                ],
+            ),
             bind_group: bind,
             workgroups: groups_1d(params.rows, 64),
             uses_step: false,

@@ -4,7 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use super::{Dispatch, Slot, Specialised, View, bind_group, flag};
 use crate::gpu::Gpu;
 use crate::rng;
 
@@ -24,20 +24,18 @@ pub struct GatherParams {
 }
 
 pub struct GatherBatch {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
+    shader: Specialised,
 }
 
 impl GatherBatch {
     pub fn new(gpu: &Gpu) -> Self {
-        let layout = bind_group_layout(
-            gpu,
-            "gather_batch",
-            &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
-        );
-        let module = shader_module(gpu, "gather_batch");
-        let pipeline = compute_pipeline(gpu, "gather_batch", &module, &layout, &[]);
-        GatherBatch { layout, pipeline }
+        GatherBatch {
+            shader: Specialised::new(
+                gpu,
+                "gather_batch",
+                &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
+            ),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -55,12 +53,12 @@ impl GatherBatch {
         let bind = bind_group(
             gpu,
             "gather_batch",
-            &self.layout,
+            self.shader.layout(),
             &[step, View::whole(&uniform), images, batch_index, batch_labels, x],
         );
         Dispatch {
             label: "gather_batch",
-            pipeline: self.pipeline.clone(),
+            pipeline: self.shader.pipeline(gpu, &[("BINARIZE", flag(params.binarize == 1))]),
             bind_group: bind,
             workgroups: [1, params.rows, 1],
             uses_step: true,

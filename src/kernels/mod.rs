@@ -142,6 +142,43 @@ pub fn shader_module(gpu: &Gpu, name: &str) -> wgpu::ShaderModule {
     })
 }
 
+/// The pipelines of one shader specialised on its override constants, each built on first use.
+/// Flags that would be uniform branches become constants: CPU emulations of GPUs run both sides
+/// of a branch, so a skipped block still costs its full time there.
+pub struct Specialised {
+    name: &'static str,
+    module: wgpu::ShaderModule,
+    layout: wgpu::BindGroupLayout,
+    cache: std::sync::Mutex<std::collections::HashMap<Vec<(&'static str, u64)>, wgpu::ComputePipeline>>,
+}
+
+impl Specialised {
+    pub fn new(gpu: &Gpu, name: &'static str, slots: &[Slot]) -> Self {
+        let layout = bind_group_layout(gpu, name, slots);
+        let module = shader_module(gpu, name);
+        Specialised { name, module, layout, cache: Default::default() }
+    }
+
+    pub fn layout(&self) -> &wgpu::BindGroupLayout {
+        &self.layout
+    }
+
+    /// The pipeline with these constants (bool constants as 0.0 / 1.0).
+    pub fn pipeline(&self, gpu: &Gpu, constants: &[(&'static str, f64)]) -> wgpu::ComputePipeline {
+        let key: Vec<(&'static str, u64)> = constants.iter().map(|(k, v)| (*k, v.to_bits())).collect();
+        let mut cache = self.cache.lock().expect("pipeline cache poisoned");
+        cache
+            .entry(key)
+            .or_insert_with(|| compute_pipeline(gpu, self.name, &self.module, &self.layout, constants))
+            .clone()
+    }
+}
+
+/// A bool as an override constant.
+pub fn flag(value: bool) -> f64 {
+    if value { 1.0 } else { 0.0 }
+}
+
 /// A range of a buffer, in bytes.
 #[derive(Clone, Copy)]
 pub struct View<'a> {

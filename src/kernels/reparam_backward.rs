@@ -3,7 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use super::{Dispatch, Slot, Specialised, View, bind_group, flag};
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -20,20 +20,18 @@ pub struct ReparamBackwardParams {
 }
 
 pub struct ReparamBackward {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
+    shader: Specialised,
 }
 
 impl ReparamBackward {
     pub fn new(gpu: &Gpu) -> Self {
-        let layout = bind_group_layout(
-            gpu,
-            "reparam_backward",
-            &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
-        );
-        let module = shader_module(gpu, "reparam_backward");
-        let pipeline = compute_pipeline(gpu, "reparam_backward", &module, &layout, &[]);
-        ReparamBackward { layout, pipeline }
+        ReparamBackward {
+            shader: Specialised::new(
+                gpu,
+                "reparam_backward",
+                &[Slot::Uniform, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::Read, Slot::ReadWrite],
+            ),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -52,12 +50,12 @@ impl ReparamBackward {
         let bind = bind_group(
             gpu,
             "reparam_backward",
-            &self.layout,
+            self.shader.layout(),
             &[View::whole(&uniform), dz, eps, mulv, kl_grad_weight, row_stats, dmulv],
         );
         Dispatch {
             label: "reparam_backward",
-            pipeline: self.pipeline.clone(),
+            pipeline: self.shader.pipeline(gpu, &[("IWAE", flag(params.iwae == 1))]),
             bind_group: bind,
             workgroups: [params.latent.div_ceil(64), params.in_rows, 1],
             uses_step: false,

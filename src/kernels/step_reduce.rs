@@ -4,7 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
-use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+use super::{Dispatch, Slot, Specialised, View, bind_group, flag};
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -19,20 +19,18 @@ pub struct StepReduceParams {
 }
 
 pub struct StepReduce {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
+    shader: Specialised,
 }
 
 impl StepReduce {
     pub fn new(gpu: &Gpu) -> Self {
-        let layout = bind_group_layout(
-            gpu,
-            "step_reduce",
-            &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
-        );
-        let module = shader_module(gpu, "step_reduce");
-        let pipeline = compute_pipeline(gpu, "step_reduce", &module, &layout, &[]);
-        StepReduce { layout, pipeline }
+        StepReduce {
+            shader: Specialised::new(
+                gpu,
+                "step_reduce",
+                &[Slot::StepUniform, Slot::Uniform, Slot::Read, Slot::ReadWrite, Slot::ReadWrite],
+            ),
+        }
     }
 
     pub fn dispatch(
@@ -48,12 +46,12 @@ impl StepReduce {
         let bind = bind_group(
             gpu,
             "step_reduce",
-            &self.layout,
+            self.shader.layout(),
             &[step, View::whole(&uniform), row_stats, metrics, kl_grad_weight],
         );
         Dispatch {
             label: "step_reduce",
-            pipeline: self.pipeline.clone(),
+            pipeline: self.shader.pipeline(gpu, &[("IWAE", flag(params.iwae == 1))]),
             bind_group: bind,
             workgroups: [1, 1, 1],
             uses_step: true,
