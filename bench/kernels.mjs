@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/static-server.mjs';
-import { CHROMIUM_ARGS } from './chromium.mjs';
+import { CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 const kernels = process.argv[2] ?? 'scalar,vec4';
 const server = await serve(process.env.SITE ?? 'dist', 0);

@@ -5,11 +5,11 @@
 // PyTorch CPU); writes BENCHMARKS.md. Usage: node bench/speed.mjs [--site dist] [--windows 5]
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '../scripts/static-server.mjs';
-import { CHROMIUM_ARGS } from './chromium.mjs';
+import { CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
 const SITE = args.site?.[0] ?? 'dist';
@@ -17,6 +17,7 @@ const WINDOWS = Number(args.windows?.[0] ?? 5);
 const WINDOW_MS = Number(args['window-ms']?.[0] ?? 4000);
 const OUT = args.out?.[0] ?? 'BENCHMARKS.md';
 const BATCH = 128;
+const ANALYSIS_MARKER = '<!-- Written by hand below this line; bench/speed.mjs keeps it. -->';
 
 const CONTENDERS = [
   ['vaelab', 'bench/engine.html'],
@@ -139,6 +140,11 @@ try {
     c.msPerStep = (BATCH * 1000) / c.samplesPerSec;
     c.learns = c.windows.at(-1).lossLast < c.windows[0].lossFirst - 1;
   }
+  const ours = live.find((c) => c.id === 'vaelab');
+  if (ours) {
+    await ours.page.bringToFront();
+    ours.profile = await ours.page.evaluate(() => window.contender.profile(5));
+  }
   const micro = await kernelMicrobench(context, base);
   await context.close();
   const open = await pageOpen(base);
@@ -192,12 +198,26 @@ function writeReport({ contenders, micro, open, nat }) {
     lines.push('', 'Autotuned kernel per training-step shape (ms per candidate, on this adapter):', '');
     lines.push('| form | m×n×k | candidates | chosen |', '|---|---|---|---|');
     for (const k of ours.kernels) {
-      const tried = k.timings.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', ');
+      const tried = k.timings.length
+        ? k.timings.map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(', ')
+        : 'not timed: the others lost by ≥ 2× on a larger shape';
       lines.push(`| ${k.form} | ${k.m}×${k.n}×${k.k} | ${tried} | ${k.kernel} |`);
+    }
+  }
+  if (ours?.profile?.length) {
+    const total = ours.profile.reduce((sum, [, ms]) => sum + ms, 0);
+    lines.push('', `Where our step's time goes: each dispatch of one step timed alone (5 repeats, one submit each, so`);
+    lines.push(`each row includes a submit's overhead); sum ${fmt(total, 1)} ms vs ${fmt(ours.msPerStep, 1)} ms per step in the race.`, '');
+    lines.push('| dispatch | ms | share |', '|---|---:|---:|');
+    for (const [label, ms] of [...ours.profile].sort((a, b) => b[1] - a[1])) {
+      lines.push(`| ${label} | ${fmt(ms, 2)} | ${fmt((100 * ms) / total)}% |`);
     }
   }
   lines.push('', '## Native (same engine, same shaders)', '');
   lines.push('```', `vaelab bench (lavapipe): ${nat.vaelab}`, `PyTorch CPU (bench/pytorch_vae.py --bench): ${nat.pytorch}`, '```');
-  writeFileSync(OUT, `${lines.join('\n')}\n`);
+  // The analysis below the marker is written by hand and kept across runs.
+  const kept = existsSync(OUT) ? readFileSync(OUT, 'utf8').split(ANALYSIS_MARKER)[1] : undefined;
+  lines.push('', ANALYSIS_MARKER);
+  writeFileSync(OUT, `${lines.join('\n')}${kept ?? '\n'}`);
   console.log(lines.join('\n'));
 }

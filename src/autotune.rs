@@ -79,21 +79,23 @@ impl Trainer {
             return Ok(false);
         };
         let options: Vec<_> = candidates(variant, dims).into_iter().filter(|k| !tuner.dropped.contains(k)).collect();
+        // A lone candidate is not timed: its `timings` stay empty.
         let mut timings = Vec::new();
-        if options.len() == 1 {
-            timings.push((options[0], 0.0));
+        let chosen = if let [only] = options[..] {
+            only
         } else {
             for kernel in &options {
                 let shape = (dims.m, dims.n, dims.k);
                 let ms = time_matmul(&self.gpu, &self.kernels, *kernel, variant, shape, tuner.reps, now).await?;
                 timings.push((*kernel, ms));
             }
-        }
-        let (chosen, best) =
-            timings.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied().expect("at least one candidate");
-        if flops(&dims) >= TELLING_FLOPS {
-            tuner.dropped.extend(timings.iter().filter(|t| t.1 > 2.0 * best).map(|t| t.0));
-        }
+            let (chosen, best) =
+                timings.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied().expect("at least one candidate");
+            if flops(&dims) >= TELLING_FLOPS {
+                tuner.dropped.extend(timings.iter().filter(|t| t.1 > 2.0 * best).map(|t| t.0));
+            }
+            chosen
+        };
         self.kernels.matmul.set_choice(variant, dims, chosen);
         let result = TuneResult { variant, dims, timings, chosen };
         self.tuned.push(result.clone());
@@ -153,7 +155,8 @@ pub struct ReportRow {
     pub n: u32,
     pub k: u32,
     pub kernel: &'static str,
-    /// (kernel, ms) of every candidate timed; empty when the choice came from a cache.
+    /// (kernel, ms) of every candidate timed; empty when only one candidate was left (the others
+    /// lost by 2× or more on a larger shape) or the choice came from a cache.
     pub timings: Vec<(&'static str, f64)>,
 }
 
@@ -175,5 +178,6 @@ pub fn report(results: &[TuneResult]) -> Vec<ReportRow> {
 pub fn describe(r: &TuneResult) -> String {
     let form = form(&r.variant);
     let times: Vec<String> = r.timings.iter().map(|(k, ms)| format!("{} {ms:.2} ms", k.name())).collect();
-    format!("{form} {}x{}x{}: {} → {}", r.dims.m, r.dims.n, r.dims.k, times.join(", "), r.chosen.name())
+    let times = if times.is_empty() { "the only candidate left".to_string() } else { times.join(", ") };
+    format!("{form} {}x{}x{}: {times} → {}", r.dims.m, r.dims.n, r.dims.k, r.chosen.name())
 }

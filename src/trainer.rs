@@ -641,9 +641,10 @@ impl Trainer {
     }
 
     /// Time of each dispatch of one training step, measured by repeating it `reps` times alone
-    /// and reading back (for profiling, never during training). Returns (kernel, milliseconds).
-    /// `now` is the platform clock in milliseconds.
-    pub async fn profile_step(&mut self, reps: u32, now: impl Fn() -> f64) -> Result<Vec<(&'static str, f64)>> {
+    /// and reading back (for profiling, never during training). Returns (dispatch, milliseconds),
+    /// a dispatch named by its kernel and, for matmuls, form and shape. `now` is the platform
+    /// clock in milliseconds.
+    pub async fn profile_step(&mut self, reps: u32, now: impl Fn() -> f64) -> Result<Vec<(String, f64)>> {
         let record = self.step_record(self.step);
         self.train_ws.steps.write(&self.gpu, &[record]);
         let dispatches: Vec<_> = self.train_ws.all().cloned().collect();
@@ -658,7 +659,7 @@ impl Trainer {
             run(1).await?;
             let start = now();
             run(reps).await?;
-            out.push((d.label, (now() - start) / reps as f64));
+            out.push((d.describe(), (now() - start) / reps as f64));
         }
         Ok(out)
     }

@@ -549,6 +549,11 @@ async function boot() {
   drawDigitGrid($('samples-canvas'), new Float32Array(0), { count: 32, cols: 8, scale: 2, gap: 2 });
   writeHash();
 
+  // Opening the engine builds its GPU pipelines; the GPU process compiles them while MNIST is
+  // still downloading and decompressing. It starts before the adapter check reports, whose words
+  // are the ones shown if WebGPU is missing (without navigator.gpu there is nothing to open).
+  const opened = navigator.gpu ? Engine.open(page.config) : Promise.reject(new Error('no WebGPU'));
+  opened.catch(() => {}); // awaited (and reported) below
   const gpu = await gpuReady;
   if (!gpu.ok) {
     dataAbort.abort();
@@ -557,10 +562,6 @@ async function boot() {
     showError($('error'), gpu);
     throw new Error(gpu.title);
   }
-  // Opening the engine builds its GPU pipelines; the GPU process compiles them while MNIST is
-  // still downloading and decompressing.
-  const opened = Engine.open(page.config);
-  opened.catch(() => {}); // awaited (and reported) just below
   const data = await dataReady;
   page.nTrain = data.trainLabels.length - 8; // IDX1 header: magic and count
   setProgress(1, 'Starting WebGPU and uploading MNIST to the GPU…');

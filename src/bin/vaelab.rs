@@ -325,9 +325,9 @@ fn bench(args: BenchArgs) -> Result<()> {
         let profile = pollster::block_on(trainer.profile_step(10, || origin.elapsed().as_secs_f64() * 1e3))?;
         let total: f64 = profile.iter().map(|p| p.1).sum();
         for (label, ms) in &profile {
-            println!("  {label:<18} {ms:>8.3} ms  {:>5.1}%", 100.0 * ms / total);
+            println!("  {label:<34} {ms:>8.3} ms  {:>5.1}%", 100.0 * ms / total);
         }
-        println!("  {:<18} {total:>8.3} ms", "sum");
+        println!("  {:<34} {total:>8.3} ms", "sum");
     }
     let mut rates: Vec<f64> = (0..args.windows).map(|_| run(&mut trainer, args.steps)).collect::<Result<_>>()?;
     rates.sort_by(f64::total_cmp);

@@ -229,6 +229,14 @@ pub struct Dispatch {
 }
 
 impl Dispatch {
+    /// The kernel's name, with form and shape for matmuls: "matmul_wide A·Bᵀ 128×400×784".
+    pub fn describe(&self) -> String {
+        match &self.matmul {
+            Some((variant, d)) => format!("{} {} {}×{}×{}", self.label, crate::autotune::form(variant), d.m, d.n, d.k),
+            None => self.label.to_string(),
+        }
+    }
+
     pub fn record(&self, pass: &mut wgpu::ComputePass<'_>, step_offset: u32) {
         pass.set_pipeline(&self.pipeline);
         if self.uses_step {

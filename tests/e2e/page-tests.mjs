@@ -197,6 +197,15 @@ export const tests = [
       assert.ok(s.step >= 1);
       assert.ok(startup.engine <= startup.firstSubmit && startup.firstSubmit <= startup.firstStep, 'the first step waited for something after the engine');
       assert.match(hash, /&autoplay=1$/, 'the page dropped autoplay from its hash');
+      // Every module the start-up imports was fetched by index.html's modulepreload list, not
+      // discovered import by import (later, lazy modules such as KaTeX do not count).
+      const { preloaded, imported } = await page.evaluate((scriptMs) => ({
+        preloaded: [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href),
+        imported: performance.getEntriesByType('resource')
+          .filter((e) => /\.m?js$/.test(new URL(e.name).pathname) && e.startTime < scriptMs).map((e) => e.name),
+      }), startup.script);
+      assert.ok(imported.length > 10, `only ${imported.length} start-up modules seen`);
+      assert.deepEqual(imported.filter((url) => !preloaded.includes(url)), [], 'modules missing from index.html\'s modulepreload list');
       // The first test trained the same 20 steps on the default kernels and has since been tuned:
       // this visit runs on the cached choices from its first step, and the losses must not move.
       const kernels = await tuning(page);

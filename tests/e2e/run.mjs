@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 import { serve } from '../../scripts/static-server.mjs';
 import { tests } from './page-tests.mjs';
 import { tests as lessonTests } from './lessons-tests.mjs';
@@ -14,11 +15,6 @@ const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dist = resolve(root, process.env.DIST ?? 'dist');
 const results = join(root, 'test-results');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
 const TEST_TIMEOUT_MS = 150_000;
 
 for (const needed of ['index.html', 'www/app.js', 'www/pkg/vaelab.js', 'www/data/train-images-idx3-ubyte.gz']) {
