@@ -2,7 +2,8 @@
 // (webgpu, webgl, wasm, cpu) and jax-js inside ONE headless Chromium session on the same adapter,
 // alternating contenders, median of timed windows; adds our kernel microbenchmark, page open →
 // first step, the worst main-thread long task, GPU memory, and the native figures (lavapipe,
-// PyTorch CPU); writes BENCHMARKS.md. Usage: node bench/speed.mjs [--site dist] [--windows 5]
+// PyTorch CPU); writes BENCHMARKS.md.
+// Usage: node bench/speed.mjs [--site dist] [--windows 5] [--window-ms 4000] [--open-runs 5] [--out BENCHMARKS.md]
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const SITE = args.site?.[0] ?? 'dist';
 const WINDOWS = Number(args.windows?.[0] ?? 5);
 const WINDOW_MS = Number(args['window-ms']?.[0] ?? 4000);
 const OUT = args.out?.[0] ?? 'BENCHMARKS.md';
+const OPEN_RUNS = Number(args['open-runs']?.[0] ?? 5);
 const BATCH = 128;
 const ANALYSIS_MARKER = '<!-- Written by hand below this line; bench/speed.mjs keeps it. -->';
 
@@ -68,7 +70,9 @@ async function kernelMicrobench(context, base) {
   return page.evaluate(() => window.result);
 }
 
-// Page open → first training step, cold: a fresh browser profile loading the real page with autoplay.
+// Page open → first training step, cold: a fresh browser profile loading the real page with
+// autoplay, then 15 s of training watched for long tasks (with the scripts of the long animation
+// frame around each, to say what it was).
 async function pageOpen(base) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'vaelab-open-')), {
     executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS,
@@ -77,18 +81,30 @@ async function pageOpen(base) {
     const page = await context.newPage();
     await page.addInitScript(() => {
       window.__longTasks = [];
+      window.__longFrames = [];
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, ms: e.duration });
       }).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          const scripts = e.scripts.map((s) => `${s.invoker} ${s.sourceURL.split('/').pop()}:${s.sourceFunctionName} ${Math.round(s.duration)} ms`);
+          window.__longFrames.push({ start: e.startTime, end: e.startTime + e.duration, scripts });
+        }
+      }).observe({ type: 'long-animation-frame', buffered: true });
     });
     await page.goto(`${base}/index.html#v=1&autoplay=1`);
     await page.waitForFunction(() => window.vaelab?.firstStepMs, null, { timeout: 120_000 });
     const firstStepMs = await page.evaluate(() => window.vaelab.firstStepMs);
-    // Keep training a while and record the worst long task after training began.
     await page.waitForTimeout(15_000);
-    const worst = await page.evaluate((t0) => Math.max(0, ...window.__longTasks.filter((e) => e.start > t0).map((e) => e.ms)), firstStepMs);
+    const worst = await page.evaluate((t0) => {
+      const tasks = window.__longTasks.filter((e) => e.start > t0).sort((a, b) => b.ms - a.ms);
+      if (tasks.length === 0) return { ms: 0, what: '' };
+      const t = tasks[0];
+      const frame = window.__longFrames.find((f) => f.start <= t.start + 1 && t.start < f.end);
+      return { ms: t.ms, at: t.start - t0, what: frame?.scripts.join('; ') || 'no script attributed' };
+    }, firstStepMs);
     const status = await page.evaluate(() => window.vaelab.status());
-    return { firstStepMs, worstLongTaskMs: worst, steps: status.step };
+    return { firstStepMs, worst, steps: status.step };
   } finally {
     await context.close();
   }
@@ -147,7 +163,14 @@ try {
   }
   const micro = await kernelMicrobench(context, base);
   await context.close();
-  const open = await pageOpen(base);
+  const opens = [];
+  for (let i = 0; i < OPEN_RUNS; i++) opens.push(await pageOpen(base));
+  const open = {
+    firstStepMs: median(opens.map((o) => o.firstStepMs)),
+    firstStepAll: opens.map((o) => Math.round(o.firstStepMs)),
+    worst: opens.reduce((w, o) => (o.worst.ms > w.worst.ms ? o : w)).worst,
+    steps: opens.map((o) => o.steps),
+  };
   const nat = native();
   writeReport({ contenders, micro, open, nat });
 } finally {
@@ -188,8 +211,9 @@ function writeReport({ contenders, micro, open, nat }) {
   const fastestTf = others.filter((c) => c.id.startsWith('tfjs')).reduce((m, c) => Math.max(m, c.samplesPerSec), 0);
   row('above every TF.js backend', `${fmt(ours?.samplesPerSec)} vs best TF.js ${fmt(fastestTf)} samples/s`, ours?.samplesPerSec > fastestTf);
   row('step GFLOP/s ≥ 50% of best large GEMM', `${fmt(stepGflops, 2)} / ${fmt(gemm, 2)} GFLOP/s = ${fmt((100 * stepGflops) / gemm)}%`, stepGflops >= 0.5 * gemm);
-  row('page open → first step ≤ 1.5 s', `${fmt(open.firstStepMs)} ms`, open.firstStepMs <= 1500);
-  row('no main-thread long task > 50 ms while training', `worst ${fmt(open.worstLongTaskMs)} ms over ${open.steps} steps`, open.worstLongTaskMs <= 50);
+  row('page open → first step ≤ 1.5 s', `median ${fmt(open.firstStepMs)} ms of ${open.firstStepAll.length} cold loads (${open.firstStepAll.join(', ')})`, open.firstStepMs <= 1500);
+  const what = open.worst.ms > 0 ? `, ${fmt(open.worst.at / 1000, 1)} s after the first step: ${open.worst.what.replace(/\|/g, '/')}` : '';
+  row('no main-thread long task > 50 ms while training', `worst ${fmt(open.worst.ms)} ms in 15 s of training after each load${what}`, open.worst.ms <= 50);
   lines.push('', '## Our kernels on this adapter', '');
   lines.push(`Training step: ${fmt(ours?.flopsPerSample / 1e6, 2)} MFLOP per sample (from the layer sizes); GPU memory allocated by the engine: ${fmt(ours?.gpuBytes / 1048576, 1)} MiB.`);
   lines.push('', '| kernel | shape | ms | GFLOP/s |', '|---|---|---:|---:|');

@@ -10,7 +10,7 @@ import { drawDigitGrid } from './digits.js';
 import { checkWebGPU, hideError, showError } from './gpu-check.js';
 import { LatentExplorer } from './latent.js';
 import { MetricHistory } from './metric-history.js';
-import { EngineScheduler } from './scheduler.js';
+import { EngineScheduler, nextTask } from './scheduler.js';
 import { takeTimings, timed } from './timing.js';
 import { TrainingLoop } from './train-loop.js';
 import { KernelTuner } from './tuning.js';
@@ -32,7 +32,7 @@ const ctx = { scheduler: null, config: null, onError: (e) => engineFailed(e) };
 /** Page state: the config shown and linked, the view, notices, the weights kept for a device restart. */
 const page = {
   config: null, view: 'training', autoplay: false, ready: false, notices: [], configKeys: [], nTrain: 60000,
-  backend: '', adapter: '', parameters: 0, snapshot: null, snapshotAt: 0, snapshotting: false, snapshotAgain: false, lost: false,
+  backend: '', adapter: '', parameters: 0, lastSamplesPerSec: 0, snapshot: null, snapshotAt: 0, snapshotting: false, snapshotAgain: false, lost: false,
 };
 /** Milliseconds since navigation start at each point of the start-up (see boot()); also as
  * performance marks (`vaelab:engine`, …) for the browser's profiler. */
@@ -194,6 +194,7 @@ function restarted(text) {
   loop.reset(0);
   runHistory.clear();
   page.snapshot = null;
+  page.lastSamplesPerSec = 0; // another model (or batch size) trains at another rate
   charts.update(runHistory, status().stepsPerEpoch, true);
   explorer.reset(ctx.config.latent);
   refresher.dirty = true;
@@ -403,10 +404,13 @@ function fmt(v, digits = 1) {
 
 function renderStatus() {
   const s = status();
+  // While paused the rate is the one training last ran at (none before the first steps).
+  if (s.samplesPerSec > 0) page.lastSamplesPerSec = s.samplesPerSec;
+  const rate = s.samplesPerSec > 0 || !page.lastSamplesPerSec ? s.samplesPerSec : page.lastSamplesPerSec;
   const parts = [
     `Step ${s.step}`,
     `epoch ${s.epoch.toFixed(2)}`,
-    `${Math.round(s.samplesPerSec).toLocaleString('en')} images/s`,
+    `${Math.round(rate).toLocaleString('en')} images/s${rate !== s.samplesPerSec ? ' (last run)' : ''}`,
     `loss ${fmt(s.trainLoss)}`,
     `test ${fmt(s.testLoss)}`,
     `${s.backend}${s.adapter ? ` · ${s.adapter}` : ''}`,
@@ -443,7 +447,9 @@ function updateButtons() {
 }
 
 function loadKatex() {
-  loadKatex.started ??= import('./vendor/katex.mjs').then((m) => {
+  // The module's evaluation and the first render are separate tasks: together they came to ~50 ms.
+  loadKatex.started ??= import('./vendor/katex.mjs').then(async (m) => {
+    await nextTask();
     katex = m.default;
     renderFormula();
   }, () => {});
