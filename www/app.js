@@ -280,7 +280,6 @@ function onFrame(now) {
 function firstStep() {
   api.firstStepMs = performance.now();
   mark('firstStep');
-  loadKatex();
 }
 
 /** Redraws the pictures of the visible view; while training, again after max(1 s, 3× its cost). */
@@ -560,6 +559,9 @@ async function boot() {
   // are the ones shown if WebGPU is missing (without navigator.gpu there is nothing to open).
   const opened = navigator.gpu ? Engine.open(page.config) : Promise.reject(new Error('no WebGPU'));
   opened.catch(() => {}); // awaited (and reported) below
+  // The formula is typeset while the main thread waits for MNIST: after the first step its first
+  // layout would be a long task in the middle of training.
+  loadKatex();
   const gpu = await gpuReady;
   if (!gpu.ok) {
     dataAbort.abort();
@@ -609,7 +611,6 @@ async function boot() {
   renderStatus();
   if (!page.autoplay) {
     await refreshVisible(); // with autoplay the frame loop draws them once the first step is in
-    loadKatex();
   }
   page.ready = true;
   resolveReady(api);
