@@ -175,6 +175,7 @@ async function applyConfig(config, { dragging = false } = {}) {
     }
     ctx.config = latest;
     if (rebuilt) {
+      page.parameters = engine.status().parameters;
       restarted(describeChange(before, latest));
       tuner.prepare(latest); // new shapes: their cached kernels, or tuning when training pauses
     }
@@ -185,7 +186,8 @@ async function applyConfig(config, { dragging = false } = {}) {
 
 function describeChange(before, after) {
   const show = (v) => (Array.isArray(v) ? v.join(',') : String(v));
-  const changes = STRUCTURAL.filter((k) => show(before[k]) !== show(after[k])).map((k) => `${k} ${show(before[k])} → ${show(after[k])}`);
+  // Switching to or from IWAE rebuilds too (other kernels), though the weights keep their shapes.
+  const changes = [...STRUCTURAL, 'objective'].filter((k) => show(before[k]) !== show(after[k])).map((k) => `${k} ${show(before[k])} → ${show(after[k])}`);
   return `Changed ${changes.join(', ')}: the model was rebuilt and training restarted from step 0.`;
 }
 
@@ -459,9 +461,11 @@ function renderFormula() {
   if (!katex || !page.config) return;
   const recon = '\\underbrace{-\\mathbb{E}_{q(z\\mid x)}\\log p(x\\mid z)}_{\\text{recon}}';
   const kl = '\\underbrace{\\mathrm{KL}\\big(q(z\\mid x)\\,\\|\\,\\mathcal{N}(0, I)\\big)}_{\\text{KL}}';
-  const tex = page.config.objective === 'capacity'
-    ? `\\text{minimized: } ${recon} + \\gamma\\,\\lvert ${kl} - C\\rvert`
-    : `\\text{minimized: } ${recon} + \\beta\\, ${kl}`;
+  const iwae = '-\\log \\frac{1}{K}\\sum_{k=1}^{K} \\frac{p(x\\mid z_k)\\,p(z_k)}{q(z_k\\mid x)},\\quad z_k \\sim q(z\\mid x)';
+  const tex = {
+    capacity: `\\text{minimized: } ${recon} + \\gamma\\,\\lvert ${kl} - C\\rvert`,
+    iwae: `\\text{minimized: } ${iwae}`,
+  }[page.config.objective] ?? `\\text{minimized: } ${recon} + \\beta\\, ${kl}`;
   katex.render(tex, el, { throwOnError: false });
   el.title = 'The charts show −ELBO = recon + KL (β = 1), whatever the objective.';
 }
@@ -557,7 +561,8 @@ async function boot() {
   // Opening the engine builds its GPU pipelines; the GPU process compiles them while MNIST is
   // still downloading and decompressing. It starts before the adapter check reports, whose words
   // are the ones shown if WebGPU is missing (without navigator.gpu there is nothing to open).
-  const opened = navigator.gpu ? Engine.open(page.config) : Promise.reject(new Error('no WebGPU'));
+  const openedConfig = page.config;
+  const opened = navigator.gpu ? Engine.open(openedConfig) : Promise.reject(new Error('no WebGPU'));
   opened.catch(() => {}); // awaited (and reported) below
   // The formula is typeset while the main thread waits for MNIST: after the first step its first
   // layout would be a long task in the middle of training.
@@ -578,6 +583,17 @@ async function boot() {
   // The engine copies the bytes in and parses them; the page keeps no reference to them.
   engine.load(data.trainImages, data.trainLabels, data.testImages, data.testLabels);
   mark('engine');
+  // Settings changed while MNIST loaded (a control, a new hash) apply before the first step.
+  if (page.config !== openedConfig) {
+    try {
+      engine.set_config(page.config);
+    } catch (e) {
+      message(`Could not apply that change: ${e?.message ?? e}. Kept the settings the page opened with.`);
+      page.config = openedConfig;
+      controls.show(openedConfig);
+      writeHash();
+    }
+  }
   engine.set_cadence(READ_EVERY, TEST_EVERY);
   const s = engine.status();
   page.backend = /webgpu/i.test(s.backend) ? 'WebGPU' : s.backend;

@@ -4,7 +4,8 @@
 // values and a notice; classroom links hide controls; moving between lessons reuses trained models.
 import assert from 'node:assert/strict';
 
-// A small model and a few steps: SwiftShader emulates the GPU on the CPU.
+// A small model and a few steps: SwiftShader emulates the GPU on the CPU. Decoded digits need more
+// steps than curves to change visibly (at 16 steps a small model still decodes grey noise).
 const SMALL = 'enc_hidden=64&dec_hidden=64&batch_size=32';
 const STEPS = 16;
 
@@ -14,9 +15,9 @@ const LESSONS = [
   { name: 'reparameterization', params: 'digit=4&spread=1.5', expect: { digit: 4, spread: 1.5 } },
   { name: 'recon-vs-kl', params: 'beta=2', expect: {}, config: { beta: 2 } },
   { name: 'one-sample', params: 'ks=1,2&steps=6&repeats=3', expect: { ks: [1, 2], steps: 6, repeats: 3 }, custom: true },
-  { name: 'beta-capacity', params: 'objective=capacity&capacity_max=10&capacity_steps=8', expect: {}, config: { latent: 2, objective: 'capacity', capacity_max: 10 } },
+  { name: 'beta-capacity', params: 'objective=capacity&capacity_max=10&capacity_steps=8', expect: {}, config: { latent: 2, objective: 'capacity', capacity_max: 10 }, figure: 'digits', steps: 60 },
   { name: 'latent-space', params: 'a=5&b=9', expect: { a: 5, b: 9 }, config: { latent: 2 } },
-  { name: 'conditional', params: 'digit=3', expect: { digit: 3 }, config: { conditional: true, latent: 2 } },
+  { name: 'conditional', params: 'digit=3', expect: { digit: 3 }, config: { conditional: true, latent: 2 }, figure: 'digits', steps: 60 },
 ];
 
 const link = (name, rest = '') => `lessons.html#lesson=${name}&lang=en&${SMALL}${rest ? `&${rest}` : ''}`;
@@ -27,21 +28,54 @@ const ready = (page) => page.evaluate(async () => {
   return true;
 });
 
-/** A fingerprint of the lesson's main figure (its first [data-figure] canvas, or the canvas inside). */
+/**
+ * A fingerprint of the lesson's main figure (its first [data-figure] canvas, or the canvas inside):
+ * a hash, the coloured pixels (series, bars, scatter points: saturated, unlike text and axes), the
+ * grey-level contrast (standard deviation: digits), and how many pixels changed since the previous
+ * print of the same page — all of them, and those coloured in either print (not tick labels).
+ */
 function figurePrint(page) {
   return page.evaluate(() => {
     const holder = document.querySelector('#lesson [data-figure]');
     const canvas = holder?.tagName === 'CANVAS' ? holder : holder?.querySelector('canvas');
     if (!canvas || canvas.width === 0) return null;
     const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const prev = window.__figurePrev?.length === data.length ? window.__figurePrev : null;
+    const saturated = (d, i) => Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40;
     let h = 2166136261;
-    let ink = 0;
+    let coloured = 0;
+    let changed = 0;
+    let colouredChanged = 0;
+    let sum = 0;
+    let sq = 0;
     for (let i = 0; i < data.length; i += 4) {
       h = Math.imul(h ^ data[i] ^ (data[i + 1] << 8) ^ (data[i + 2] << 16), 16777619);
-      if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 30 || data[i] < 200) ink++;
+      if (saturated(data, i)) coloured++;
+      const grey = (data[i] + data[i + 1] + data[i + 2]) / 3;
+      sum += grey;
+      sq += grey * grey;
+      if (prev && Math.max(Math.abs(data[i] - prev[i]), Math.abs(data[i + 1] - prev[i + 1]), Math.abs(data[i + 2] - prev[i + 2])) > 24) {
+        changed++;
+        if (saturated(data, i) || saturated(prev, i)) colouredChanged++;
+      }
     }
-    return { hash: h >>> 0, ink, size: `${canvas.width}×${canvas.height}` };
+    window.__figurePrev = data;
+    const n = data.length / 4;
+    const contrast = Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2));
+    return { hash: h >>> 0, coloured, contrast: Math.round(contrast), changed, colouredChanged, size: `${canvas.width}×${canvas.height}` };
   });
+}
+
+/** What "the figure is drawn and changed while the model trained" means for each kind of figure. */
+function assertFigureTrained(kind, second) {
+  assert.ok(second, 'the lesson has no figure');
+  if (kind === 'digits') {
+    assert.ok(second.contrast > 10, `the decoded digits are blank (grey-level contrast ${second.contrast})`);
+    assert.ok(second.changed > 1000, `the decoded digits did not change while the model trained (${second.changed} pixels)`);
+  } else {
+    assert.ok(second.coloured > 200, `nothing coloured is drawn (${second.coloured} pixels): no curve, bar or point`);
+    assert.ok(second.colouredChanged > 20, `the curves, bars or points did not change while the model trained (${second.colouredChanged} pixels)`);
+  }
 }
 
 async function mathIsFine(page) {
@@ -52,11 +86,11 @@ async function mathIsFine(page) {
   return rendered;
 }
 
-function lessonTest({ name, params, expect, config = {}, custom }) {
+function lessonTest({ name, params, expect, config = {}, custom, figure = 'chart', steps = STEPS }) {
   return {
     name: `lesson ${name}: opens from its link, runs on WebGPU, its figure changes, math renders`,
     async run({ open, note, shared }) {
-      const hash = link(name, custom ? params : `${params}&train=${STEPS}`);
+      const hash = link(name, custom ? params : `${params}&train=${steps}`);
       const { page, errors } = await open(hash);
       await ready(page);
       const state = await api(page, () => window.vaelabLessons.state());
@@ -70,10 +104,10 @@ function lessonTest({ name, params, expect, config = {}, custom }) {
       await api(page, () => window.vaelabLessons.untilTrained());
       const s1 = await api(page, () => window.vaelabLessons.status());
       const second = await figurePrint(page);
-      note(`step ${s0.step} → ${s1.step}; figure ${first?.size} ink ${first?.ink} → ${second?.ink}; −ELBO ${s1.trainLoss?.toFixed(1)}`);
-      assert.equal(s1.step, custom ? 6 : STEPS);
-      assert.ok(second && second.ink > 50, 'the figure is blank');
-      assert.notEqual(first?.hash, second.hash, 'the figure did not change while the model trained');
+      note(`step ${s0.step} → ${s1.step}; figure ${second?.size}: coloured ${first?.coloured} → ${second?.coloured}, contrast ${first?.contrast} → ${second?.contrast}, changed ${second?.changed} (coloured ${second?.colouredChanged}); −ELBO ${s1.trainLoss?.toFixed(1)}`);
+      assert.equal(s1.step, custom ? 6 : steps);
+      assert.ok(first, 'the figure was not drawn before training');
+      assertFigureTrained(figure, second);
       note(`${await mathIsFine(page)} formulas`);
       assert.ok(await page.locator('#error').isHidden(), await page.locator('#error').textContent());
       assert.deepEqual(errors, []);
@@ -196,6 +230,13 @@ export const tests = [
       assert.ok(await page.locator('#error').isHidden());
       assert.ok(await figurePrint(page), 'the widget drew nothing');
       await shot(page, 'lesson-malformed-link');
+      // The same notices in Chinese, the engine's clamping included.
+      await page.locator('[data-lang=zh]').click();
+      const zh = (await api(page, () => window.vaelabLessons.state())).notices;
+      note(`中文: ${zh.join(' | ')}`);
+      assert.ok(zh.some((n) => /^latent：“-3” 小于 1，改用 1$/.test(n)), `the engine's notice is not in Chinese: ${zh.join(' | ')}`);
+      assert.ok(zh.every((n) => /[\u4e00-\u9fff]/.test(n)), `a notice is not in Chinese: ${zh.join(' | ')}`);
+      assert.match(await notice.textContent(), /小于/);
       assert.deepEqual(errors, []);
       await page.close();
     },
@@ -231,6 +272,16 @@ export const tests = [
       await page.locator('#error').waitFor({ state: 'visible' });
       assert.match(await page.locator('#error').textContent(), /WebGPU is unavailable/);
       await mathIsFine(page);
+      // In Chinese the panel speaks Chinese.
+      const zh = await open(link('elbo', 'train=4').replace('lang=en', 'lang=zh'), { init: [() => delete Navigator.prototype.gpu] });
+      await ready(zh.page);
+      await zh.page.locator('#error').waitFor({ state: 'visible' });
+      const zhText = await zh.page.locator('#error').textContent();
+      assert.match(zhText, /WebGPU 不可用/);
+      assert.match(zhText, /怎么办/);
+      assert.doesNotMatch(zhText, /What to do|Use a browser/);
+      assert.deepEqual(zh.errors, []);
+      await zh.page.close();
       await page.evaluate(() => (location.hash = '#lesson=em-to-vae&lang=en'));
       await page.waitForFunction(() => window.vaelabLessons.state().lesson === 'em-to-vae');
       await ready(page);
@@ -270,6 +321,33 @@ export const tests = [
       note(`restored at step ${back.step} (${back.cached} models kept)`);
       assert.equal(back.step, 6, 'the model of lesson 1 was not restored');
       assert.match(await page.locator('.train-note').textContent(), /Restored/);
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  },
+  {
+    name: 'a lost GPU in a lesson shows the panel, and “Continue” trains the lesson’s model again on a new device',
+    async run({ open, note }) {
+      const { page, errors } = await open(link('recon-vs-kl', 'train=6&view=latent&autoplay=1'));
+      await ready(page);
+      assert.deepEqual((await api(page, () => window.vaelabLessons.state())).notices, [], 'the lab keys view and autoplay gave notices');
+      await api(page, () => window.vaelabLessons.untilTrained());
+      const before = await api(page, () => window.vaelabLessons.status());
+      assert.equal(before.step, 6);
+      await api(page, () => window.vaelabLessons.loseDevice());
+      await page.locator('#error').waitFor({ state: 'visible' });
+      assert.match(await page.locator('#error').textContent(), /GPU stopped working/);
+      await page.locator('#error #continue').click();
+      await page.locator('#error').waitFor({ state: 'hidden' });
+      await page.waitForFunction(() => window.vaelabLessons.status().step >= 1);
+      await api(page, () => window.vaelabLessons.untilTrained());
+      const after = await api(page, () => window.vaelabLessons.status());
+      note(`before: step ${before.step}, −ELBO ${before.trainLoss?.toFixed(2)}; after Continue: step ${after.step}, −ELBO ${after.trainLoss?.toFixed(2)}`);
+      assert.equal(after.step, 6, 'the lesson did not train to its steps again');
+      assert.match(after.backend, /WebGPU/);
+      // The same seed on the new device: the same run.
+      assert.equal(after.trainLoss, before.trainLoss, 'the run on the new device differs from the first');
+      assert.ok(await page.locator('#error').isHidden());
       assert.deepEqual(errors, []);
       await page.close();
     },

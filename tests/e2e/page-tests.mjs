@@ -394,6 +394,42 @@ export const tests = [
     },
   },
   {
+    name: 'a link changed while MNIST is still loading is the one that trains; the IWAE objective has its control',
+    async run({ open }) {
+      let release;
+      const held = new Promise((resolve) => (release = resolve));
+      const { page, errors } = await open('#v=1&latent=2&enc_hidden=64&dec_hidden=64&batch_size=64', {
+        before: (p) => p.route('**/train-images-idx3-ubyte.gz', async (route) => {
+          await held;
+          await route.continue();
+        }),
+      });
+      await page.waitForFunction(() => window.vaelab?.status().config?.latent === 2);
+      await page.evaluate(() => (location.hash = '#v=1&latent=3&enc_hidden=64&dec_hidden=64&batch_size=64&objective=iwae&samples=3'));
+      await page.waitForFunction(() => window.vaelab.status().config.latent === 3);
+      assert.equal((await status(page)).step, 0);
+      release();
+      await ready(page);
+      const s = await status(page);
+      // The engine's own count: enc 784·64+64, head 64·2·3+6, dec 3·64+64, out 64·784+784.
+      const latent3 = 784 * 64 + 64 + 64 * 6 + 6 + 3 * 64 + 64 + 64 * 784 + 784;
+      assert.equal(s.parameters, latent3, 'the engine runs the model the page opened with, not the one it shows');
+      assert.equal(s.config.objective, 'iwae');
+      assert.equal(await page.locator('select[data-key=objective]').inputValue(), 'iwae');
+      assert.match(await page.locator('#objective-formula').textContent(), /K/);
+      await page.evaluate(() => window.vaelab.step(3));
+      const trained = await status(page);
+      assert.equal(trained.step, 3);
+      assert.ok(Number.isFinite(trained.objective), 'no IWAE objective came back');
+      // Back to the ELBO rebuilds (other kernels) and says what changed.
+      const back = await page.evaluate(() => window.vaelab.setConfig({ objective: 'elbo' }));
+      assert.equal(back.rebuilt, true);
+      assert.match(await page.locator('#run-message').textContent(), /objective iwae → elbo/);
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  },
+  {
     name: 'a malformed link loads with clamped values, a visible notice and no error',
     async run({ open, note, shot }) {
       const { page, errors } = await open('#v=1&latent=-5&beta=abc&lr=1e9&<script>alert(1)</script>&<img src=x onerror=alert(2)>');

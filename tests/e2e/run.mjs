@@ -40,12 +40,16 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   viewport: { width: 1280, height: 800 },
 });
 
-/** Opens `hash` in a fresh page, recording page errors; `init` scripts run before the page's own. */
-async function open(hash = '', { init = [] } = {}) {
+/**
+ * Opens `hash` in a fresh page, recording page errors; `init` scripts run before the page's own,
+ * `before(page)` (e.g. network routes) before it navigates.
+ */
+async function open(hash = '', { init = [], before = null } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   for (const script of init) await page.addInitScript(script);
+  if (before) await before(page);
   await page.goto(base + hash);
   return { page, errors };
 }

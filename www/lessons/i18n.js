@@ -83,8 +83,14 @@ export const UI = {
     zh: '这里的每一幅图都由 VAE Lab 的引擎实时算出（WebGPU 上的 WGSL 计算着色器）；公式由 KaTeX 排版，图表用 uPlot。数据：MNIST。',
   },
   gpuLostTitle: { en: 'The GPU stopped working for this lesson', zh: 'GPU 停止了工作' },
-  gpuLostAdvice: { en: 'Reload the page to start the lesson again. If it keeps happening, close other GPU-heavy tabs or choose a smaller model.', zh: '请重新加载页面。如果反复出现，请关闭其他占用 GPU 的标签页，或选用更小的模型。' },
+  gpuLostAdvice: {
+    en: 'Press “Continue” to open the GPU again: the models this visit trained stay, and the lesson’s model goes on from its last kept copy or trains again. If it keeps happening, close other GPU-heavy tabs or choose a smaller model.',
+    zh: '点“继续”重新打开 GPU：这次访问训练过的模型都还在，本课的模型从最近保存的副本接着训练，或重新训练。如果反复出现，请关闭其他占用 GPU 的标签页，或选用更小的模型。',
+  },
+  gpuContinue: { en: 'Continue', zh: '继续' },
   reload: { en: 'Reload', zh: '重新加载' },
+  cannotStartLessons: { en: 'The lessons could not start', zh: '课程无法启动' },
+  reloadAdvice: { en: 'Reload the page.', zh: '请重新加载页面。' },
   engineErrorTitle: { en: 'Something went wrong in the engine', zh: '引擎出错了' },
   engineErrorAdvice: { en: 'Reload the lesson. If it happens again, please report it with this message.', zh: '请重新加载本课。如果再次出现，请附上这条信息报告问题。' },
   startDefaults: { en: 'Open this lesson with its default settings', zh: '用默认设置打开本课' },
@@ -125,3 +131,26 @@ export const TRAIN_UI = {
   binarize: { en: 'Binarization', zh: '二值化' },
   inLab: { en: 'Open this model’s settings in the lab', zh: '在实验台中打开这组设置' },
 };
+
+/**
+ * The engine's clamping notices (src/config_query.rs, in English) as `{en, zh}`. Each form the
+ * engine writes has a Chinese pattern here; a notice of any other form stays English in both.
+ */
+const ENGINE_NOTICES = [
+  [/^(\w+): (.+) is not a number; using (.+)$/, (k, v, x) => `${k}：${v} 不是数字，改用 ${x}`],
+  [/^(\w+): (.+) is below (.+); using (.+)$/, (k, v, lo, x) => `${k}：${v} 小于 ${lo}，改用 ${x}`],
+  [/^(\w+): (.+) is above (.+); using (.+)$/, (k, v, hi, x) => `${k}：${v} 大于 ${hi}，改用 ${x}`],
+  [/^(\w+): (.+) is not a whole number; using (.+)$/, (k, v, x) => `${k}：${v} 不是整数，改用 ${x}`],
+  [/^(\w+): (.+) has no layer sizes; using (.+)$/, (k, v, x) => `${k}：${v} 没有给出任何层的大小，改用 ${x}`],
+  [/^(\w+): (\d+) layers given; keeping the first (\d+)$/, (k, n, m) => `${k}：给了 ${n} 层，只保留前 ${m} 层`],
+  [/^(\w+): (.+) is not one of (.+); using the default$/, (k, v, c) => `${k}：${v} 不是 ${c} 之一，改用默认值`],
+  [/^(\w+): (.+) is not true or false; using false$/, (k, v) => `${k}：${v} 不是 true 或 false，改用 false`],
+];
+
+export function engineNotice(text) {
+  for (const [pattern, zh] of ENGINE_NOTICES) {
+    const m = pattern.exec(text);
+    if (m) return { en: text, zh: zh(...m.slice(1)) };
+  }
+  return { en: text, zh: text };
+}

@@ -58,7 +58,9 @@ export function parseLessonHash(hash, { lessons, configKeys, fallbackLang }) {
   for (const [key, spec] of Object.entries(specs)) params[key] = spec.default;
   let hide = [];
   for (const [key, value] of raw) {
-    if (['lesson', 'lang', 'v'].includes(key)) continue;
+    // The lab's own keys beyond the config (its view, autoplay) mean nothing in a lesson: a lab
+    // link turned into a lesson link keeps them quietly.
+    if (['lesson', 'lang', 'v', 'view', 'autoplay'].includes(key)) continue;
     if (key === 'hide') {
       hide = parseHide(value, lesson, configKeys, notices);
     } else if (configKeys.includes(key)) {

@@ -1,9 +1,9 @@
 // The lessons page: reads the link (lesson, language, config, widget state, hidden controls), shows
 // the index or one lesson, runs the shared engine session for lessons that train a model, and keeps
 // the hash in step with every change. window.vaelabLessons is the handle tests use.
-import { showError } from '../gpu-check.js';
+import { gpuProblem, hideError, showError } from '../gpu-check.js';
 import { HashWriter, queryPairs } from '../url-state.js';
-import { Texts, UI } from './i18n.js';
+import { Texts, UI, engineNotice } from './i18n.js';
 import { LESSONS, BY_NAME } from './lessons.js';
 import { buildLessonHash, clampParam, parseLessonHash, preferredLang } from './link.js';
 import { inline, loadKatex, renderProse } from './prose.js';
@@ -69,6 +69,8 @@ const api = {
   refresh: () => refreshNow(),
   setLang: (lang) => setLang(lang),
   widget: () => widget,
+  /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
+  loseDevice: () => session?.engine?.lose_device(),
 };
 window.vaelabLessons = api;
 
@@ -130,7 +132,7 @@ async function follow() {
     const lesson = BY_NAME.get(parsed.name);
     const result = config_from_pairs([...defaultPairs(lesson), ...parsed.pairs]);
     config = result.config;
-    notices.push(...result.notices.map((n) => ({ en: n, zh: n })));
+    notices.push(...result.notices.map(engineNotice));
   }
   setNotices(notices);
   const langChanged = parsed.lang !== state.lang;
@@ -375,7 +377,7 @@ function setParam(key, value, { dragging = false } = {}) {
 
 async function setConfigPairs(pairs, { dragging = false } = {}) {
   const { config, notices } = config_from_pairs([...queryPairs(config_to_query(state.config)), ...pairs]);
-  if (notices.length > 0) setNotices(notices.map((n) => ({ en: n, zh: n })));
+  if (notices.length > 0) setNotices(notices.map(engineNotice));
   state.config = config;
   writeHash(dragging);
   widget?.showConfig?.(config);
@@ -489,11 +491,28 @@ function refreshNow() {
 // ---------------------------------------------------------------- failures
 
 function errorPanel(title, reason, advice, actions = []) {
-  showError($('error'), { title: texts.t(title), reason, advice: advice.map((a) => texts.t(a)), actions });
+  showError($('error'), { title: texts.t(title), reason, advice: advice.map((a) => texts.t(a)), actions, lang: state.lang });
 }
 
 function gpuFailed(errors) {
-  errorPanel(UI.gpuLostTitle, errors.join(' '), [UI.gpuLostAdvice], [{ id: 'reload', label: texts.t(UI.reload), onClick: () => location.reload() }]);
+  errorPanel(UI.gpuLostTitle, errors.join(' '), [UI.gpuLostAdvice], [
+    { id: 'continue', label: texts.t(UI.gpuContinue), onClick: recoverGpu },
+    { id: 'reload', label: texts.t(UI.reload), onClick: () => location.reload() },
+  ]);
+}
+
+/** Opens the GPU again; the lesson's model continues from its copy on the CPU or trains again. */
+async function recoverGpu() {
+  hideError($('error'));
+  try {
+    await session.recover();
+    const lesson = BY_NAME.get(state.name);
+    if (lesson?.training === 'custom') await widget?.start?.();
+    else startTraining();
+    requestRefresh();
+  } catch (e) {
+    gpuFailed([String(e?.message ?? e)]);
+  }
 }
 
 function engineFailed(e) {
@@ -505,7 +524,7 @@ function engineFailed(e) {
 function cannotStart(e) {
   $('load-progress').hidden = true;
   if (e?.gpu) {
-    showError($('error'), e.gpu); // no WebGPU: the page's own explanation and advice
+    showError($('error'), gpuProblem(e.gpu, state.lang)); // no WebGPU: the page's explanation and advice, in the lesson's language
     return;
   }
   console.error(e);
@@ -557,6 +576,6 @@ async function boot() {
 
 boot().catch((e) => {
   console.error(e);
-  showError($('error'), { title: 'The lessons could not start', reason: e?.message ?? String(e), advice: ['Reload the page.'] });
+  showError($('error'), { title: texts.t(UI.cannotStartLessons), reason: e?.message ?? String(e), advice: [texts.t(UI.reloadAdvice)], lang: state.lang });
   markReady(api);
 });

@@ -99,21 +99,7 @@ export class Session {
       this.scheduler = new EngineScheduler(engine);
       this.config = config;
       this.query = config_to_query(config);
-      this.loop = new TrainingLoop(this.scheduler, {
-        onMetrics: (m) => {
-          this.history.add(m);
-          this.#emit('metrics', m);
-        },
-        onGpuErrors: (errors) => {
-          this.lost = true;
-          this.onGpuErrors(errors);
-        },
-        onError: (e) => this.onError(e),
-        onFrame: (now) => {
-          this.tuner.tick(this.loop, now, { busy: this.lost || this.viewsBusy || !this.scheduler.idle });
-          this.#emit('frame', now);
-        },
-      });
+      this.loop = this.#makeLoop(0);
       // The page's kernel autotuner: cached choices per adapter and shapes (shared with the lab), or
       // tuning one shape at a time once the model has trained a little.
       this.tuner = new KernelTuner(this, { adapter: this.adapter });
@@ -122,6 +108,57 @@ export class Session {
       return this;
     })();
     return this.starting;
+  }
+
+  #makeLoop(step) {
+    const loop = new TrainingLoop(this.scheduler, {
+      onMetrics: (m) => {
+        this.history.add(m);
+        this.#emit('metrics', m);
+      },
+      onGpuErrors: (errors) => {
+        this.lost = true;
+        this.onGpuErrors(errors);
+      },
+      onError: (e) => this.onError(e),
+      onFrame: (now) => {
+        this.tuner.tick(this.loop, now, { busy: this.lost || this.viewsBusy || !this.scheduler.idle });
+        this.#emit('frame', now);
+      },
+    });
+    loop.reset(step);
+    return loop;
+  }
+
+  /**
+   * After a lost device: a new device with the datasets the old engine parsed. The models kept on
+   * the CPU stay; the current one continues from its kept copy, or starts again from its seed
+   * (lesson runs are short). Resolves `{restored, step}`.
+   */
+  async recover() {
+    this.loop?.stop();
+    const old = this.engine;
+    const engine = await old.recreate(this.config);
+    engine.set_cadence(READ_EVERY, TEST_EVERY);
+    const hit = this.cache.get(this.query);
+    if (hit) engine.restore(hit.state, hit.step);
+    this.engine = engine;
+    this.scheduler = new EngineScheduler(engine);
+    try {
+      old.free();
+    } catch {
+      // still held by a call that never finished on the lost device: leave it to the GC
+    }
+    this.lost = false;
+    this.tainted = false;
+    await this.tuner.prepare(this.config); // the new device starts with the default kernels
+    const step = hit ? hit.step : 0;
+    this.history = hit ? hit.history : new MetricHistory();
+    this.extras = hit ? hit.extras : {};
+    this.target = step;
+    this.loop = this.#makeLoop(step);
+    this.#emit('run', { restored: Boolean(hit), step });
+    return { restored: Boolean(hit), step };
   }
 
   /** Steps whose metrics arrived (what the charts and status show). */
