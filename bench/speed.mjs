@@ -4,20 +4,32 @@
 // first step, the worst main-thread long task, GPU memory, and the native figures (lavapipe,
 // PyTorch CPU); writes BENCHMARKS.md.
 // Usage: node bench/speed.mjs [--site dist] [--windows 5] [--window-ms 4000] [--open-runs 5] [--out BENCHMARKS.md]
+// (PYTHON=path/to/python for the PyTorch row; the raw figures also go to $TMPDIR/vaelab-speed.json)
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { serve } from '../scripts/static-server.mjs';
 import { CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/\s+/)));
-const SITE = args.site?.[0] ?? 'dist';
-const WINDOWS = Number(args.windows?.[0] ?? 5);
-const WINDOW_MS = Number(args['window-ms']?.[0] ?? 4000);
-const OUT = args.out?.[0] ?? 'BENCHMARKS.md';
-const OPEN_RUNS = Number(args['open-runs']?.[0] ?? 5);
+const { values: args } = parseArgs({
+  options: {
+    site: { type: 'string', default: 'dist' },
+    windows: { type: 'string', default: '5' },
+    'window-ms': { type: 'string', default: '4000' },
+    'open-runs': { type: 'string', default: '5' },
+    out: { type: 'string', default: 'BENCHMARKS.md' },
+  },
+});
+const SITE = args.site;
+const WINDOWS = Number(args.windows);
+const WINDOW_MS = Number(args['window-ms']);
+const OUT = args.out;
+const OPEN_RUNS = Number(args['open-runs']);
+// PyTorch (information only) runs in this Python: PYTHON=.venv/bin/python where torch is installed.
+const PYTHON = process.env.PYTHON ?? 'python3';
 const BATCH = 128;
 const ANALYSIS_MARKER = '<!-- Written by hand below this line; bench/speed.mjs keeps it. -->';
 
@@ -120,8 +132,8 @@ function native() {
   } catch (e) { out.vaelab = `failed: ${String(e).split('\n')[0]}`; }
   // PyTorch is information only, and large: it runs where the machine's python3 has it.
   try {
-    out.pytorch = execFileSync('python3', ['bench/pytorch_vae.py', '--bench'], { encoding: 'utf8' }).trim().split('\n').pop();
-  } catch (e) { out.pytorch = `not run: ${String(e).split('\n')[0]} (pip install torch numpy)`; }
+    out.pytorch = execFileSync(PYTHON, ['bench/pytorch_vae.py', '--bench'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop();
+  } catch (e) { out.pytorch = `not run: ${String(e.stderr ?? e).trim().split('\n').pop()} (pip install torch numpy, then PYTHON=that python)`; }
   return out;
 }
 
@@ -172,6 +184,9 @@ try {
     steps: opens.map((o) => o.steps),
   };
   const nat = native();
+  // The raw figures first, so a failure while writing the report loses no measurement.
+  const raw = { contenders: contenders.map(({ page, ...c }) => c), micro, open, nat };
+  writeFileSync(join(tmpdir(), 'vaelab-speed.json'), JSON.stringify(raw, null, 1));
   writeReport({ contenders, micro, open, nat });
 } finally {
   server.close();
