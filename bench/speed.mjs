@@ -23,12 +23,10 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
-const SITE = args.site;
+const { site: SITE, out: OUT } = args;
 const WINDOWS = Number(args.windows);
 const WINDOW_MS = Number(args['window-ms']);
-const OUT = args.out;
 const OPEN_RUNS = Number(args['open-runs']);
-// PyTorch (information only) runs in this Python: PYTHON=.venv/bin/python where torch is installed.
 const PYTHON = process.env.PYTHON ?? 'python3';
 const BATCH = 128;
 const ANALYSIS_MARKER = '<!-- Written by hand below this line; bench/speed.mjs keeps it. -->';
@@ -130,7 +128,7 @@ function native() {
     });
     out.vaelab = text.trim().split('\n').pop();
   } catch (e) { out.vaelab = `failed: ${String(e).split('\n')[0]}`; }
-  // PyTorch is information only, and large: it runs where the machine's python3 has it.
+  // PyTorch is information only, and large: it runs in $PYTHON (e.g. .venv/bin/python) if that has torch.
   try {
     out.pytorch = execFileSync(PYTHON, ['bench/pytorch_vae.py', '--bench'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop();
   } catch (e) { out.pytorch = `not run: ${String(e.stderr ?? e).trim().split('\n').pop()} (pip install torch numpy, then PYTHON=that python)`; }
