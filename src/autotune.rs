@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, VaeError};
 use crate::kernels::SHADERS;
 use crate::kernels::matmul::{MatmulDims, MatmulKernel, MatmulVariant};
+use crate::gpu::Gpu;
+use crate::kernels::Kernels;
 use crate::microbench::time_matmul;
-use crate::trainer::Trainer;
 
 /// One timed shape: every candidate's milliseconds and the winner.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -42,18 +43,13 @@ fn candidates(v: MatmulVariant, d: MatmulDims) -> Vec<MatmulKernel> {
 }
 
 /// Tuning in progress: the shapes still to time, biggest first, and what was learnt so far.
-/// `Trainer::tune_next` times one shape per call, so a page can interleave it with training.
+/// `next` times one shape per call, so a page can interleave it with training; once `remaining()`
+/// is 0 the caller rebuilds its workspaces (`Trainer::rebuild_workspaces`) so the choices apply.
 pub struct Tuner {
     pending: Vec<(MatmulVariant, MatmulDims)>,
     dropped: Vec<MatmulKernel>,
     reps: u32,
     pub results: Vec<TuneResult>,
-}
-
-impl Tuner {
-    pub fn remaining(&self) -> usize {
-        self.pending.len()
-    }
 }
 
 fn flops(d: &MatmulDims) -> f64 {
@@ -63,22 +59,25 @@ fn flops(d: &MatmulDims) -> f64 {
 /// Shapes this big say enough about a kernel to stop trying it when it loses by 2× or more.
 const TELLING_FLOPS: f64 = 2e7;
 
-impl Trainer {
-    /// A tuner for every matmul shape of the training step, largest first.
-    pub fn tuner(&self, reps: u32) -> Tuner {
-        let mut pending = self.matmul_shapes();
-        pending.sort_by(|a, b| flops(&b.1).total_cmp(&flops(&a.1)));
-        pending.reverse(); // popped from the back: largest first
-        Tuner { pending, dropped: Vec::new(), reps, results: Vec::new() }
+impl Tuner {
+    /// A tuner for `shapes` (a training step's, `Trainer::matmul_shapes`), largest first.
+    pub fn new(mut shapes: Vec<(MatmulVariant, MatmulDims)>, reps: u32) -> Tuner {
+        shapes.sort_by(|a, b| flops(&b.1).total_cmp(&flops(&a.1)));
+        shapes.reverse(); // popped from the back: largest first
+        Tuner { pending: shapes, dropped: Vec::new(), reps, results: Vec::new() }
     }
 
-    /// Times the candidates for the next shape and records the winner; returns false once every
-    /// shape is done (and the workspaces have been rebuilt with the choices).
-    pub async fn tune_next(&mut self, tuner: &mut Tuner, now: impl Fn() -> f64 + Copy) -> Result<bool> {
-        let Some((variant, dims)) = tuner.pending.pop() else {
+    pub fn remaining(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Times the candidates for the next shape and records the winner in `kernels`; returns false
+    /// once every shape is done.
+    pub async fn next(&mut self, gpu: &Gpu, kernels: &Kernels, now: impl Fn() -> f64 + Copy) -> Result<bool> {
+        let Some((variant, dims)) = self.pending.pop() else {
             return Ok(false);
         };
-        let options: Vec<_> = candidates(variant, dims).into_iter().filter(|k| !tuner.dropped.contains(k)).collect();
+        let options: Vec<_> = candidates(variant, dims).into_iter().filter(|k| !self.dropped.contains(k)).collect();
         // A lone candidate is not timed: its `timings` stay empty.
         let mut timings = Vec::new();
         let chosen = if let [only] = options[..] {
@@ -86,65 +85,44 @@ impl Trainer {
         } else {
             for kernel in &options {
                 let shape = (dims.m, dims.n, dims.k);
-                let ms = time_matmul(&self.gpu, &self.kernels, *kernel, variant, shape, tuner.reps, now).await?;
-                timings.push((*kernel, ms));
+                timings.push((*kernel, time_matmul(gpu, kernels, *kernel, variant, shape, self.reps, now).await?));
             }
             let (chosen, best) =
                 timings.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied().expect("at least one candidate");
             if flops(&dims) >= TELLING_FLOPS {
-                tuner.dropped.extend(timings.iter().filter(|t| t.1 > 2.0 * best).map(|t| t.0));
+                self.dropped.extend(timings.iter().filter(|t| t.1 > 2.0 * best).map(|t| t.0));
             }
             chosen
         };
-        self.kernels.matmul.set_choice(variant, dims, chosen);
-        let result = TuneResult { variant, dims, timings, chosen };
-        self.tuned.push(result.clone());
-        tuner.results.push(result);
-        if tuner.pending.is_empty() {
-            self.rebuild_workspaces();
-        }
+        kernels.matmul.set_choice(variant, dims, chosen);
+        self.results.push(TuneResult { variant, dims, timings, chosen });
         Ok(true)
     }
 
-    /// Tunes every shape in one go; see `tune_next`.
-    pub async fn autotune(&mut self, reps: u32, now: impl Fn() -> f64 + Copy) -> Result<Vec<TuneResult>> {
-        let mut tuner = self.tuner(reps);
-        while self.tune_next(&mut tuner, now).await? {}
-        Ok(tuner.results)
-    }
-
-    /// This model's choices (with the timings behind them) as JSON for a cache.
-    pub fn export_tuning(&self) -> String {
-        let cache = TuneCache { shaders: shader_fingerprint(), results: self.tuned.clone() };
-        serde_json::to_string(&cache).expect("serializable")
-    }
-
-    /// Applies cached choices; returns false (and changes nothing) when the cache is from other
-    /// shaders, malformed, or names a kernel that cannot run its shape.
-    pub fn import_tuning(&mut self, json: &str) -> Result<bool> {
-        let cache: TuneCache =
-            serde_json::from_str(json).map_err(|e| VaeError::Config(format!("tuning cache: {e}")))?;
-        if cache.shaders != shader_fingerprint() || cache.results.iter().any(|r| !r.chosen.supports(r.variant, r.dims))
-        {
-            return Ok(false);
-        }
-        for r in &cache.results {
-            self.kernels.matmul.set_choice(r.variant, r.dims, r.chosen);
-        }
-        self.tuned = cache.results;
-        self.rebuild_workspaces();
-        Ok(true)
+    /// Tunes every remaining shape in one go.
+    pub async fn run(&mut self, gpu: &Gpu, kernels: &Kernels, now: impl Fn() -> f64 + Copy) -> Result<()> {
+        while self.next(gpu, kernels, now).await? {}
+        Ok(())
     }
 }
 
-/// The matmul form as written in the docs: "A·B", "A·Bᵀ", "Aᵀ·B".
-pub fn form(v: &MatmulVariant) -> &'static str {
-    match (v.trans_a, v.trans_b) {
-        (false, false) => "A·B",
-        (false, true) => "A·Bᵀ",
-        (true, false) => "Aᵀ·B",
-        (true, true) => "Aᵀ·Bᵀ",
+/// Choices (with the timings behind them) as JSON for a cache.
+pub fn export(results: &[TuneResult]) -> String {
+    let cache = TuneCache { shaders: shader_fingerprint(), results: results.to_vec() };
+    serde_json::to_string(&cache).expect("serializable")
+}
+
+/// Applies cached choices to `kernels` and returns them; `None` (and nothing changed) when the
+/// cache is from other shaders or names a kernel that cannot run its shape.
+pub fn import(json: &str, kernels: &Kernels) -> Result<Option<Vec<TuneResult>>> {
+    let cache: TuneCache = serde_json::from_str(json).map_err(|e| VaeError::Config(format!("tuning cache: {e}")))?;
+    if cache.shaders != shader_fingerprint() || cache.results.iter().any(|r| !r.chosen.supports(r.variant, r.dims)) {
+        return Ok(None);
     }
+    for r in &cache.results {
+        kernels.matmul.set_choice(r.variant, r.dims, r.chosen);
+    }
+    Ok(Some(cache.results))
 }
 
 /// One row of a tuning report, for the page and BENCHMARKS.md.
@@ -164,7 +142,7 @@ pub fn report(results: &[TuneResult]) -> Vec<ReportRow> {
     results
         .iter()
         .map(|r| ReportRow {
-            form: form(&r.variant),
+            form: r.variant.form(),
             m: r.dims.m,
             n: r.dims.n,
             k: r.dims.k,
@@ -176,7 +154,7 @@ pub fn report(results: &[TuneResult]) -> Vec<ReportRow> {
 
 /// A readable line per result, for logs and BENCHMARKS.md.
 pub fn describe(r: &TuneResult) -> String {
-    let form = form(&r.variant);
+    let form = r.variant.form();
     let times: Vec<String> = r.timings.iter().map(|(k, ms)| format!("{} {ms:.2} ms", k.name())).collect();
     let times = if times.is_empty() { "the only candidate left".to_string() } else { times.join(", ") };
     format!("{form} {}x{}x{}: {times} → {}", r.dims.m, r.dims.n, r.dims.k, r.chosen.name())

@@ -1,20 +1,25 @@
 //! VAE Lab: a Variational Autoencoder trained on MNIST by hand-written WGSL compute shaders,
 //! natively (Vulkan, Metal, DX12) and in the browser (WebGPU), from one engine.
 
+#[cfg(feature = "gpu")]
 pub mod autotune;
 pub mod config;
-pub mod config_query;
 pub mod data;
 pub mod error;
+#[cfg(feature = "gpu")]
 pub mod eval;
+#[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod kernels;
+#[cfg(feature = "gpu")]
 pub mod microbench;
 pub mod model;
 pub mod reference;
 pub mod rng;
+#[cfg(feature = "gpu")]
 pub mod trainer;
 pub mod weights;
+#[cfg(feature = "gpu")]
 pub mod workspace;
 
 #[cfg(target_arch = "wasm32")]

@@ -60,13 +60,13 @@ fn evaluation_and_importance_weighted_bound() {
     let config = ModelConfig { seed: 4, batch_size: 100, ..Default::default() };
     let mut t = trainer(config, 5000, 300);
     t.train_steps(200);
-    let eval = pollster::block_on(t.evaluate()).unwrap();
+    let eval = pollster::block_on(t.eval().evaluate()).unwrap();
     assert_eq!(eval.images, 300);
     assert!((eval.loss - eval.recon - eval.kl).abs() < 1e-6);
     assert!(eval.loss > 90.0 && eval.loss < 250.0, "test loss {}", eval.loss);
     assert!(eval.kl > 1.0 && eval.active_units >= 1 && eval.active_units <= 20, "{eval:?}");
-    let nll_1 = pollster::block_on(t.iwae_nll(1, 300)).unwrap();
-    let nll_50 = pollster::block_on(t.iwae_nll(50, 300)).unwrap();
+    let nll_1 = pollster::block_on(t.eval().iwae_nll(1, 300)).unwrap();
+    let nll_50 = pollster::block_on(t.eval().iwae_nll(50, 300)).unwrap();
     eprintln!("elbo {:.2}, iwae k=1 {nll_1:.2}, k=50 {nll_50:.2}", eval.loss);
     // k = 1 is another 1-sample ELBO estimate; more samples tighten the bound.
     assert!((nll_1 - eval.loss).abs() < 2.0, "k=1 {nll_1} vs ELBO {}", eval.loss);
@@ -92,7 +92,7 @@ fn weights_round_trip_and_reproduce_the_evaluation() {
     assert_eq!(loaded, params);
     let mut b = trainer(loaded_config, 2000, 200);
     b.write_parameters(&loaded).unwrap();
-    let (ea, eb) = (pollster::block_on(a.evaluate()).unwrap(), pollster::block_on(b.evaluate()).unwrap());
+    let (ea, eb) = (pollster::block_on(a.eval().evaluate()).unwrap(), pollster::block_on(b.eval().evaluate()).unwrap());
     assert_eq!(ea.loss, eb.loss);
 }
 
@@ -178,10 +178,10 @@ fn encoding_from_the_gpu_test_set_matches_encoding_uploaded_images() {
     let config = ModelConfig { seed: 9, latent: 3, ..Default::default() };
     let mut t = trainer(config, 2000, 700);
     t.train_steps(3);
-    let from_gpu = pollster::block_on(t.encode_test_range(490, 20)).unwrap();
+    let from_gpu = pollster::block_on(t.eval().encode_test_range(490, 20)).unwrap();
     let indices: Vec<usize> = (490..510).collect();
-    let (x, labels) = t.test_images(&indices);
-    let uploaded = pollster::block_on(t.encode(&x, Some(&labels))).unwrap();
+    let (x, labels) = t.eval().test_images(&indices);
+    let uploaded = pollster::block_on(t.eval().encode(&x, Some(&labels))).unwrap();
     assert_eq!(from_gpu.len(), 20 * 6);
     common::assert_close("mu|logvar", &from_gpu, &uploaded, 1e-5, 1e-5);
 }
@@ -197,18 +197,18 @@ fn log_weights_from_posterior_and_prior() {
     let mut t = trainer(config, 5000, 10);
     t.train_steps(150);
     let image = 3;
-    let post = pollster::block_on(t.log_weights(image, 300, false, 1)).unwrap();
-    let prior = pollster::block_on(t.log_weights(image, 300, true, 1)).unwrap();
+    let post = pollster::block_on(t.eval().log_weights(image, 300, false, 1)).unwrap();
+    let prior = pollster::block_on(t.eval().log_weights(image, 300, true, 1)).unwrap();
     assert_eq!(post.len(), 300);
-    assert_eq!(post, pollster::block_on(t.log_weights(image, 300, false, 1)).unwrap(), "same seed, same draws");
-    assert_ne!(post, pollster::block_on(t.log_weights(image, 300, false, 2)).unwrap());
+    assert_eq!(post, pollster::block_on(t.eval().log_weights(image, 300, false, 1)).unwrap(), "same seed, same draws");
+    assert_ne!(post, pollster::block_on(t.eval().log_weights(image, 300, false, 2)).unwrap());
     let elbo = post.iter().map(|&v| v as f64).sum::<f64>() / 300.0;
     let bound = log_mean_exp(&post);
     let naive = log_mean_exp(&prior);
     eprintln!("image {image}: ELBO {elbo:.2}, IWAE(300) {bound:.2}, prior sampling(300) {naive:.2}");
     assert!(bound >= elbo, "Jensen: the importance-weighted bound is at least the ELBO");
     // The same quantity through the batched IWAE evaluation (independent draws).
-    let nll = pollster::block_on(t.iwae_nll(300, 10)).unwrap();
+    let nll = pollster::block_on(t.eval().iwae_nll(300, 10)).unwrap();
     assert!(nll.is_finite());
     assert!(naive < bound - 5.0, "prior sampling should be far worse: {naive} vs {bound}");
 }

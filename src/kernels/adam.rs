@@ -3,7 +3,9 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -15,6 +17,7 @@ pub struct AdamParams {
     pub eps: f32,
 }
 
+#[cfg(feature = "gpu")]
 pub struct Adam {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
@@ -23,9 +26,12 @@ pub struct Adam {
 /// Enough workgroups to keep a GPU busy; the kernel strides over the rest. A CPU-emulated GPU
 /// runs a workgroup per core at a time and pays per workgroup, so there a few long ones win
 /// (SwiftShader, 2 cores: 9.4 ms with 637 workgroups, 5.0 ms with 4).
+#[cfg(feature = "gpu")]
 const MAX_GROUPS: u32 = 1024;
+#[cfg(feature = "gpu")]
 const MAX_GROUPS_CPU: u32 = 8;
 
+#[cfg(feature = "gpu")]
 impl Adam {
     pub fn new(gpu: &Gpu) -> Self {
         let layout = bind_group_layout(

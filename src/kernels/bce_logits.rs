@@ -3,7 +3,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, Specialised, View, bind_group, flag, groups_1d};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -20,10 +22,12 @@ pub struct BceParams {
     pub _pad: u32,
 }
 
+#[cfg(feature = "gpu")]
 pub struct BceLogits {
     shader: Specialised,
 }
 
+#[cfg(feature = "gpu")]
 impl BceLogits {
     pub fn new(gpu: &Gpu) -> Self {
         BceLogits {

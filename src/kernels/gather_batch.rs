@@ -4,7 +4,9 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, Specialised, View, bind_group, flag};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 use crate::rng;
 
@@ -23,10 +25,12 @@ pub struct GatherParams {
     pub _pad: u32,
 }
 
+#[cfg(feature = "gpu")]
 pub struct GatherBatch {
     shader: Specialised,
 }
 
+#[cfg(feature = "gpu")]
 impl GatherBatch {
     pub fn new(gpu: &Gpu) -> Self {
         GatherBatch {

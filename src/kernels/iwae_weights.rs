@@ -3,7 +3,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -14,11 +16,13 @@ pub struct IwaeWeightsParams {
     pub _pad: [u32; 2],
 }
 
+#[cfg(feature = "gpu")]
 pub struct IwaeWeights {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
 }
 
+#[cfg(feature = "gpu")]
 impl IwaeWeights {
     pub fn new(gpu: &Gpu) -> Self {
         let layout = bind_group_layout(gpu, "iwae_weights", &[Slot::Uniform, Slot::ReadWrite]);

@@ -1,12 +1,16 @@
 //! Launcher and CPU oracle for shaders/matmul.wgsl: C = op(A)·op(B) with the fused epilogue
 //! (bias, activation, activation gradient, bias-gradient column). One pipeline per variant, cached.
 
+#[cfg(feature = "gpu")]
 use std::collections::HashMap;
+#[cfg(feature = "gpu")]
 use std::sync::Mutex;
 
 use bytemuck::{Pod, Zeroable};
 
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 pub const ACT_NONE: u32 = 0;
@@ -14,6 +18,7 @@ pub const ACT_RELU: u32 = 1;
 pub const ACT_TANH: u32 = 2;
 
 /// Threads per workgroup along x (columns) and y (rows); each thread computes a 4×4 block.
+#[cfg(feature = "gpu")]
 const WG: (u32, u32) = (8, 8);
 
 /// Which form of the kernel: folded into the pipeline as override constants.
@@ -25,6 +30,18 @@ pub struct MatmulVariant {
     pub act: u32,
     pub act_grad: u32,
     pub ones_col: bool,
+}
+
+impl MatmulVariant {
+    /// The form as written in the docs: "A·B", "A·Bᵀ", "Aᵀ·B".
+    pub fn form(&self) -> &'static str {
+        match (self.trans_a, self.trans_b) {
+            (false, false) => "A·B",
+            (false, true) => "A·Bᵀ",
+            (true, false) => "Aᵀ·B",
+            (true, true) => "Aᵀ·Bᵀ",
+        }
+    }
 }
 
 #[repr(C)]
@@ -77,6 +94,7 @@ impl MatmulKernel {
     }
 
     /// Workgroups covering an m × n output (n + 1 with the bias column).
+    #[cfg(feature = "gpu")]
     fn workgroups(self, m: u32, n_out: u32) -> [u32; 3] {
         let (cols, rows) = match self {
             MatmulKernel::Scalar | MatmulKernel::Vec4 => (4 * WG.0, 4 * WG.1),
@@ -90,6 +108,7 @@ impl MatmulKernel {
     }
 }
 
+#[cfg(feature = "gpu")]
 pub struct Matmul {
     layout: wgpu::BindGroupLayout,
     modules: [wgpu::ShaderModule; 4],
@@ -98,6 +117,7 @@ pub struct Matmul {
     choices: Mutex<HashMap<(MatmulVariant, MatmulDims), MatmulKernel>>,
 }
 
+#[cfg(feature = "gpu")]
 impl Matmul {
     pub fn new(gpu: &Gpu) -> Self {
         let layout =

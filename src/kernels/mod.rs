@@ -15,8 +15,10 @@ pub mod reparam_forward;
 pub mod step;
 pub mod step_reduce;
 
+#[cfg(feature = "gpu")]
 use std::num::NonZeroU64;
 
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 /// Shader sources by kernel name, with the shared RNG and step-record definitions prepended
@@ -72,6 +74,7 @@ pub fn shader_source(name: &str) -> &'static str {
     SHADERS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s).unwrap_or_else(|| panic!("no shader named {name}"))
 }
 
+#[cfg(feature = "gpu")]
 /// What a binding slot holds, in binding order.
 #[derive(Clone, Copy)]
 pub enum Slot {
@@ -82,6 +85,7 @@ pub enum Slot {
     ReadWrite,
 }
 
+#[cfg(feature = "gpu")]
 pub fn bind_group_layout(gpu: &Gpu, label: &str, slots: &[Slot]) -> wgpu::BindGroupLayout {
     let entries: Vec<wgpu::BindGroupLayoutEntry> = slots
         .iter()
@@ -112,6 +116,7 @@ pub fn bind_group_layout(gpu: &Gpu, label: &str, slots: &[Slot]) -> wgpu::BindGr
     gpu.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries })
 }
 
+#[cfg(feature = "gpu")]
 /// A compute pipeline for `shader_source(name)` with override constants.
 pub fn compute_pipeline(
     gpu: &Gpu,
@@ -135,6 +140,7 @@ pub fn compute_pipeline(
     })
 }
 
+#[cfg(feature = "gpu")]
 pub fn shader_module(gpu: &Gpu, name: &str) -> wgpu::ShaderModule {
     gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(name),
@@ -142,6 +148,7 @@ pub fn shader_module(gpu: &Gpu, name: &str) -> wgpu::ShaderModule {
     })
 }
 
+#[cfg(feature = "gpu")]
 /// The pipelines of one shader specialised on its override constants, each built on first use.
 /// Flags that would be uniform branches become constants: CPU emulations of GPUs run both sides
 /// of a branch, so a skipped block still costs its full time there.
@@ -152,6 +159,7 @@ pub struct Specialised {
     cache: std::sync::Mutex<std::collections::HashMap<Vec<(&'static str, u64)>, wgpu::ComputePipeline>>,
 }
 
+#[cfg(feature = "gpu")]
 impl Specialised {
     pub fn new(gpu: &Gpu, name: &'static str, slots: &[Slot]) -> Self {
         let layout = bind_group_layout(gpu, name, slots);
@@ -179,6 +187,7 @@ pub fn flag(value: bool) -> f64 {
     if value { 1.0 } else { 0.0 }
 }
 
+#[cfg(feature = "gpu")]
 /// A range of a buffer, in bytes.
 #[derive(Clone, Copy)]
 pub struct View<'a> {
@@ -187,6 +196,7 @@ pub struct View<'a> {
     pub size: u64,
 }
 
+#[cfg(feature = "gpu")]
 impl<'a> View<'a> {
     pub fn whole(buffer: &'a wgpu::Buffer) -> Self {
         View { buffer, offset: 0, size: buffer.size() }
@@ -206,6 +216,7 @@ impl<'a> View<'a> {
     }
 }
 
+#[cfg(feature = "gpu")]
 pub fn bind_group(gpu: &Gpu, label: &str, layout: &wgpu::BindGroupLayout, views: &[View]) -> wgpu::BindGroup {
     let entries: Vec<wgpu::BindGroupEntry> = views
         .iter()
@@ -215,6 +226,7 @@ pub fn bind_group(gpu: &Gpu, label: &str, layout: &wgpu::BindGroupLayout, views:
     gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(label), layout, entries: &entries })
 }
 
+#[cfg(feature = "gpu")]
 /// One bound kernel launch, built once and recorded as often as needed.
 #[derive(Clone)]
 pub struct Dispatch {
@@ -228,11 +240,12 @@ pub struct Dispatch {
     pub matmul: Option<(matmul::MatmulVariant, matmul::MatmulDims)>,
 }
 
+#[cfg(feature = "gpu")]
 impl Dispatch {
     /// The kernel's name, with form and shape for matmuls: "matmul_wide A·Bᵀ 128×400×784".
     pub fn describe(&self) -> String {
         match &self.matmul {
-            Some((variant, d)) => format!("{} {} {}×{}×{}", self.label, crate::autotune::form(variant), d.m, d.n, d.k),
+            Some((variant, d)) => format!("{} {} {}×{}×{}", self.label, variant.form(), d.m, d.n, d.k),
             None => self.label.to_string(),
         }
     }
@@ -248,12 +261,14 @@ impl Dispatch {
     }
 }
 
+#[cfg(feature = "gpu")]
 /// Workgroups needed to cover `n` items with `per_group` items each, split over y when the count
 /// exceeds the per-dimension limit.
 pub fn groups_1d(n: u32, per_group: u32) -> [u32; 3] {
     [n.div_ceil(per_group).max(1), 1, 1]
 }
 
+#[cfg(feature = "gpu")]
 /// Every launcher, built once per device.
 pub struct Kernels {
     pub matmul: matmul::Matmul,
@@ -269,6 +284,7 @@ pub struct Kernels {
     pub dummy: wgpu::Buffer,
 }
 
+#[cfg(feature = "gpu")]
 impl Kernels {
     pub fn new(gpu: &Gpu) -> Self {
         Kernels {

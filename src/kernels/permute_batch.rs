@@ -3,15 +3,19 @@
 
 use super::gather_batch::GatherParams;
 use super::step::StepUniform;
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 use crate::rng;
 
+#[cfg(feature = "gpu")]
 pub struct PermuteBatch {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
 }
 
+#[cfg(feature = "gpu")]
 impl PermuteBatch {
     pub fn new(gpu: &Gpu) -> Self {
         let layout = bind_group_layout(

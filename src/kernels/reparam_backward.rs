@@ -3,7 +3,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, Specialised, View, bind_group, flag};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -19,10 +21,12 @@ pub struct ReparamBackwardParams {
     pub _pad: [u32; 2],
 }
 
+#[cfg(feature = "gpu")]
 pub struct ReparamBackward {
     shader: Specialised,
 }
 
+#[cfg(feature = "gpu")]
 impl ReparamBackward {
     pub fn new(gpu: &Gpu) -> Self {
         ReparamBackward {

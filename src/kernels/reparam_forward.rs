@@ -4,7 +4,9 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, groups_1d, shader_module};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 use crate::rng;
 
@@ -19,11 +21,13 @@ pub struct ReparamParams {
     pub _pad: [u32; 3],
 }
 
+#[cfg(feature = "gpu")]
 pub struct ReparamForward {
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::ComputePipeline,
 }
 
+#[cfg(feature = "gpu")]
 impl ReparamForward {
     pub fn new(gpu: &Gpu) -> Self {
         let layout = bind_group_layout(

@@ -3,6 +3,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 pub const STEP_BYTES: u64 = 48;
@@ -27,6 +28,7 @@ pub struct StepUniform {
 
 const _: () = assert!(std::mem::size_of::<StepUniform>() as u64 == STEP_BYTES);
 
+#[cfg(feature = "gpu")]
 /// `slots` step records in one uniform buffer.
 pub struct StepRing {
     pub buffer: wgpu::Buffer,
@@ -34,6 +36,7 @@ pub struct StepRing {
     staged: Vec<u8>,
 }
 
+#[cfg(feature = "gpu")]
 impl StepRing {
     pub fn new(gpu: &Gpu, label: &str, slots: u32) -> Self {
         let bytes = slots as u64 * STEP_STRIDE;

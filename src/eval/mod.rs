@@ -1,0 +1,296 @@
+//! Evaluation on the GPU: the test-set ELBO (as PyTorch examples/vae reports it), the importance-
+//! weighted bound log p̂(x) for k up to thousands of samples, active units, and (latent.rs)
+//! encode/decode. It sees a trainer only through `ModelView`: the model on its device and the test
+//! set; its own workspaces live in `Evaluator`.
+
+use std::collections::HashMap;
+
+use crate::config::{Binarize, ModelConfig};
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::gpu::Gpu;
+use crate::kernels::adam::AdamParams;
+use crate::kernels::step::StepUniform;
+use crate::kernels::{Dispatch, Kernels};
+use crate::model::Architecture;
+use crate::rng::PHASE_EVAL;
+use crate::workspace::{GpuDataset, ParameterBuffers, Shape, Source, Workspace};
+
+mod latent;
+
+/// Test images per evaluation pass.
+pub const TEST_CHUNK: u32 = 500;
+
+/// What evaluation needs of a trainer: the model on its device and the test set.
+#[derive(Clone, Copy)]
+pub struct ModelView<'a> {
+    pub gpu: &'a Gpu,
+    pub kernels: &'a Kernels,
+    pub config: &'a ModelConfig,
+    pub arch: &'a Architecture,
+    pub params: &'a ParameterBuffers,
+    pub test: &'a GpuDataset,
+    pub test_cpu: &'a Dataset,
+}
+
+/// Evaluation's own workspaces, built on first use and kept until the model is rebuilt.
+#[derive(Default)]
+pub struct Evaluator {
+    chunk_ws: Option<Workspace>,
+    host_ws: HashMap<u32, Workspace>,
+    iwae_ws: HashMap<(u32, u32), Workspace>,
+}
+
+impl Evaluator {
+    /// GPU memory of the workspaces built so far.
+    pub fn bytes(&self) -> u64 {
+        self.chunk_ws.iter().chain(self.host_ws.values()).chain(self.iwae_ws.values()).map(|w| w.bytes).sum()
+    }
+}
+
+/// An evaluation of one model: `Trainer::eval()` hands one out.
+pub struct Eval<'a> {
+    pub m: ModelView<'a>,
+    pub ws: &'a mut Evaluator,
+}
+
+/// The record of an evaluation pass over images `offset..` with noise counter `counter`: the
+/// evaluation phase keeps its random streams apart from training's.
+pub fn eval_record(seed: u32, offset: u32, counter: u32, slot: u32) -> StepUniform {
+    StepUniform {
+        step: counter,
+        slot,
+        epoch: 0,
+        offset,
+        seed,
+        phase: PHASE_EVAL,
+        kl_weight: 1.0,
+        capacity: -1.0,
+        lr_t: 0.0,
+        inv_sqrt_bc2: 1.0,
+        _pad: [0; 2],
+    }
+}
+
+/// Figures of a full pass over the test set, averaged per image.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Evaluation {
+    /// recon + KL (the negative 1-sample ELBO).
+    pub loss: f64,
+    pub recon: f64,
+    pub kl: f64,
+    /// Latent units with Cov_x(E_q[z_u]) > 0.01 (Burda et al. 2016).
+    pub active_units: usize,
+    pub images: usize,
+}
+
+/// Streaming log-sum-exp in f64 (one per image for the IWAE bound).
+#[derive(Clone, Copy, Debug)]
+pub struct LogSumExp {
+    max: f64,
+    sum: f64,
+    pub count: u64,
+}
+
+impl Default for LogSumExp {
+    fn default() -> Self {
+        LogSumExp { max: f64::NEG_INFINITY, sum: 0.0, count: 0 }
+    }
+}
+
+impl LogSumExp {
+    pub fn add(&mut self, x: f64) {
+        if x > self.max {
+            self.sum = self.sum * (self.max - x).exp() + 1.0;
+            self.max = x;
+        } else {
+            self.sum += (x - self.max).exp();
+        }
+        self.count += 1;
+    }
+
+    /// log( (1/count) Σ e^x ).
+    pub fn log_mean(&self) -> f64 {
+        self.max + self.sum.ln() - (self.count as f64).ln()
+    }
+}
+
+/// Decoder rows per IWAE pass: images × samples per chunk.
+pub(crate) const IWAE_ROWS: u32 = 2048;
+
+pub(crate) fn record_chunks(encoder: &mut wgpu::CommandEncoder, ws: &Workspace, index: u32, dispatches: &[&Dispatch]) {
+    let mut pass =
+        encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("eval"), timestamp_writes: None });
+    for d in dispatches {
+        d.record(&mut pass, crate::kernels::step::StepRing::offset_of(index));
+    }
+    drop(pass);
+    let _ = ws;
+}
+
+impl Eval<'_> {
+    /// The 1-sample test loss over the whole test set, its recon and KL parts, and active units.
+    pub async fn evaluate(&mut self) -> Result<Evaluation> {
+        let n = self.m.test.n;
+        self.ensure_chunk_ws();
+        let ws = self.ws.chunk_ws.as_ref().expect("just built");
+        let rows = ws.rows;
+        let chunks = n.div_ceil(rows);
+        let latent = self.m.arch.latent;
+        let stats = self.m.gpu.storage("eval stats", (chunks * rows) as u64 * 16);
+        let mulv = self.m.gpu.storage("eval mu|logvar", (chunks * rows) as u64 * 8 * latent as u64);
+        let slots = ws.steps.slots;
+        for group_start in (0..chunks).step_by(slots as usize) {
+            let group = (chunks - group_start).min(slots);
+            let records: Vec<_> =
+                (group_start..group_start + group).map(|c| eval_record(self.m.config.seed, c * rows, c, 0)).collect();
+            ws.steps.write_shared(self.m.gpu, &records);
+            let mut encoder = self.m.gpu.device.create_command_encoder(&Default::default());
+            let all: Vec<&Dispatch> = ws.all().collect();
+            for (i, c) in (group_start..group_start + group).enumerate() {
+                record_chunks(&mut encoder, ws, i as u32, &all);
+                encoder.copy_buffer_to_buffer(
+                    &ws.row_stats,
+                    0,
+                    &stats,
+                    (c * rows) as u64 * 16,
+                    rows as u64 * 16,
+                );
+                let mulv_bytes = rows as u64 * 8 * latent as u64;
+                encoder.copy_buffer_to_buffer(&ws.mulv, 0, &mulv, c as u64 * mulv_bytes, mulv_bytes);
+            }
+            self.m.gpu.queue.submit([encoder.finish()]);
+        }
+        let stats: Vec<f32> = self.m.gpu.read_f32(&stats, 0, n as usize * 4).await?;
+        let mulv: Vec<f32> = self.m.gpu.read_f32(&mulv, 0, n as usize * 2 * latent).await?;
+        let (mut recon, mut kl) = (0f64, 0f64);
+        for row in stats.chunks_exact(4) {
+            recon += row[0] as f64;
+            kl += row[1] as f64;
+        }
+        let count = n as f64;
+        Ok(Evaluation {
+            loss: (recon + kl) / count,
+            recon: recon / count,
+            kl: kl / count,
+            active_units: active_units(&mulv, latent, 0.01),
+            images: n as usize,
+        })
+    }
+
+    /// The importance-weighted estimate of the test log-likelihood, −(1/N)Σ log p̂(x) in nats, with
+    /// log p̂(x) = logsumexp_i(log w_i) − log k over k samples of q(z|x) for the first `images`
+    /// test images (Burda et al. 2016). log w = log p(x|z) + log p(z) − log q(z|x); the GPU computes
+    /// each log w, the reduction over samples is in f64 on the host.
+    pub async fn iwae_nll(&mut self, k: u32, images: u32) -> Result<f64> {
+        let images = images.clamp(1, self.m.test.n);
+        let k_chunk = k.clamp(1, IWAE_ROWS);
+        let img_chunk = (IWAE_ROWS / k_chunk).clamp(1, images);
+        let key = self.iwae_workspace(img_chunk, k_chunk);
+        let ws = &self.ws.iwae_ws[&key];
+        let out_rows = (img_chunk * k_chunk) as u64;
+        let sample_chunks = k.div_ceil(k_chunk);
+        let mut bounds = vec![LogSumExp::default(); images as usize];
+        let all: Vec<&Dispatch> = ws.all().collect();
+        let slots = ws.steps.slots;
+        // Every (image chunk, sample chunk) pass gets its own noise counter.
+        let passes: Vec<(u32, u32)> =
+            (0..images.div_ceil(img_chunk)).flat_map(|ic| (0..sample_chunks).map(move |sc| (ic, sc))).collect();
+        for group in passes.chunks(slots as usize) {
+            let records: Vec<_> = group
+                .iter()
+                .map(|&(ic, sc)| eval_record(self.m.config.seed, ic * img_chunk, 1_000_000 + ic * sample_chunks + sc, 0))
+                .collect();
+            ws.steps.write_shared(&self.m.gpu, &records);
+            let results = self.m.gpu.storage("iwae log w", group.len() as u64 * out_rows * 16);
+            let mut encoder = self.m.gpu.device.create_command_encoder(&Default::default());
+            for (i, _) in group.iter().enumerate() {
+                record_chunks(&mut encoder, ws, i as u32, &all);
+                encoder.copy_buffer_to_buffer(&ws.row_stats, 0, &results, i as u64 * out_rows * 16, out_rows * 16);
+            }
+            self.m.gpu.queue.submit([encoder.finish()]);
+            let stats = self.m.gpu.read_f32(&results, 0, group.len() * out_rows as usize * 4).await?;
+            for (i, &(ic, sc)) in group.iter().enumerate() {
+                for r in 0..out_rows as u32 {
+                    let image = ic * img_chunk + r / k_chunk;
+                    let sample = sc * k_chunk + r % k_chunk;
+                    if image >= images || sample >= k {
+                        continue;
+                    }
+                    let at = (i * out_rows as usize + r as usize) * 4;
+                    let log_w = -(stats[at] as f64) + stats[at + 2] as f64;
+                    bounds[image as usize].add(log_w);
+                }
+            }
+        }
+        Ok(-bounds.iter().map(LogSumExp::log_mean).sum::<f64>() / images as f64)
+    }
+
+    /// The workspace that evaluates `TEST_CHUNK` test images per pass (built on first use).
+    pub(crate) fn ensure_chunk_ws(&mut self) {
+        if self.ws.chunk_ws.is_none() {
+            let rows = TEST_CHUNK.min(self.m.test.n).max(1);
+            self.ws.chunk_ws = Some(self.workspace(Source::Dataset { data: self.m.test, shuffle: false, binarize: self.binarize() }, rows, 1));
+        }
+    }
+
+    fn binarize(&self) -> bool {
+        self.m.config.binarize == Binarize::Dynamic
+    }
+
+    /// An evaluation workspace (no backward pass, no metrics ring) over the shared parameters.
+    pub(crate) fn workspace(&self, source: Source, rows: u32, rep: u32) -> Workspace {
+        let m = self.m;
+        let shape = Shape { rows, rep, training: false, metrics: None, iwae: false };
+        Workspace::new(m.gpu, m.kernels, m.arch, m.params, source, shape, AdamParams::default())
+    }
+
+    /// The (cached) workspace that decodes `k_chunk` samples for each of `images` test images.
+    fn iwae_workspace(&mut self, images: u32, k_chunk: u32) -> (u32, u32) {
+        let key = (images, k_chunk);
+        if !self.ws.iwae_ws.contains_key(&key) {
+            let source = Source::Dataset { data: self.m.test, shuffle: false, binarize: self.binarize() };
+            let ws = self.workspace(source, images, k_chunk);
+            self.ws.iwae_ws.insert(key, ws);
+        }
+        key
+    }
+}
+
+/// Units whose posterior mean varies across inputs: Cov_x(E_q[z_u]) > threshold.
+pub fn active_units(mulv: &[f32], latent: usize, threshold: f64) -> usize {
+    let n = mulv.len() / (2 * latent);
+    if n < 2 {
+        return 0;
+    }
+    (0..latent)
+        .filter(|&u| {
+            let values = (0..n).map(|i| mulv[i * 2 * latent + u] as f64);
+            let mean = values.clone().sum::<f64>() / n as f64;
+            let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            var > threshold
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_sum_exp_matches_direct() {
+        let xs = [-1000.0, -1001.5, -999.25, -1003.0];
+        let mut acc = LogSumExp::default();
+        xs.iter().for_each(|&x| acc.add(x));
+        let m = -999.25f64;
+        let direct = m + xs.iter().map(|x| (x - m).exp()).sum::<f64>().ln() - (xs.len() as f64).ln();
+        assert!((acc.log_mean() - direct).abs() < 1e-12);
+    }
+
+    #[test]
+    fn active_units_counts_varying_means() {
+        // latent 2: unit 0 varies (±1), unit 1 is constant.
+        let mulv = [1.0, 0.5, 0.0, 0.0, -1.0, 0.5, 0.0, 0.0, 1.0, 0.5, 0.0, 0.0];
+        assert_eq!(active_units(&mulv, 2, 0.01), 1);
+    }
+}
