@@ -4,6 +4,7 @@
 pub mod autotune;
 pub mod config;
 pub mod config_query;
+pub mod cpu;
 pub mod data;
 pub mod error;
 pub mod eval;
