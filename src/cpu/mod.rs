@@ -7,6 +7,7 @@ pub mod bce_logits;
 pub mod gather_batch;
 pub mod iwae_weights;
 pub mod math;
+pub mod microbench;
 pub mod matmul;
 pub mod reparam_backward;
 pub mod reparam_forward;

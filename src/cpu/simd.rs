@@ -77,19 +77,19 @@ pub trait Simd: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Se
     #[inline(always)]
     unsafe fn load_partial(p: *const f32, len: usize) -> Self {
         let mut buf = [0f32; 16];
-        unsafe {
-            std::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), len);
-            Self::load(buf.as_ptr())
+        for (i, b) in buf.iter_mut().enumerate().take(len) {
+            *b = unsafe { p.add(i).read() };
         }
+        unsafe { Self::load(buf.as_ptr()) }
     }
     /// # Safety
     /// `p` is valid for writing `len ≤ LANES` floats.
     #[inline(always)]
     unsafe fn store_partial(self, p: *mut f32, len: usize) {
         let mut buf = [0f32; 16];
-        unsafe {
-            self.store(buf.as_mut_ptr());
-            std::ptr::copy_nonoverlapping(buf.as_ptr(), p, len);
+        unsafe { self.store(buf.as_mut_ptr()) };
+        for (i, b) in buf.iter().enumerate().take(len) {
+            unsafe { p.add(i).write(*b) };
         }
     }
     /// `load` for `len ≥ LANES`, else `load_partial`.

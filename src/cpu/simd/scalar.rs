@@ -59,6 +59,16 @@ impl Simd for Scalar {
         unsafe { p.write_unaligned(self.0) }
     }
     #[inline(always)]
+    unsafe fn load_partial(p: *const f32, len: usize) -> Self {
+        if len == 0 { Scalar(0.0) } else { unsafe { Self::load(p) } }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize) {
+        if len > 0 {
+            unsafe { self.store(p) }
+        }
+    }
+    #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         self * b + c
     }

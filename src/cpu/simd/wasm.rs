@@ -57,6 +57,35 @@ impl Simd for Wasm128 {
         unsafe { v128_store(p as *mut v128, self.0) }
     }
     #[inline(always)]
+    unsafe fn load_partial(p: *const f32, len: usize) -> Self {
+        unsafe {
+            Wasm128(match len {
+                0 => f32x4_splat(0.0),
+                1 => f32x4(p.read(), 0.0, 0.0, 0.0),
+                2 => u64x2((p as *const u64).read_unaligned(), 0),
+                3 => f32x4_replace_lane::<2>(u64x2((p as *const u64).read_unaligned(), 0), p.add(2).read()),
+                _ => v128_load(p as *const v128),
+            })
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize) {
+        unsafe {
+            if len >= 4 {
+                return v128_store(p as *mut v128, self.0);
+            }
+            match len {
+                0 => {}
+                1 => p.write(f32x4_extract_lane::<0>(self.0)),
+                2 => (p as *mut u64).write_unaligned(u64x2_extract_lane::<0>(self.0)),
+                _ => {
+                    (p as *mut u64).write_unaligned(u64x2_extract_lane::<0>(self.0));
+                    p.add(2).write(f32x4_extract_lane::<2>(self.0));
+                }
+            }
+        }
+    }
+    #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         #[cfg(target_feature = "relaxed-simd")]
         {

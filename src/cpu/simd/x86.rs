@@ -63,6 +63,33 @@ impl Simd for Sse2 {
         unsafe { _mm_storeu_ps(p, self.0) }
     }
     #[inline(always)]
+    unsafe fn load_partial(p: *const f32, len: usize) -> Self {
+        unsafe {
+            Sse2(match len {
+                0 => _mm_setzero_ps(),
+                1 => _mm_load_ss(p),
+                2 => _mm_castsi128_ps(_mm_loadl_epi64(p as *const __m128i)),
+                3 => _mm_movelh_ps(_mm_castsi128_ps(_mm_loadl_epi64(p as *const __m128i)), _mm_load_ss(p.add(2))),
+                _ => _mm_loadu_ps(p),
+            })
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize) {
+        unsafe {
+            match len {
+                0 => {}
+                1 => _mm_store_ss(p, self.0),
+                2 => _mm_storel_epi64(p as *mut __m128i, _mm_castps_si128(self.0)),
+                3 => {
+                    _mm_storel_epi64(p as *mut __m128i, _mm_castps_si128(self.0));
+                    _mm_store_ss(p.add(2), _mm_movehl_ps(self.0, self.0));
+                }
+                _ => _mm_storeu_ps(p, self.0),
+            }
+        }
+    }
+    #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         self * b + c
     }
@@ -124,6 +151,14 @@ impl Simd for Sse2 {
     }
 }
 
+/// Eight ones then eight zeros: the mask of the first `len` lanes starts at 8 − len.
+static MASKS: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+
+#[inline(always)]
+fn mask(len: usize) -> __m256i {
+    unsafe { _mm256_loadu_si256(MASKS.as_ptr().add(8 - len.min(8)) as *const __m256i) }
+}
+
 /// f32x8 with AVX2 and FMA (one rounding per multiply-add).
 #[derive(Clone, Copy, Debug)]
 pub struct Avx2(__m256);
@@ -147,6 +182,15 @@ impl Simd for Avx2 {
     #[inline(always)]
     unsafe fn store(self, p: *mut f32) {
         unsafe { _mm256_storeu_ps(p, self.0) }
+    }
+    /// Masked: lanes past `len` are neither read nor written.
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f32, len: usize) -> Self {
+        unsafe { Avx2(_mm256_maskload_ps(p, mask(len))) }
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize) {
+        unsafe { _mm256_maskstore_ps(p, mask(len), self.0) }
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
