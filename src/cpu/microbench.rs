@@ -15,7 +15,9 @@ pub struct Case {
 }
 
 fn data(n: usize, seed: u32) -> Vec<f32> {
-    (0..n).map(|i| ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8) as f32 / 16_777_216.0 - 0.5).collect()
+    (0..n)
+        .map(|i| ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8) as f32 / 16_777_216.0 - 0.5)
+        .collect()
 }
 
 fn gemm(name: &str, v: MatmulVariant, (m, n, k): (u32, u32, u32)) -> Case {
@@ -98,26 +100,42 @@ pub fn elementwise_cases() -> Vec<Case> {
     let (rows, pixels, latent) = (128u32, 784u32, 20u32);
     let mut cases = Vec::new();
     for binarize in [0, 1] {
-        let p = GatherParams { rows, pixels, ld_x: pixels, n_images: 60_000, shuffle: 1, binarize, label_col: NO_LABEL, _pad: 0 };
+        let p = GatherParams {
+            rows,
+            pixels,
+            ld_x: pixels,
+            n_images: 60_000,
+            shuffle: 1,
+            binarize,
+            label_col: NO_LABEL,
+            _pad: 0,
+        };
         let bytes: Vec<u8> = (0..rows * pixels).map(|i| (i * 37 % 256) as u8).collect();
         let index: Vec<u32> = (0..rows).map(|i| i * 409).collect();
         let mut x = vec![0f32; (rows * pixels) as usize];
         let step = StepUniform { step: 5, seed: 1, ..Default::default() };
         let name = format!("gather_batch 128×784{}", if binarize == 1 { " binarized" } else { "" });
-        cases.push(Case { name, flops: 0.0, run: Box::new(move || gather_batch(&p, &step, &bytes, &index, &[], &mut x)) });
+        cases.push(Case {
+            name,
+            flops: 0.0,
+            run: Box::new(move || gather_batch(&p, &step, &bytes, &index, &[], &mut x)),
+        });
     }
     let p = ReparamParams { out_rows: rows, latent, rep: 1, ld_z: latent, label_col: u32::MAX, _pad: [0; 3] };
     let mulv = data((rows * 2 * latent) as usize, 6);
-    let (mut z, mut eps, mut stats) = (vec![0f32; (rows * latent) as usize], vec![0f32; (rows * latent) as usize], vec![0f32; 512]);
+    let (mut z, mut eps, mut stats) =
+        (vec![0f32; (rows * latent) as usize], vec![0f32; (rows * latent) as usize], vec![0f32; 512]);
     let step = StepUniform::default();
     let run = move || reparam_forward(&p, &step, 0, &mulv, &[], &mut z, &mut eps, &mut stats);
     cases.push(Case { name: "reparam_forward 128×20".into(), flops: 0.0, run: Box::new(run) });
-    let p = BceParams { rows, pixels, ld_x: pixels, rep: 1, grad_scale: 1.0, write_grad: 1, scale_from_stats: 0, _pad: 0 };
+    let p =
+        BceParams { rows, pixels, ld_x: pixels, rep: 1, grad_scale: 1.0, write_grad: 1, scale_from_stats: 0, _pad: 0 };
     let (logits, x) = (data((rows * pixels) as usize, 7), data((rows * pixels) as usize, 8));
     let (mut dl, mut stats) = (vec![0f32; (rows * pixels) as usize], vec![0f32; 512]);
     let run = move || bce_logits(&p, &logits, &x, &mut dl, &mut stats);
     cases.push(Case { name: "bce_logits 128×784".into(), flops: 0.0, run: Box::new(run) });
-    let p = ReparamBackwardParams { in_rows: rows, latent, rep: 1, ld_dz: latent, kl_scale: 1.0, iwae: 0, _pad: [0; 2] };
+    let p =
+        ReparamBackwardParams { in_rows: rows, latent, rep: 1, ld_dz: latent, kl_scale: 1.0, iwae: 0, _pad: [0; 2] };
     let (dz, eps, mulv) = (data(2560, 9), data(2560, 10), data(5120, 11));
     let mut dmulv = vec![0f32; 5120];
     let run = move || reparam_backward(&p, &dz, &eps, &mulv, 1.0, &[], &mut dmulv);
@@ -129,6 +147,12 @@ pub fn elementwise_cases() -> Vec<Case> {
     let step = StepUniform { lr_t: 1e-3, inv_sqrt_bc2: 1.0, ..Default::default() };
     let run = move || adam(&p, &step, &grads, &mut w, &mut m, &mut v);
     cases.push(Case { name: format!("adam {len}"), flops: 0.0, run: Box::new(run) });
+    for (name, f) in [("exp", math::Func::Exp), ("ln", math::Func::Ln), ("tanh", math::Func::Tanh)] {
+        let (xs, mut out) =
+            (data(100_352, 16).iter().map(|x| x * 8.0 + 4.1).collect::<Vec<f32>>(), vec![0f32; 100_352]);
+        let run = move || math::eval(f, &xs, &mut out);
+        cases.push(Case { name: format!("math {name} 128×784"), flops: 0.0, run: Box::new(run) });
+    }
     let parts = [data(len, 14), data(len, 15)];
     let mut out = vec![0f32; len];
     let run = move || merge_blocks(&[(0, 4), (4, 4)], &[&parts[0], &parts[1]], &mut out);

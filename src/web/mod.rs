@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use wasm_bindgen::prelude::*;
 
 mod bench;
+mod cpu_bench;
 pub use bench::KernelBench;
+pub use cpu_bench::CpuKernelBench;
 
 use crate::autotune::Tuner;
 use crate::config::ModelConfig;
