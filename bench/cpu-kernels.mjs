@@ -2,7 +2,7 @@
 // each), runs bench/web/cpu-kernels.html in headless Chromium and prints each CPU kernel's speed
 // per build in a Web Worker, beside the core's FMA peak. Usage:
 //   node bench/cpu-kernels.mjs [--no-build] [--site DIR] [--variants simd128,relaxed-simd]
-//                              [--only SUBSTRING] [--tiles 4,2,3,3] [--rounds 5] [--round-ms 40]
+//                              [--only SUBSTRING] [--tiles 4,2,3,3|all] [--rounds 5] [--round-ms 40]
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';

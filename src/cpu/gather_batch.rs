@@ -1,7 +1,9 @@
 //! CPU twin of shaders/gather_batch.wgsl: batch rows from picked image bytes, scaled to [0, 1],
-//! optionally binarized with the same Threefry noise as `gather_batch_cpu` (bitwise equal).
+//! optionally binarized with the same Threefry noise as `gather_batch_cpu` (bitwise equal), the
+//! generator run LANES counters at a time.
 
 use super::simd::{Kernel, Simd, dispatch};
+use super::threefry::{lane_ids, threefry, uniform_open01};
 use super::{GatherParams, NO_LABEL, StepUniform};
 use crate::rng;
 
@@ -31,9 +33,15 @@ impl Kernel for Job<'_> {
             }
             if p.binarize == 1 {
                 let base = image_index[row].wrapping_mul(p.pixels);
-                for (q, d) in dst.iter_mut().enumerate() {
-                    let u = rng::uniform_open01(rng::threefry2x32(key, [noise_step, base.wrapping_add(q as u32)])[0]);
-                    *d = if u < *d { 1.0 } else { 0.0 };
+                for q in (0..pixels).step_by(V::LANES) {
+                    let len = pixels - q;
+                    let counter = V::splat_bits(base.wrapping_add(q as u32)).add_u32(lane_ids::<V>());
+                    let u = uniform_open01(threefry(key, V::splat_bits(noise_step), counter).0);
+                    // SAFETY: q < pixels = dst.len(); *_upto stay below it.
+                    unsafe {
+                        let at = dst.as_mut_ptr().add(q);
+                        V::select(u.lt(V::load_upto(at, len)), V::splat(1.0), V::zero()).store_upto(at, len);
+                    }
                 }
             }
             if p.label_col != NO_LABEL {

@@ -12,6 +12,7 @@ pub mod microbench;
 pub mod reparam_backward;
 pub mod reparam_forward;
 pub mod simd;
+pub mod threefry;
 pub mod weight_grad;
 
 // The kernels' parameter structs and constants: the one place this module reaches into

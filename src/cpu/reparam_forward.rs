@@ -3,6 +3,7 @@
 
 use super::math;
 use super::simd::{Kernel, Simd, dispatch};
+use super::threefry::{lane_ids, threefry, uniform_open01};
 use super::{ReparamParams, StepUniform};
 use crate::rng;
 
@@ -29,8 +30,20 @@ impl Kernel for Job<'_> {
             let src = row / rep;
             let counter = (first_row as usize + row) * latent;
             let e_row = &mut eps[row * latent..(row + 1) * latent];
-            for (l, e) in e_row.iter_mut().enumerate() {
-                *e = rng::normal_at(key, [step.step, (counter + l) as u32]);
+            // `rng::normal_at`: the generator on LANES counters at once, Box–Muller (libm's ln
+            // and cos, so ε stays bitwise the oracle's) per element.
+            for l in (0..latent).step_by(V::LANES) {
+                let c1 = V::splat_bits((counter + l) as u32).add_u32(lane_ids::<V>());
+                let (b0, b1) = threefry(key, V::splat_bits(step.step), c1);
+                let (mut u1, mut u2) = ([0f32; 16], [0f32; 16]);
+                // SAFETY: 16 ≥ LANES floats each.
+                unsafe {
+                    uniform_open01(b0).store(u1.as_mut_ptr());
+                    uniform_open01(b1).store(u2.as_mut_ptr());
+                }
+                for (i, e) in e_row[l..].iter_mut().take(V::LANES).enumerate() {
+                    *e = rng::box_muller(u1[i], u2[i]);
+                }
             }
             let (mut kl, mut log_pq) = (V::zero(), V::zero());
             for l in (0..latent).step_by(V::LANES) {

@@ -59,6 +59,8 @@ pub trait Simd: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Se
     fn shl<const N: i32>(self) -> Self;
     fn shr<const N: i32>(self) -> Self;
     fn add_u32(self, o: Self) -> Self;
+    /// The lanes as i32, converted to f32 (rounded to nearest).
+    fn i32_to_f32(self) -> Self;
     /// The sum of the lanes, in a fixed order for each implementation.
     fn reduce_sum(self) -> f32;
     fn first(self) -> f32;

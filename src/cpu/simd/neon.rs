@@ -112,6 +112,10 @@ impl Simd for Neon {
     fn add_u32(self, o: Self) -> Self {
         f(unsafe { vaddq_u32(u(self), u(o)) })
     }
+    #[inline(always)]
+    fn i32_to_f32(self) -> Self {
+        Neon(unsafe { vcvtq_f32_s32(vreinterpretq_s32_f32(self.0)) })
+    }
     /// (x0 + x2) + (x1 + x3), as `Sse2`.
     #[inline(always)]
     fn reduce_sum(self) -> f32 {

@@ -117,6 +117,10 @@ impl Simd for Scalar {
         bits(|x| x.wrapping_add(o.0.to_bits()), self)
     }
     #[inline(always)]
+    fn i32_to_f32(self) -> Self {
+        Scalar(self.0.to_bits() as i32 as f32)
+    }
+    #[inline(always)]
     fn reduce_sum(self) -> f32 {
         self.0
     }

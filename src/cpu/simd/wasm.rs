@@ -141,6 +141,10 @@ impl Simd for Wasm128 {
     fn add_u32(self, o: Self) -> Self {
         Wasm128(i32x4_add(self.0, o.0))
     }
+    #[inline(always)]
+    fn i32_to_f32(self) -> Self {
+        Wasm128(f32x4_convert_i32x4(self.0))
+    }
     /// (x0 + x2) + (x1 + x3), as `Sse2`.
     #[inline(always)]
     fn reduce_sum(self) -> f32 {

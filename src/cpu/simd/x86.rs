@@ -137,6 +137,10 @@ impl Simd for Sse2 {
     fn add_u32(self, o: Self) -> Self {
         Sse2(unsafe { _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(self.0), _mm_castps_si128(o.0))) })
     }
+    #[inline(always)]
+    fn i32_to_f32(self) -> Self {
+        Sse2(unsafe { _mm_cvtepi32_ps(_mm_castps_si128(self.0)) })
+    }
     /// (x0 + x2) + (x1 + x3).
     #[inline(always)]
     fn reduce_sum(self) -> f32 {
@@ -239,6 +243,10 @@ impl Simd for Avx2 {
     #[inline(always)]
     fn add_u32(self, o: Self) -> Self {
         Avx2(unsafe { _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(self.0), _mm256_castps_si256(o.0))) })
+    }
+    #[inline(always)]
+    fn i32_to_f32(self) -> Self {
+        Avx2(unsafe { _mm256_cvtepi32_ps(_mm256_castps_si256(self.0)) })
     }
     /// Halves added lane-wise, then as `Sse2::reduce_sum`.
     #[inline(always)]
