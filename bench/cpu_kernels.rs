@@ -22,7 +22,11 @@ fn compare_tiles(now: &dyn Fn() -> f64) {
         let mut best = vec![f64::INFINITY; shapes.len()];
         for _ in 0..8 {
             for (s, &shape) in shapes.iter().enumerate() {
-                let tiles = if dot { Tiles { bcast: (4, 2), dot: shape } } else { Tiles { bcast: shape, dot: (3, 3) } };
+                let tiles = if dot {
+                    Tiles { bcast: (4, 2), dot: shape, units: (4, 2) }
+                } else {
+                    Tiles { bcast: shape, dot: (3, 3), units: shape }
+                };
                 best[s] = best[s].min(with_tiles(tiles, || time(&mut case.run, now, 2, 10.0)));
             }
         }

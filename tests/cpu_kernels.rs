@@ -204,13 +204,22 @@ fn matmul_register_blocks_agree_bitwise() {
         let shapes = [(2, 4), (4, 2), (4, 3), (3, 3), (4, 4), (5, 2), (6, 2)];
         for v in [forward(ACT_RELU), input_grad(ACT_TANH), weight_grad()] {
             let p = problem(v, (29, 70, 37), 1, 5);
-            let first = with_tiles(Tiles { bcast: (4, 2), dot: (3, 3) }, || p.run());
+            let first = with_tiles(Tiles { bcast: (4, 2), dot: (3, 3), units: (4, 2) }, || p.run());
             for &bcast in &shapes {
                 for &dot in &shapes {
-                    let got = with_tiles(Tiles { bcast, dot }, || p.run());
+                    let got = with_tiles(Tiles { bcast, dot, units: bcast }, || p.run());
                     assert_bitwise(&format!("{v:?} bcast {bcast:?} dot {dot:?}"), &got, &first);
                 }
             }
+        }
+        let d = MatmulDims { m: 29, n: 70, k: 37, lda: 29, ldb: 70, ldc: 70, bias_offset: 29 * 70, ld_aux: 0 };
+        let mut rng = Rng(8);
+        let (dy, x) = (rng.fill(37 * 29, -1.0, 1.0), rng.fill(37 * 70, 0.0, 1.0));
+        let first = weight_grad_by_workers(d, &dy, &x, 37, 3);
+        for &units in &shapes[1..] {
+            let got =
+                with_tiles(Tiles { bcast: (4, 2), dot: (3, 3), units }, || weight_grad_by_workers(d, &dy, &x, 37, 3));
+            assert_bitwise(&format!("weight grad units {units:?}"), &got, &first);
         }
     });
 }

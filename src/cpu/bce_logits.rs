@@ -2,7 +2,7 @@
 //! and the gradient (σ(ℓ) − x)·scale, fused, with vector exp/ln (one of each per pixel).
 
 use super::BceParams;
-use super::math;
+use super::math::Math;
 use super::simd::{Kernel, Simd, dispatch};
 
 struct Job<'a> {
@@ -20,6 +20,7 @@ impl Kernel for Job<'_> {
         let Job { p, logits, x, dlogits, row_stats } = self;
         let pixels = p.pixels as usize;
         let write = p.write_grad == 1;
+        let math = Math::<V>::new();
         for row in 0..p.rows as usize {
             let x_row = (row / p.rep as usize) * p.ld_x as usize;
             let scale = V::splat(if p.scale_from_stats == 1 { row_stats[row * 4 + 3] } else { p.grad_scale });
@@ -31,7 +32,7 @@ impl Kernel for Job<'_> {
                 unsafe {
                     let l = V::load_upto(logits.as_ptr().add(row * pixels + q), len);
                     let t = V::load_upto(x.as_ptr().add(x_row + q), len);
-                    let (softplus, sigmoid) = math::softplus_and_sigmoid(l);
+                    let (softplus, sigmoid) = math.softplus_and_sigmoid(l);
                     // Padding lanes (ℓ = x = 0) contribute ln 2: masked off below.
                     let loss = l.max(V::zero()) - t * l + softplus;
                     sum = sum + if len >= V::LANES { loss } else { V::load_partial(store(loss).as_ptr(), len) };

@@ -7,34 +7,45 @@
 //! - `dot_tile` (A·Bᵀ, the forward pass with PyTorch's [out, in] weights): rows of A and of B are
 //!   both contiguous in k, so MR × NR accumulators each hold a vector of partial dot products,
 //!   summed across lanes at the end.
-//!   Aᵀ·Bᵀ (unused by training) packs Bᵀ into a thread-local scratch and takes the first path.
+//!   Aᵀ·Bᵀ (unused by training) and A·Bᵀ with k < 32 pack Bᵀ into a thread-local scratch and
+//!   take the first path.
 //!
 //! Determinism: each output is one chain of multiply-adds in increasing k (in `dot_tile`, one chain
 //! per lane, then `reduce_sum`), whatever tile computes it; edge tiles read clamped rows and
 //! zero-padded columns instead of taking another path. So results are bitwise the same whether
 //! rows come in one call or several, and independent of the register-block shape.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
-use super::math;
+use super::math::Math;
 use super::simd::{Kernel, Simd, dispatch, tiles};
 use super::{ACT_NONE, ACT_RELU, ACT_TANH, MatmulDims, MatmulVariant};
 
 /// What happens to an accumulated value before it is stored (`matmul_cpu`'s order: bias,
 /// activation, then the activation gradient of the layer below).
 #[derive(Clone, Copy)]
-pub(crate) struct Epilogue {
+pub(crate) struct Epilogue<V> {
     /// b + bias_offset, or null.
     pub bias: *const f32,
     pub act: u32,
     pub act_grad: u32,
     pub aux: *const f32,
     pub ld_aux: usize,
+    math: Math<V>,
+    one: V,
 }
 
-impl Epilogue {
-    pub const NONE: Epilogue =
-        Epilogue { bias: std::ptr::null(), act: ACT_NONE, act_grad: ACT_NONE, aux: std::ptr::null(), ld_aux: 0 };
+impl<V: Simd> Epilogue<V> {
+    /// Built once per call (its constants outside the loops, see `Math`).
+    #[inline(always)]
+    pub fn new(bias: *const f32, act: u32, act_grad: u32, aux: *const f32, ld_aux: usize) -> Self {
+        Epilogue { bias, act, act_grad, aux, ld_aux, math: Math::new(), one: V::splat(std::hint::black_box(1.0)) }
+    }
+
+    #[inline(always)]
+    pub fn none() -> Self {
+        Self::new(std::ptr::null(), ACT_NONE, ACT_NONE, std::ptr::null(), 0)
+    }
 
     fn is_identity(&self) -> bool {
         self.bias.is_null() && self.act == ACT_NONE && self.act_grad == ACT_NONE
@@ -44,7 +55,7 @@ impl Epilogue {
     /// # Safety
     /// The bias and aux entries of those outputs are readable.
     #[inline(always)]
-    pub unsafe fn apply<V: Simd>(&self, acc: V, i: usize, j: usize, cols: usize) -> V {
+    pub unsafe fn apply(&self, acc: V, i: usize, j: usize, cols: usize) -> V {
         unsafe {
             let mut x = acc;
             if !self.bias.is_null() {
@@ -52,7 +63,7 @@ impl Epilogue {
             }
             x = match self.act {
                 ACT_RELU => x.max(V::zero()),
-                ACT_TANH => math::tanh(x),
+                ACT_TANH => self.math.tanh(x),
                 _ => x,
             };
             match self.act_grad {
@@ -62,7 +73,7 @@ impl Epilogue {
                 }
                 ACT_TANH => {
                     let h = V::load_upto(self.aux.add(i * self.ld_aux + j), cols);
-                    x * (V::splat(1.0) - h * h)
+                    x * (self.one - h * h)
                 }
                 _ => x,
             }
@@ -136,7 +147,7 @@ pub(crate) unsafe fn store_tile<V: Simd, const MR: usize, const NV: usize>(
     ldc: usize,
     rows: usize,
     cols: usize,
-    epi: &Epilogue,
+    epi: &Epilogue<V>,
     i0: usize,
     j0: usize,
 ) {
@@ -215,7 +226,7 @@ struct Operands {
 
 /// C = op(A)·B with B [k, n] row-major: column panels of NV vectors, MR rows at a time.
 #[inline(always)]
-unsafe fn bcast_driver<V: Simd, const MR: usize, const NV: usize>(o: Operands, epi: &Epilogue) {
+unsafe fn bcast_driver<V: Simd, const MR: usize, const NV: usize>(o: Operands, epi: &Epilogue<V>) {
     let nr = NV * V::LANES;
     for j0 in (0..o.n).step_by(nr) {
         let cols = (o.n - j0).min(nr);
@@ -233,7 +244,7 @@ unsafe fn bcast_driver<V: Simd, const MR: usize, const NV: usize>(o: Operands, e
 /// C = A·Bᵀ with rows of A and B contiguous: B in chunks of rows that stay in L2 while every row
 /// block of A passes; raw sums first, then the epilogue over each finished row segment.
 #[inline(always)]
-unsafe fn dot_driver<V: Simd, const MR: usize, const NR: usize>(o: Operands, epi: &Epilogue) {
+unsafe fn dot_driver<V: Simd, const MR: usize, const NR: usize>(o: Operands, epi: &Epilogue<V>) {
     let chunk = ((32 * 1024 / o.k.max(1)) / NR).max(1) * NR;
     for jc in (0..o.n).step_by(chunk) {
         let jn = (o.n - jc).min(chunk);
@@ -293,9 +304,14 @@ unsafe fn row_sums<V: Simd>(o: Operands, out: *mut f32) {
     }
 }
 
+/// Below this k, A·Bᵀ packs Bᵀ and takes the broadcast kernel: dot products that short spend
+/// more on their lane sums than on multiply-adds (the decoder's first layer has k = latent).
+/// The choice depends on k only, so rows still give the same bits however they are split.
+const SHORT_DOT: usize = 32;
+
 thread_local! {
-    /// Bᵀ for the Aᵀ·Bᵀ form, grown once and reused.
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// Bᵀ for Aᵀ·Bᵀ and short A·Bᵀ, grown once and reused.
+    static SCRATCH: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
 }
 
 struct Job<'a> {
@@ -309,7 +325,7 @@ struct Job<'a> {
 
 /// Runs the bcast driver with the register block chosen for V (a handful are instantiated).
 #[inline(always)]
-unsafe fn bcast_any<V: Simd>(o: Operands, epi: &Epilogue) {
+unsafe fn bcast_any<V: Simd>(o: Operands, epi: &Epilogue<V>) {
     unsafe {
         match tiles::<V>().bcast {
             (6, 2) => bcast_driver::<V, 6, 2>(o, epi),
@@ -323,7 +339,7 @@ unsafe fn bcast_any<V: Simd>(o: Operands, epi: &Epilogue) {
 }
 
 #[inline(always)]
-unsafe fn dot_any<V: Simd>(o: Operands, epi: &Epilogue) {
+unsafe fn dot_any<V: Simd>(o: Operands, epi: &Epilogue<V>) {
     unsafe {
         match tiles::<V>().dot {
             (4, 3) => dot_driver::<V, 4, 3>(o, epi),
@@ -343,13 +359,8 @@ impl Kernel for Job<'_> {
         let (m, n, k) = (d.m as usize, d.n as usize, d.k as usize);
         let lda = d.lda as usize;
         let (ars, acs) = if v.trans_a { (1, lda) } else { (lda, 1) };
-        let epi = Epilogue {
-            bias: if v.bias && n > 0 { b[d.bias_offset as usize..].as_ptr() } else { std::ptr::null() },
-            act: v.act,
-            act_grad: v.act_grad,
-            aux: aux.as_ptr(),
-            ld_aux: d.ld_aux as usize,
-        };
+        let bias = if v.bias && n > 0 { b[d.bias_offset as usize..].as_ptr() } else { std::ptr::null() };
+        let epi = Epilogue::<V>::new(bias, v.act, v.act_grad, aux.as_ptr(), d.ld_aux as usize);
         let o = Operands {
             m,
             n,
@@ -366,10 +377,12 @@ impl Kernel for Job<'_> {
         unsafe {
             if m > 0 && n > 0 {
                 match (v.trans_a, v.trans_b) {
-                    (false, true) => dot_any::<V>(o, &epi),
+                    (false, true) if k >= SHORT_DOT => dot_any::<V>(o, &epi),
                     (_, false) => bcast_any::<V>(o, &epi),
-                    (true, true) => SCRATCH.with(|s| {
-                        let mut bt = s.borrow_mut();
+                    (_, true) => {
+                        // Taken out of the thread-local, not used inside `with`'s closure: that
+                        // closure would compile outside the ISA's target features.
+                        let mut bt = SCRATCH.with(|s| s.take());
                         bt.clear();
                         bt.resize(k * n, 0.0);
                         for j in 0..n {
@@ -378,7 +391,8 @@ impl Kernel for Job<'_> {
                             }
                         }
                         bcast_any::<V>(Operands { b: bt.as_ptr(), ldb: n, ..o }, &epi);
-                    }),
+                        SCRATCH.with(|s| s.replace(bt));
+                    }
                 }
             }
             if v.ones_col && m > 0 {

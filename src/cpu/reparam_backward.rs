@@ -2,7 +2,7 @@
 //! (or the IWAE weights) to dL/dμ and dL/dlogvar, LANES latent dimensions at a time.
 
 use super::ReparamBackwardParams;
-use super::math;
+use super::math::Math;
 use super::simd::{Kernel, Simd, dispatch};
 
 struct Job<'a> {
@@ -25,6 +25,7 @@ impl Kernel for Job<'_> {
         // d/dμ KL = μ, d/ds KL = ½(e^s − 1) (Kingma & Welling 2014, appendix B), times β·warm-up.
         let w = V::splat(if iwae { 0.0 } else { kl_grad_weight * p.kl_scale });
         let half = V::splat(0.5);
+        let math = Math::<V>::new();
         for b in 0..p.in_rows as usize {
             for l in (0..latent).step_by(V::LANES) {
                 let len = latent - l;
@@ -32,7 +33,7 @@ impl Kernel for Job<'_> {
                 unsafe {
                     let mu = V::load_upto(mulv.as_ptr().add(b * 2 * latent + l), len);
                     let s = V::load_upto(mulv.as_ptr().add(b * 2 * latent + latent + l), len);
-                    let sigma = math::exp(half * s);
+                    let sigma = math.exp(half * s);
                     let (mut dmu, mut ds) = (V::zero(), V::zero());
                     for k in 0..rep {
                         let row = b * rep + k;
@@ -47,7 +48,7 @@ impl Kernel for Job<'_> {
                         ds = ds + g * half * e * sigma;
                     }
                     (dmu + w * mu).store_upto(dmulv.as_mut_ptr().add(b * 2 * latent + l), len);
-                    let dkl = w * half * (math::exp(s) - V::splat(1.0));
+                    let dkl = w * half * (math.exp(s) - V::splat(1.0));
                     (ds + dkl).store_upto(dmulv.as_mut_ptr().add(b * 2 * latent + latent + l), len);
                 }
             }

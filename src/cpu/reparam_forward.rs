@@ -1,7 +1,7 @@
 //! CPU twin of shaders/reparam_forward.wgsl: z = μ + e^{s/2}·ε with ε from the same Threefry
 //! stream as `reparam_forward_cpu` (bitwise equal), plus each row's KL and log p(z) − log q(z|x).
 
-use super::math;
+use super::math::Math;
 use super::simd::{Kernel, Simd, dispatch};
 use super::threefry::{lane_ids, threefry, uniform_open01};
 use super::{ReparamParams, StepUniform};
@@ -26,6 +26,7 @@ impl Kernel for Job<'_> {
         let (latent, rep, ld_z) = (p.latent as usize, p.rep as usize, p.ld_z as usize);
         let key = rng::key(step.seed, rng::STREAM_EPS, step.phase);
         let half = V::splat(0.5);
+        let math = Math::<V>::new();
         for row in 0..p.out_rows as usize {
             let src = row / rep;
             let counter = (first_row as usize + row) * latent;
@@ -54,7 +55,7 @@ impl Kernel for Job<'_> {
                     let mu = V::load_upto(mulv.as_ptr().add(src * 2 * latent + l), len);
                     let s = V::load_upto(mulv.as_ptr().add(src * 2 * latent + latent + l), len);
                     let e = V::load_upto(e_row.as_ptr().add(l), len);
-                    let sigma = math::exp(half * s);
+                    let sigma = math.exp(half * s);
                     let zl = mu + sigma * e;
                     zl.store_upto(z.as_mut_ptr().add(row * ld_z + l), len);
                     // Padding lanes are zero: they add 0.5·(0 + 1 − 1 − 0) = 0 and 0.

@@ -21,11 +21,13 @@ pub use wasm::Wasm128;
 pub use x86::{Avx2, Sse2};
 
 /// Register-block shapes of the matmul microkernels for one instruction set: `bcast` is rows ×
-/// vectors of columns (`A·B`, `Aᵀ·B`), `dot` is rows of A × rows of B (`A·Bᵀ`).
+/// vectors of columns (`A·B`, `Aᵀ·B`), `dot` is rows of A × rows of B (`A·Bᵀ`), `units` is the
+/// `bcast` shape of the weight gradient in units (`weight_grad_units`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tiles {
     pub bcast: (usize, usize),
     pub dot: (usize, usize),
+    pub units: (usize, usize),
 }
 
 /// `LANES` f32 lanes in a register. Every method is `#[inline(always)]` in the implementations, so

@@ -71,6 +71,7 @@ unsafe fn units_tiles<V: Simd, const MR: usize, const NV: usize>(job: &Units) {
     let nr = NV * V::LANES;
     let mut stack = [[[V::zero(); NV]; MR]; DEPTH];
     let mut nodes = [(0usize, 0usize); DEPTH];
+    let none = Epilogue::<V>::none();
     for j0 in (0..n).step_by(nr) {
         let cols = (n - j0).min(nr);
         for i0 in (0..m).step_by(MR) {
@@ -109,7 +110,7 @@ unsafe fn units_tiles<V: Simd, const MR: usize, const NV: usize>(job: &Units) {
             }
             for (tile, &out) in stack.iter().zip(&job.outs).take(depth) {
                 // SAFETY: each out was checked to hold an m × n matrix at stride ldc.
-                unsafe { store_tile(tile, out.add(i0 * ldc + j0), ldc, rows, cols, &Epilogue::NONE, i0, j0) };
+                unsafe { store_tile(tile, out.add(i0 * ldc + j0), ldc, rows, cols, &none, i0, j0) };
             }
         }
     }
@@ -121,7 +122,7 @@ impl Kernel for Units<'_> {
     fn run<V: Simd>(self) {
         // SAFETY (all blocks): bounds checked by `weight_grad_units`.
         unsafe {
-            match tiles::<V>().bcast {
+            match tiles::<V>().units {
                 (6, 2) => units_tiles::<V, 6, 2>(&self),
                 (5, 2) => units_tiles::<V, 5, 2>(&self),
                 (4, 3) => units_tiles::<V, 4, 3>(&self),

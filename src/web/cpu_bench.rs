@@ -52,10 +52,12 @@ impl CpuKernelBench {
         self.cases.get(i).map_or(0.0, |c| c.flops)
     }
 
-    /// Register blocks for the matmuls (rows × vectors for A·B and Aᵀ·B, rows × rows for A·Bᵀ);
-    /// shapes the kernels do not instantiate fall back to the default.
+    /// Register blocks for the matmuls (rows × vectors for A·B and Aᵀ·B, also used for the weight
+    /// gradient in units; rows × rows for A·Bᵀ); shapes the kernels do not instantiate fall back
+    /// to the default.
     pub fn set_tiles(&mut self, bcast_rows: usize, bcast_vectors: usize, dot_rows: usize, dot_cols: usize) {
-        self.tiles = Some(Tiles { bcast: (bcast_rows, bcast_vectors), dot: (dot_rows, dot_cols) });
+        let bcast = (bcast_rows, bcast_vectors);
+        self.tiles = Some(Tiles { bcast, dot: (dot_rows, dot_cols), units: bcast });
     }
 
     /// Milliseconds per call of case i: the best of `rounds` rounds of about `round_ms` each.

@@ -51,7 +51,7 @@ impl Simd for Neon {
     const LANES: usize = 4;
     const FUSED: bool = true;
     // 32 vector registers: 6×2 vectors (XNNPACK's aarch64 shape) and 4×3 dot accumulators.
-    const TILES: Tiles = Tiles { bcast: (6, 2), dot: (4, 3) };
+    const TILES: Tiles = Tiles { bcast: (6, 2), dot: (4, 3), units: (6, 2) };
     #[inline(always)]
     fn splat(x: f32) -> Self {
         Neon(unsafe { vdupq_n_f32(x) })

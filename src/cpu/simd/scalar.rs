@@ -45,7 +45,7 @@ fn bits(f: impl FnOnce(u32) -> u32, x: Scalar) -> Scalar {
 impl Simd for Scalar {
     const LANES: usize = 1;
     const FUSED: bool = false;
-    const TILES: Tiles = Tiles { bcast: (4, 4), dot: (4, 4) };
+    const TILES: Tiles = Tiles { bcast: (4, 4), dot: (4, 4), units: (4, 4) };
     #[inline(always)]
     fn splat(x: f32) -> Self {
         Scalar(x)

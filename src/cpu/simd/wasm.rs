@@ -41,9 +41,14 @@ impl Div for Wasm128 {
 impl Simd for Wasm128 {
     const LANES: usize = 4;
     const FUSED: bool = cfg!(target_feature = "relaxed-simd");
-    // V8 on x64 has 16 xmm registers and keeps one as scratch: XNNPACK's 4×8 shape for
-    // wasm on x86 (8 accumulators), and 3×3 dot accumulators.
-    const TILES: Tiles = Tiles { bcast: (4, 2), dot: (3, 3) };
+    // V8 on x64 has 16 xmm registers and keeps one as scratch: more than 8–9 accumulators
+    // spill. Measured in Chromium 156 (bench/cpu-kernels.mjs --tiles all): 4×2 (XNNPACK's 4×8
+    // shape for wasm on x86) leads for A·B and A·Bᵀ; in units, 3×3 with relaxed FMA.
+    const TILES: Tiles = Tiles {
+        bcast: (4, 2),
+        dot: (4, 2),
+        units: if cfg!(target_feature = "relaxed-simd") { (3, 3) } else { (4, 2) },
+    };
     #[inline(always)]
     fn splat(x: f32) -> Self {
         Wasm128(f32x4_splat(x))

@@ -49,7 +49,7 @@ impl Simd for Sse2 {
     const LANES: usize = 4;
     const FUSED: bool = false;
     // 16 xmm registers: 4×2 vectors = 8 accumulators, and 3×3 dot accumulators.
-    const TILES: Tiles = Tiles { bcast: (4, 2), dot: (3, 3) };
+    const TILES: Tiles = Tiles { bcast: (4, 2), dot: (3, 3), units: (4, 2) };
     #[inline(always)]
     fn splat(x: f32) -> Self {
         Sse2(unsafe { _mm_set1_ps(x) })
@@ -174,7 +174,7 @@ impl Simd for Avx2 {
     const FUSED: bool = true;
     // 16 ymm registers: 6×2 vectors = 12 accumulators + 2 of B + 1 broadcast; 4×3 dot
     // accumulators + 3 rows of B, A read as a memory operand.
-    const TILES: Tiles = Tiles { bcast: (6, 2), dot: (4, 3) };
+    const TILES: Tiles = Tiles { bcast: (6, 2), dot: (4, 3), units: (6, 2) };
     #[inline(always)]
     fn splat(x: f32) -> Self {
         Avx2(unsafe { _mm256_set1_ps(x) })
