@@ -4,6 +4,7 @@
 #[cfg(feature = "gpu")]
 pub mod autotune;
 pub mod config;
+pub mod cpu;
 pub mod data;
 pub mod error;
 #[cfg(feature = "gpu")]

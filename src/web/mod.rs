@@ -4,6 +4,8 @@
 
 use wasm_bindgen::prelude::*;
 
+mod cpu_bench;
+pub use cpu_bench::CpuKernelBench;
 use crate::config::ModelConfig;
 use crate::data::Dataset;
 use crate::data::idx::parse_idx;
