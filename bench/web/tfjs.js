@@ -21,7 +21,21 @@ async function setBackend(name) {
   // The wasm binaries sit beside the scripts in vendor/tfjs/. Without cross-origin isolation TF.js
   // picks the single-threaded SIMD build; bench/speed.mjs serves this page isolated (and, as a
   // control row, plain).
-  if (name === 'wasm') tf.wasm.setWasmPaths(new URL('vendor/tfjs/', location.href).href);
+  if (name === 'wasm') {
+    tf.wasm.setWasmPaths(new URL('vendor/tfjs/', location.href).href);
+    const asked = new URLSearchParams(location.search).get('threads');
+    const cores = navigator.hardwareConcurrency;
+    const threads = asked === 'max' ? cores : Number(asked ?? 0);
+    if (threads > 0) {
+      // ?threads=N|max: XNNPACK's pool size (max: one per logical core). TF.js caps it at
+      // navigator.hardwareConcurrency / 2 (init_with_threads_count in tfjs-backend-wasm/src/cc/backend.cc
+      // assumes two hyperthreads per core), i.e. ONE thread on a 2-vCPU machine whatever
+      // setThreadsCount asks; so the page reports 2N cores to the module (read once, when it
+      // initialises) to let N threads through.
+      if (threads > Math.floor(cores / 2)) Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads });
+      tf.wasm.setThreadsCount(threads);
+    }
+  }
   if (!(await tf.setBackend(name))) {
     throw new Error(`TensorFlow.js could not initialise its ${name} backend on this browser`);
   }
