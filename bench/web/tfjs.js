@@ -146,7 +146,8 @@ async function wasmFacts() {
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const threads = tf.wasm.getThreadsCount();
-  const memory = tf.backend().wasm?.wasmMemory ?? null;
+  const module = tf.backend().wasm;
+  const memory = module?.wasmMemory?.buffer ?? module?.HEAPU8?.buffer ?? null;
   const binary = performance.getEntriesByType('resource')
     .map((e) => e.name.split('/').pop()).filter((n) => n.endsWith('.wasm')).join(', ') || 'unknown';
   const pthreadWorkers = workers.length;
@@ -154,7 +155,7 @@ async function wasmFacts() {
     WASM_HAS_SIMD_SUPPORT: simd,
     WASM_HAS_MULTITHREAD_SUPPORT: multithread,
     threads,
-    sharedMemory: memory ? memory.buffer instanceof SharedArrayBuffer : null,
+    sharedMemory: memory ? typeof SharedArrayBuffer !== 'undefined' && memory instanceof SharedArrayBuffer : null,
     binary,
     pthreadWorkers,
     summary: `TF.js ${tf.version.tfjs} wasm ${binary}: SIMD ${simd ? 'yes' : 'no'}, multithread ${multithread ? 'yes' : 'no'}, `
