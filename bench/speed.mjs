@@ -18,7 +18,7 @@
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '../scripts/static-server.mjs';
@@ -175,6 +175,8 @@ function native() {
   return out;
 }
 
+// The host is shared: its load before and after says how far the figures can be trusted.
+const host = { cores: cpus().length, loadStart: loadavg()[0] };
 const server = await serve(SITE, 0);
 const isolatedServer = await serve(SITE, 0, { isolated: true });
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -228,16 +230,17 @@ try {
   };
   const nat = args['skip-native'] ? { vaelab: 'not run (--skip-native)', pytorch: 'not run (--skip-native)' } : native();
   // The raw figures first, so a failure while writing the report loses no measurement.
-  const raw = { date: new Date().toISOString(), contenders: contenders.map(({ page, ...c }) => c), micro, open, nat };
+  host.loadEnd = loadavg()[0];
+  const raw = { date: new Date().toISOString(), host, contenders: contenders.map(({ page, ...c }) => c), micro, open, nat };
   writeFileSync(RAW, JSON.stringify(raw, null, 1));
   log(`raw figures in ${RAW}`);
-  writeReport({ contenders, micro, open, nat });
+  writeReport({ contenders, micro, open, nat, host });
 } finally {
   server.close();
   isolatedServer.close();
 }
 
-function writeReport({ contenders, micro, open, nat }) {
+function writeReport({ contenders, micro, open, nat, host }) {
   const ours = contenders.find((c) => c.id === 'vaelab');
   const others = contenders.filter((c) => c !== ours && !c.error);
   const best = (id) => contenders.find((c) => c.id === id);
@@ -255,7 +258,9 @@ function writeReport({ contenders, micro, open, nat }) {
   lines.push('Our pages are served as a plain static site (no COOP/COEP); the peers from a second origin that');
   lines.push('sends COOP/COEP, so their wasm backends get SharedArrayBuffer and threads. "served" is the');
   lines.push('origin and the page\'s own `crossOriginIsolated`; "ran as" is what the library reported after the');
-  lines.push('timed windows (`*-static` rows: the same peer pages from the plain origin, for comparison).', '');
+  lines.push('timed windows (`*-static` rows: the same peer pages from the plain origin, for comparison).');
+  lines.push(`samples/s is the median window, the slowest–fastest window in brackets. Host load average (1 min):`);
+  lines.push(`${fmt(host.loadStart, 1)} at the start, ${fmt(host.loadEnd, 1)} at the end, on ${host.cores} cores.`, '');
   const esc = (text) => String(text).replace(/\|/g, '/');
   const served = (c) => {
     const iso = c.served?.crossOriginIsolated;
@@ -271,7 +276,9 @@ function writeReport({ contenders, micro, open, nat }) {
     }
     const r = c === ours ? '1' : fmt(rate(ours) / c.samplesPerSec, 1);
     const drop = `${c.learns ? 'yes' : 'NO'} (${fmt(c.windows[0].lossFirst, 1)} → ${fmt(c.windows.at(-1).lossLast, 1)})`;
-    lines.push(`| ${c.id} | ${served(c)} | ${fmt(c.msPerStep, 1)} | ${fmt(c.samplesPerSec)} | ${r}× | ${drop} | ${esc(c.facts?.summary ?? c.adapter ?? '')} |`);
+    const rates = c.windows.map((w) => w.samplesPerSec);
+    const range = `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}`;
+    lines.push(`| ${c.id} | ${served(c)} | ${fmt(c.msPerStep, 1)} | ${fmt(c.samplesPerSec)} (${range}) | ${r}× | ${drop} | ${esc(c.facts?.summary ?? c.adapter ?? '')} |`);
   }
   const env = contenders.find((c) => c.served)?.served;
   if (env) lines.push('', `Browser: navigator.hardwareConcurrency = ${env.hardwareConcurrency}; wasm relaxed SIMD (f32x4.relaxed_madd) ${env.relaxedSimd ? 'available' : 'not available'}.`);
