@@ -1,6 +1,7 @@
 # Reference: PyTorch's examples/vae/main.py (784-400-20-400-784 MLP VAE, BCE+KLD, Adam 1e-3, batch 128) on raw MNIST IDX files.
 # Run from the repo root: python bench/pytorch_vae.py [--epochs 10] [--seed 1] [--threads 2] [--bench] [--data DIR]
-# Set up with `pip install torch numpy` (PyPI; tested with torch 2.15.0+cu132 running on CPU, numpy 2.4.6).
+# Set up with bench/requirements-torch.txt in a venv outside the repo (torch 2.15.0+cu132 from PyPI, run on the CPU).
+# --bench: samples/s of 250 training steps after 20 warm-up steps (median of 5 windows of 50), --threads cores.
 import argparse
 import statistics
 import time

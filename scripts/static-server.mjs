@@ -1,5 +1,8 @@
 // A static file server for dist/ on 127.0.0.1 only, with the MIME types the page needs
-// (application/wasm for streaming compilation). Usage: node scripts/static-server.mjs DIR PORT
+// (application/wasm for streaming compilation). Usage: node scripts/static-server.mjs DIR PORT [--isolated]
+// Plain by default, like the static hosts the page targets (GitHub Pages sends no COOP/COEP).
+// { isolated: true } (or --isolated) adds the headers that make its pages cross-origin isolated
+// (SharedArrayBuffer, so wasm threads): the speed bench serves the peers' pages this way.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -10,8 +13,18 @@ const TYPES = {
   '.png': 'image/png', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf',
 };
 
-export function serve(root, port = 8080) {
+// Cross-origin isolation: COOP + COEP on documents; CORP on every response so each subresource
+// (scripts, wasm, MNIST) may be embedded by an isolated document — they are same-origin here, which
+// require-corp allows anyway, but CORP keeps them loadable if a page ever comes from another port.
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+export function serve(root, port = 8080, { isolated = false } = {}) {
   const base = resolve(root);
+  const extra = isolated ? ISOLATION_HEADERS : {};
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
@@ -19,17 +32,22 @@ export function serve(root, port = 8080) {
       if (!file.startsWith(base)) { res.writeHead(403).end('forbidden'); return; }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-cache' });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length,
+        'cache-control': 'no-cache', ...extra,
+      });
       res.end(body);
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      res.writeHead(404, { 'content-type': 'text/plain', ...extra }).end('not found');
     }
   });
   return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok(server)));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [root = 'dist', port = '8080'] = process.argv.slice(2);
-  const server = await serve(root, Number(port));
-  console.log(`serving ${root} at http://127.0.0.1:${server.address().port}/`);
+  const args = process.argv.slice(2);
+  const isolated = args.includes('--isolated');
+  const [root = 'dist', port = '8080'] = args.filter((a) => a !== '--isolated');
+  const server = await serve(root, Number(port), { isolated });
+  console.log(`serving ${root} at http://127.0.0.1:${server.address().port}/${isolated ? ' (cross-origin isolated: COOP/COEP)' : ''}`);
 }

@@ -13,6 +13,10 @@
 //                 last step is done, forced by ONE readback at the end of the window (no per-step
 //                 reads); lossFirst/lossLast are the per-image losses of the window's first and
 //                 last steps (read after the clock stops). State persists: training continues.
+//   facts()       optional, called after the timed windows: what configuration actually ran, as a
+//                 JSON object ({summary: 'one line for the report', ...fields for the raw JSON}) —
+//                 threads, SIMD, the wasm binary — so the report can show each contender ran its best.
+//                 The driver adds crossOriginIsolated etc. itself (pageFacts in bench/speed.mjs).
 //
 // The model and step (PyTorch examples/vae defaults)
 //   encoder 784→400 ReLU → μ: 400→20, logvar: 400→20;  z = μ + exp(½·logvar)·ε, ε ~ N(0, I);
@@ -71,3 +75,28 @@ export async function publish(makeContender) {
     status(`cannot run: ${window.contenderError}`);
   }
 }
+
+/**
+ * Counts the Web Workers this page starts and the messages posted to each (by their `type` or
+ * emscripten's `cmd`), so a contender can show its library really ran kernels on worker threads.
+ * Call before the library creates its workers: libraries look `Worker` up when they construct one.
+ */
+export function watchWorkers() {
+  const workers = [];
+  const Native = window.Worker;
+  window.Worker = class extends Native {
+    constructor(url, options) {
+      super(url, options);
+      this.record = { module: options?.type === 'module', messages: {} };
+      workers.push(this.record);
+    }
+
+    postMessage(message, ...rest) {
+      const kind = message?.type ?? message?.cmd ?? typeof message;
+      this.record.messages[kind] = (this.record.messages[kind] ?? 0) + 1;
+      return super.postMessage(message, ...rest);
+    }
+  };
+  return workers;
+}
+

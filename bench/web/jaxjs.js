@@ -2,9 +2,13 @@
 // function and ONE jit-compiled training step (valueAndGrad of the summed loss + Adam written with
 // array ops; there is no optax package for jax-js on npm). ?backend=webgpu|wasm|webgl (default
 // webgpu; jax-js calls these devices). jaxjs.html loads this module; protocol in contender.js.
-// Everything the model needs is expressible and jit works on all three devices. The wasm device is
-// single-threaded here: its threads need SharedArrayBuffer, i.e. a cross-origin-isolated page
-// (COOP/COEP headers), which scripts/static-server.mjs does not send — same as TF.js's wasm.
+// Everything the model needs is expressible and jit works on all three devices.
+// Threads on the wasm device (jax-js src/backend/wasm/parallel.ts, wasm.ts): where SharedArrayBuffer
+// and Worker exist — in a browser, a cross-origin-isolated page — WasmBackend allocates shared memory
+// and a WasmWorkerPool of navigator.hardwareConcurrency module workers (from a blob URL), and each
+// async kernel is split into chunks over them (min 512 elements per worker); otherwise every kernel
+// runs on the calling thread. Kernels are always simd128, with f32x4.relaxed_madd where the browser
+// validates it. facts() shows the pool: workers started and kernel messages posted to each.
 // jax-js's webgl device runs but is ~7 s/step on SwiftShader; it is "best-effort" upstream.
 //
 // jax-js arrays are reference counted: every function consumes its array arguments, so a value
@@ -13,10 +17,13 @@
 import {
   defaultDevice, getWebGPUDevice, init, jit, nn, numpy as np, random, tree, valueAndGrad,
 } from './vendor/jax-js/index.js';
-import { ADAM, DATA_SEED, LAYERS, MODEL, describeDevice, publish, status } from './contender.js';
+import {
+  ADAM, DATA_SEED, LAYERS, MODEL, describeDevice, publish, status, watchWorkers,
+} from './contender.js';
 import { loadMnist, shuffledPixels } from './mnist.js';
 
 const DEVICES = ['webgpu', 'wasm', 'webgl'];
+const workers = watchWorkers(); // jax-js starts its pool on the first dispatch, after this
 
 // PyTorch nn.Linear init: W and b ~ U(−1/√fan_in, 1/√fan_in). W is [fanIn, fanOut] so y = x·W + b.
 function initParams(seed) {
@@ -129,7 +136,7 @@ async function makeContender() {
       v = tree.map((p) => np.zerosLike(p.ref), params);
       this.adapter = describeDevice({
         gpuDevice: device === 'webgpu' ? getWebGPUDevice() : null,
-        label: device === 'wasm' ? 'CPU (wasm, 1 thread)' : `jax-js ${device}`,
+        label: device === 'wasm' ? `CPU (wasm, ${typeof SharedArrayBuffer === 'undefined' ? '1 thread' : 'worker pool'})` : `jax-js ${device}`,
       });
       status(`jax-js-${device}: initialised`);
     },
@@ -141,6 +148,24 @@ async function makeContender() {
       status(`jax-js-${device}: ${steps} steps in ${result.ms.toFixed(0)} ms, `
         + `loss ${result.lossFirst.toFixed(1)} → ${result.lossLast.toFixed(1)}`);
       return result;
+    },
+    async facts() {
+      if (device !== 'wasm') return { device, summary: `jax-js ${device}` };
+      // The pool's workers are the module workers jax-js created; 'kernel' messages are the chunks
+      // of generated wasm kernels it dispatched to each (since the page opened).
+      const pool = workers.filter((w) => w.module);
+      const kernels = pool.map((w) => w.messages.kernel ?? 0);
+      const threads = pool.length > 0 ? pool.length : 1;
+      return {
+        device,
+        sharedArrayBuffer: typeof SharedArrayBuffer !== 'undefined',
+        poolWorkers: pool.length,
+        kernelMessagesPerWorker: kernels,
+        threads,
+        summary: pool.length > 0
+          ? `jax-js wasm: pool of ${pool.length} workers, kernel chunks per worker ${kernels.join('/')}`
+          : 'jax-js wasm: no worker pool (SharedArrayBuffer missing), kernels on the page\'s thread',
+      };
     },
   };
 }

@@ -1,18 +1,41 @@
 // TensorFlow.js 4.22 contender of the speed benchmark: the default VAE trained with tf.train.adam
 // through optimizer.minimize, on the backend named by ?backend=webgpu|webgl|wasm|cpu (default webgpu).
 // tfjs.html loads tf.min.js and the webgpu/wasm backends as UMD globals; protocol in contender.js.
+// The wasm backend picks its binary from two feature flags (backend_wasm.ts, getPathToWasmBinary):
+// WASM_HAS_SIMD_SUPPORT and WASM_HAS_MULTITHREAD_SUPPORT (true only where SharedArrayBuffer can be
+// posted, i.e. a cross-origin-isolated page) → tfjs-backend-wasm-threaded-simd.wasm with an XNNPACK
+// thread pool of navigator.hardwareConcurrency threads; else the single-threaded SIMD build. facts()
+// reports the flags, the thread count and the binary actually fetched.
 
-import { ADAM, DATA_SEED, LAYERS, MODEL, describeDevice, publish, status } from './contender.js';
+import {
+  ADAM, DATA_SEED, LAYERS, MODEL, describeDevice, publish, status, watchWorkers,
+} from './contender.js';
 import { loadMnist, shuffledPixels } from './mnist.js';
 
 const tf = window.tf;
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const workers = watchWorkers(); // before setBackend('wasm') starts emscripten's pthread pool
 
 async function setBackend(name) {
   if (!BACKENDS.includes(name)) throw new Error(`unknown backend '${name}' (use ${BACKENDS.join(', ')})`);
-  // The wasm binaries sit beside the scripts in vendor/tfjs/. Without cross-origin isolation
-  // (our static server sends no COOP/COEP) TF.js picks the single-threaded SIMD build.
-  if (name === 'wasm') tf.wasm.setWasmPaths(new URL('vendor/tfjs/', location.href).href);
+  // The wasm binaries sit beside the scripts in vendor/tfjs/. Without cross-origin isolation TF.js
+  // picks the single-threaded SIMD build; bench/speed.mjs serves this page isolated (and, as a
+  // control row, plain).
+  if (name === 'wasm') {
+    tf.wasm.setWasmPaths(new URL('vendor/tfjs/', location.href).href);
+    const asked = new URLSearchParams(location.search).get('threads');
+    const cores = navigator.hardwareConcurrency;
+    const threads = asked === 'max' ? cores : Number(asked ?? 0);
+    if (threads > 0) {
+      // ?threads=N|max: XNNPACK's pool size (max: one per logical core). TF.js caps it at
+      // navigator.hardwareConcurrency / 2 (init_with_threads_count in tfjs-backend-wasm/src/cc/backend.cc
+      // assumes two hyperthreads per core), i.e. ONE thread on a 2-vCPU machine whatever
+      // setThreadsCount asks; so the page reports 2N cores to the module (read once, when it
+      // initialises) to let N threads through.
+      if (threads > Math.floor(cores / 2)) Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads });
+      tf.wasm.setThreadsCount(threads);
+    }
+  }
   if (!(await tf.setBackend(name))) {
     throw new Error(`TensorFlow.js could not initialise its ${name} backend on this browser`);
   }
@@ -97,7 +120,7 @@ async function makeContender() {
       this.adapter = describeDevice({
         gpuDevice: backend === 'webgpu' ? engine.device : null,
         gl: backend === 'webgl' ? engine.gpgpu?.gl : null,
-        label: backend === 'wasm' ? 'CPU (wasm, 1 thread, SIMD)' : 'CPU (plain JavaScript)',
+        label: backend === 'wasm' ? `CPU (wasm, ${tf.wasm.getThreadsCount()} thread(s))` : 'CPU (plain JavaScript)',
       });
       status(`tfjs-${backend}: initialised`);
     },
@@ -110,6 +133,33 @@ async function makeContender() {
         + `loss ${result.lossFirst.toFixed(1)} → ${result.lossLast.toFixed(1)}`);
       return result;
     },
+    async facts() {
+      return { backend, ...(backend === 'wasm' ? await wasmFacts() : { summary: `TF.js ${tf.version.tfjs} ${backend}` }) };
+    },
+  };
+}
+
+// What the wasm backend actually runs: its two feature flags, XNNPACK's thread count
+// (tf.wasm.getThreadsCount, set when the backend initialised), whether its memory is shared, and
+// which of the three binaries the page fetched.
+async function wasmFacts() {
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const threads = tf.wasm.getThreadsCount();
+  const module = tf.backend().wasm;
+  const memory = module?.wasmMemory?.buffer ?? module?.HEAPU8?.buffer ?? null;
+  const binary = performance.getEntriesByType('resource')
+    .map((e) => e.name.split('/').pop()).filter((n) => n.endsWith('.wasm')).join(', ') || 'unknown';
+  const pthreadWorkers = workers.length;
+  return {
+    WASM_HAS_SIMD_SUPPORT: simd,
+    WASM_HAS_MULTITHREAD_SUPPORT: multithread,
+    threads,
+    sharedMemory: memory ? typeof SharedArrayBuffer !== 'undefined' && memory instanceof SharedArrayBuffer : null,
+    binary,
+    pthreadWorkers,
+    summary: `TF.js ${tf.version.tfjs} wasm ${binary}: SIMD ${simd ? 'yes' : 'no'}, multithread ${multithread ? 'yes' : 'no'}, `
+      + `${threads} XNNPACK thread${threads === 1 ? '' : 's'} (${pthreadWorkers} pthread workers started)`,
   };
 }
 
