@@ -8,7 +8,11 @@ use vaelab::data::Dataset;
 use vaelab::kernels::gather_batch::{GatherParams, NO_LABEL, gather_batch_cpu};
 use vaelab::kernels::permute_batch::permute_batch_cpu;
 use vaelab::model::{Architecture, PIXELS};
-use vaelab::reference::{Batch, KlTerm, loss_and_grads};
+use std::sync::Arc;
+
+use vaelab::cpu_train::CpuTrainer;
+use vaelab::reference::{Batch, KlTerm, Outcome, loss_and_grads};
+use vaelab::schedule::{StepMetrics, step_record};
 use vaelab::rng;
 use vaelab::trainer::Trainer;
 
@@ -59,11 +63,10 @@ fn synthetic_dataset(n: usize, seed: u32) -> Dataset {
     }
 }
 
-/// The batch and noise the GPU's step `step` uses, rebuilt with the CPU oracles.
-fn batch_of_step(trainer: &Trainer, data: &Dataset, step: u64) -> Batch {
-    let arch = &trainer.arch;
-    let c = &trainer.config;
-    let record = trainer.step_record(step);
+/// The batch and noise step `step` uses, rebuilt with the CPU oracles.
+fn batch_of_step(c: &ModelConfig, data: &Dataset, step: u64) -> Batch {
+    let arch = &Architecture::new(c);
+    let record = step_record(c, data.n as u32, step);
     let rows = c.batch_size as usize;
     let params = GatherParams {
         rows: rows as u32,
@@ -84,11 +87,11 @@ fn batch_of_step(trainer: &Trainer, data: &Dataset, step: u64) -> Batch {
     Batch { x: x.iter().map(|&v| v as f64).collect(), labels, eps, rows, rep }
 }
 
-fn kl_term(trainer: &Trainer, step: u64) -> KlTerm {
-    if trainer.config.objective == Objective::Iwae {
+fn kl_term(c: &ModelConfig, n_train: usize, step: u64) -> KlTerm {
+    if c.objective == Objective::Iwae {
         return KlTerm::Iwae;
     }
-    let r = trainer.step_record(step);
+    let r = step_record(c, n_train as u32, step);
     if r.capacity >= 0.0 {
         KlTerm::Capacity { gamma: r.kl_weight as f64, c: r.capacity as f64 }
     } else {
@@ -158,25 +161,45 @@ fn gpu_step_gradients_match_oracle() {
         trainer.set_step(3);
         let params: Vec<f64> =
             pollster::block_on(trainer.read_parameters()).unwrap().iter().map(|&p| p as f64).collect();
-        let batch = batch_of_step(&trainer, &data, 3);
-        let want = loss_and_grads(&trainer.arch, &params, &batch, kl_term(&trainer, 3));
+        let batch = batch_of_step(&trainer.config, &data, 3);
+        let want = loss_and_grads(&trainer.arch, &params, &batch, kl_term(&trainer.config, data.n, 3));
         trainer.train_steps(1);
         let got = pollster::block_on(trainer.read_gradients()).unwrap();
         let (metrics, _) = pollster::block_on(trainer.flush_metrics()).unwrap();
-        let m = metrics.last().expect("a metrics record");
-        assert!(
-            (m.recon as f64 - want.recon).abs() < 1e-3 * want.recon.abs().max(1.0),
-            "{name}: recon {} vs {}",
-            m.recon,
-            want.recon
-        );
-        assert!((m.kl as f64 - want.kl).abs() < 1e-3 * want.kl.abs().max(1.0), "{name}: kl {} vs {}", m.kl, want.kl);
-        assert!(
-            (m.objective as f64 - want.objective).abs() < 1e-3 * want.objective.abs().max(1.0),
-            "{name}: objective"
-        );
-        let scale = want.grads.iter().fold(0f64, |a, g| a.max(g.abs()));
-        let want32: Vec<f32> = want.grads.iter().map(|&g| g as f32).collect();
-        common::assert_close(&format!("{name}: gradients"), &got, &want32, (2e-4 * scale) as f32, 2e-3);
+        check_step(name, metrics.last().expect("a metrics record"), &got, &want);
     }
+}
+
+#[test]
+fn cpu_step_gradients_match_oracle() {
+    let data = Arc::new(synthetic_dataset(23, 5));
+    for (name, config) in configs() {
+        // Three workers over eight units: uneven shards, and a batch of 5 leaves units empty.
+        let mut trainer = CpuTrainer::new(config.clone(), data.clone(), data.clone(), 3).expect("trainer");
+        trainer.set_step(3);
+        let params: Vec<f64> = trainer.parameters().iter().map(|&p| p as f64).collect();
+        let batch = batch_of_step(&config, &data, 3);
+        let want = loss_and_grads(&trainer.arch, &params, &batch, kl_term(&config, data.n, 3));
+        trainer.train_steps(1);
+        let (metrics, _) = trainer.take_metrics();
+        check_step(name, metrics.last().expect("a metrics record"), trainer.gradients(), &want);
+    }
+}
+
+/// One step's figures and gradient against the f64 oracle's.
+fn check_step(name: &str, m: &StepMetrics, got: &[f32], want: &Outcome) {
+    assert!(
+        (m.recon as f64 - want.recon).abs() < 1e-3 * want.recon.abs().max(1.0),
+        "{name}: recon {} vs {}",
+        m.recon,
+        want.recon
+    );
+    assert!((m.kl as f64 - want.kl).abs() < 1e-3 * want.kl.abs().max(1.0), "{name}: kl {} vs {}", m.kl, want.kl);
+    assert!(
+        (m.objective as f64 - want.objective).abs() < 1e-3 * want.objective.abs().max(1.0),
+        "{name}: objective"
+    );
+    let scale = want.grads.iter().fold(0f64, |a, g| a.max(g.abs()));
+    let want32: Vec<f32> = want.grads.iter().map(|&g| g as f32).collect();
+    common::assert_close(&format!("{name}: gradients"), got, &want32, (2e-4 * scale) as f32, 2e-3);
 }

