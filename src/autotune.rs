@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, VaeError};
-use crate::kernels::SHADERS;
-use crate::kernels::matmul::{MatmulDims, MatmulKernel, MatmulVariant};
 use crate::gpu::Gpu;
 use crate::kernels::Kernels;
+use crate::kernels::SHADERS;
+use crate::kernels::matmul::{MatmulDims, MatmulKernel, MatmulVariant};
 use crate::microbench::time_matmul;
 
 /// One timed shape: every candidate's milliseconds and the winner.

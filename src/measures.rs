@@ -84,3 +84,40 @@ mod tests {
         assert_eq!(active_units(&mulv, 2, 0.01), 1);
     }
 }
+
+/// How much the gradient estimate varies with the noise ε (lesson 5: why one sample is enough),
+/// per parameter over repeated draws on one fixed batch, averaged over the encoder's and the
+/// decoder's parameters.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GradientStats {
+    pub repeats: u32,
+    /// Mean over encoder parameters of Var_ε[g].
+    pub encoder_variance: f64,
+    /// Mean over encoder parameters of (E_ε[g])².
+    pub encoder_mean_sq: f64,
+    pub decoder_variance: f64,
+    pub decoder_mean_sq: f64,
+}
+
+impl GradientStats {
+    /// Summarises `draws`: `repeats` gradients of all of `arch`'s parameters, one after another.
+    pub fn of(arch: &crate::model::Architecture, draws: &[f32], repeats: u32) -> Self {
+        let len = draws.len() / repeats as usize;
+        let spread = |prefix: &str| {
+            let (mut var, mut mean_sq, mut count) = (0f64, 0f64, 0usize);
+            for layer in arch.layers.iter().filter(|l| l.name.starts_with(prefix)) {
+                for i in layer.offset..layer.offset + layer.len() {
+                    let values = (0..repeats as usize).map(|r| draws[r * len + i] as f64);
+                    let mean = values.clone().sum::<f64>() / repeats as f64;
+                    var += values.map(|v| (v - mean).powi(2)).sum::<f64>() / (repeats - 1) as f64;
+                    mean_sq += mean * mean;
+                    count += 1;
+                }
+            }
+            (var / count as f64, mean_sq / count as f64)
+        };
+        let (encoder_variance, encoder_mean_sq) = spread("enc");
+        let (decoder_variance, decoder_mean_sq) = spread("dec");
+        GradientStats { repeats, encoder_variance, encoder_mean_sq, decoder_variance, decoder_mean_sq }
+    }
+}

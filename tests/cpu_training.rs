@@ -25,12 +25,28 @@ fn cpu(config: &ModelConfig, workers: usize) -> CpuTrainer {
 
 /// Small variants of every objective and input path; batches that do not divide into 8 units.
 fn variants() -> Vec<(&'static str, ModelConfig)> {
-    let base = ModelConfig { enc_hidden: vec![48], dec_hidden: vec![40], latent: 5, batch_size: 37, seed: 4, ..Default::default() };
+    let base = ModelConfig {
+        enc_hidden: vec![48],
+        dec_hidden: vec![40],
+        latent: 5,
+        batch_size: 37,
+        seed: 4,
+        ..Default::default()
+    };
     vec![
         ("elbo", base.clone()),
         ("dynamic binarization, 3 samples", ModelConfig { binarize: Binarize::Dynamic, samples: 3, ..base.clone() }),
         ("conditional", ModelConfig { conditional: true, ..base.clone() }),
-        ("capacity", ModelConfig { objective: Objective::Capacity, gamma: 20.0, capacity_max: 5.0, capacity_steps: 4, ..base.clone() }),
+        (
+            "capacity",
+            ModelConfig {
+                objective: Objective::Capacity,
+                gamma: 20.0,
+                capacity_max: 5.0,
+                capacity_steps: 4,
+                ..base.clone()
+            },
+        ),
         ("iwae, 4 samples", ModelConfig { objective: Objective::Iwae, samples: 4, ..base }),
     ]
 }
@@ -42,7 +58,7 @@ fn runs_are_bitwise_identical_for_one_two_and_three_workers() {
             .iter()
             .map(|&w| {
                 let mut t = cpu(&config, w);
-                t.test_every = 3;
+                t.set_test_every(3);
                 t.train_steps(7);
                 let (train, test) = t.take_metrics();
                 assert_eq!((train.len(), test.len()), (7, 2), "{name}");
@@ -114,4 +130,33 @@ fn structural_changes_are_refused_and_live_ones_apply() {
     t.update_config(ModelConfig { beta: 3.0, ..config }).unwrap();
     t.train_steps(1);
     assert_eq!(t.take_metrics().0[0].kl_weight, 3.0);
+}
+
+#[test]
+fn lesson_diagnostics_agree_with_the_gpu_path() {
+    let config = ModelConfig { seed: 5, ..variants()[0].1.clone() };
+    let (train, test) = mnist();
+    let mut t = cpu(&config, 3);
+    t.train_steps(30);
+    let mut gpu = Trainer::new(common::gpu(), config.clone(), train, test).expect("gpu trainer");
+    gpu.write_state(&t.state()).unwrap();
+    gpu.set_step(t.step());
+    for from_prior in [false, true] {
+        // 70 draws in chunks that do not divide IWAE_ROWS's; the same ε on both backends.
+        let want = pollster::block_on(gpu.eval().log_weights(11, 70, from_prior, 3)).unwrap();
+        let got = t.eval().log_weights(11, 70, from_prior, 3);
+        assert_eq!(got.len(), 70);
+        common::assert_close(&format!("log weights (prior: {from_prior})"), &got, &want, 1e-3, 1e-4);
+    }
+    let want = pollster::block_on(gpu.gradient_stats(6)).unwrap();
+    let got = t.gradient_stats(6);
+    assert_eq!(got.repeats, 6);
+    for (name, g, w) in [
+        ("encoder variance", got.encoder_variance, want.encoder_variance),
+        ("encoder mean²", got.encoder_mean_sq, want.encoder_mean_sq),
+        ("decoder variance", got.decoder_variance, want.decoder_variance),
+        ("decoder mean²", got.decoder_mean_sq, want.decoder_mean_sq),
+    ] {
+        assert!(w > 0.0 && ((g - w) / w).abs() < 1e-3, "{name}: cpu {g} gpu {w}");
+    }
 }

@@ -3,17 +3,17 @@
 
 mod common;
 
+use std::sync::Arc;
 use vaelab::config::{Activation, Binarize, ModelConfig, Objective};
 use vaelab::data::Dataset;
 use vaelab::kernels::gather_batch::{GatherParams, NO_LABEL, gather_batch_cpu};
 use vaelab::kernels::permute_batch::permute_batch_cpu;
 use vaelab::model::{Architecture, PIXELS};
-use std::sync::Arc;
 
 use vaelab::cpu_train::CpuTrainer;
 use vaelab::reference::{Batch, KlTerm, Outcome, loss_and_grads};
-use vaelab::schedule::{StepMetrics, step_record};
 use vaelab::rng;
+use vaelab::schedule::{StepMetrics, step_record};
 use vaelab::trainer::Trainer;
 
 fn configs() -> Vec<(&'static str, ModelConfig)> {
@@ -195,10 +195,7 @@ fn check_step(name: &str, m: &StepMetrics, got: &[f32], want: &Outcome) {
         want.recon
     );
     assert!((m.kl as f64 - want.kl).abs() < 1e-3 * want.kl.abs().max(1.0), "{name}: kl {} vs {}", m.kl, want.kl);
-    assert!(
-        (m.objective as f64 - want.objective).abs() < 1e-3 * want.objective.abs().max(1.0),
-        "{name}: objective"
-    );
+    assert!((m.objective as f64 - want.objective).abs() < 1e-3 * want.objective.abs().max(1.0), "{name}: objective");
     let scale = want.grads.iter().fold(0f64, |a, g| a.max(g.abs()));
     let want32: Vec<f32> = want.grads.iter().map(|&g| g as f32).collect();
     common::assert_close(&format!("{name}: gradients"), got, &want32, (2e-4 * scale) as f32, 2e-3);

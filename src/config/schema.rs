@@ -175,8 +175,7 @@ impl ModelConfig {
 
     /// Every key as `key=value&…` (defaults included, so a link pins the whole run).
     pub fn to_query(&self) -> String {
-        let pairs: Vec<String> =
-            super::SCHEMA.iter().map(|s| format!("{}={}", s.key, s.access.text(self))).collect();
+        let pairs: Vec<String> = super::SCHEMA.iter().map(|s| format!("{}={}", s.key, s.access.text(self))).collect();
         pairs.join("&")
     }
 

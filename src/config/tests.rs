@@ -167,8 +167,7 @@ fn schema_json_describes_controls() {
 
 #[test]
 fn schedules() {
-    let config =
-        ModelConfig { kl_warmup: 100, beta: 2.0, capacity_steps: 10, capacity_max: 5.0, ..Default::default() };
+    let config = ModelConfig { kl_warmup: 100, beta: 2.0, capacity_steps: 10, capacity_max: 5.0, ..Default::default() };
     assert!((config.kl_weight_at(0) - 0.02).abs() < 1e-6);
     assert_eq!(config.kl_weight_at(99), 2.0);
     assert_eq!(config.kl_weight_at(1000), 2.0);

@@ -1,9 +1,8 @@
 //! Evaluation on the CPU backend, with the GPU evaluation's records and figures: the test-set ELBO,
 //! the importance-weighted bound, and encode/decode/reconstruct for the latent views.
 
-use super::each;
-use super::shard::{Rows, Shard, ShardShape, forward};
-use super::step::pick_rows;
+use super::coordinator::run_pass;
+use super::shard::{Shard, ShardShape, forward};
 use crate::config::{Binarize, ModelConfig};
 use crate::cpu::UNITS;
 use crate::data::Dataset;
@@ -40,18 +39,6 @@ impl CpuEval<'_> {
             .collect()
     }
 
-    /// One forward pass over test rows offset.. with `record`, split across the shards.
-    fn pass(&self, shards: &mut [Shard], record: crate::cpu::StepUniform) {
-        let starts: Vec<usize> = shards.iter().scan(0, |at, s| Some(std::mem::replace(at, *at + s.rows))).collect();
-        let (test, params) = (self.test, self.params);
-        each(shards, |w, shard| {
-            let rows = starts[w]..starts[w] + shard.rows;
-            let picked = pick_rows(test, &shard.gather_params(test.n), &record, rows.clone());
-            let input = Rows { record, first_row: rows.start as u32, bytes: &picked.bytes, image_index: &picked.image_index, labels: &picked.labels };
-            shard.forward(params, &input, test.n);
-        });
-    }
-
     /// The 1-sample test loss over the whole test set, its parts, and active units.
     pub fn evaluate(&self) -> Evaluation {
         let n = self.test.n;
@@ -60,7 +47,12 @@ impl CpuEval<'_> {
         let (mut recon, mut kl) = (0f64, 0f64);
         let mut mulv = Vec::with_capacity(n * 2 * self.arch.latent);
         for c in 0..n.div_ceil(rows) {
-            self.pass(&mut shards, eval_record(self.config.seed, (c * rows) as u32, c as u32, 0));
+            run_pass(
+                &mut shards,
+                self.test,
+                self.params,
+                eval_record(self.config.seed, (c * rows) as u32, c as u32, 0),
+            );
             let valid = rows.min(n - c * rows);
             let mut seen = 0;
             for s in &shards {
@@ -95,7 +87,12 @@ impl CpuEval<'_> {
         let passes: Vec<(u32, u32)> =
             (0..images.div_ceil(img_chunk)).flat_map(|ic| (0..sample_chunks).map(move |sc| (ic, sc))).collect();
         for (done, &(ic, sc)) in passes.iter().enumerate() {
-            self.pass(&mut shards, eval_record(self.config.seed, ic * img_chunk, 1_000_000 + ic * sample_chunks + sc, 0));
+            run_pass(
+                &mut shards,
+                self.test,
+                self.params,
+                eval_record(self.config.seed, ic * img_chunk, 1_000_000 + ic * sample_chunks + sc, 0),
+            );
             let stats: Vec<f32> = shards.iter().flat_map(|s| s.row_stats.iter().copied()).collect();
             for (r, row) in stats.chunks_exact(4).enumerate() {
                 let (image, sample) = (ic * img_chunk + r as u32 / k_chunk, sc * k_chunk + r as u32 % k_chunk);
@@ -106,6 +103,24 @@ impl CpuEval<'_> {
             progress(done + 1, passes.len());
         }
         -bounds.iter().map(LogSumExp::log_mean).sum::<f64>() / images as f64
+    }
+
+    /// Log importance weights of `k` samples for test image `image`, as the GPU evaluation draws
+    /// them: z ~ q(z|x) with log w = log p(x|z) + log p(z) − log q(z|x), or with `from_prior`
+    /// z ~ N(0, I) and log w = log p(x|z). `seed` picks the draws.
+    pub fn log_weights(&self, image: u32, k: u32, from_prior: bool, seed: u32) -> Vec<f32> {
+        let image = image.min(self.test.n as u32 - 1);
+        let k_chunk = k.clamp(1, IWAE_ROWS);
+        let mut shards = self.shards(1, k_chunk as usize);
+        shards[0].from_prior = from_prior;
+        let mut out = Vec::with_capacity(k as usize);
+        for c in 0..k.div_ceil(k_chunk) {
+            let counter = seed.wrapping_mul(0x9E37_79B9) ^ (0x4000_0000 | c);
+            run_pass(&mut shards, self.test, self.params, eval_record(self.config.seed, image, counter, 0));
+            out.extend(shards[0].row_stats.chunks_exact(4).map(|r| r[2] - r[0]));
+        }
+        out.truncate(k as usize);
+        out
     }
 
     /// Rows of `width` floats from `n` values of `values` each, with a label one-hot at `at`.

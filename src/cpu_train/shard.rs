@@ -60,6 +60,8 @@ pub struct Shard {
     pub block_units: Vec<(usize, usize)>,
     /// The shard's weight-gradient partials, each over the whole parameter vector.
     pub blocks: Vec<Vec<f32>>,
+    /// Sample z from the prior N(0, I) instead of q(z|x) (evaluation: the naive estimator).
+    pub from_prior: bool,
 }
 
 fn forward_variant(layer: &Layer) -> MatmulVariant {
@@ -137,6 +139,7 @@ impl Shard {
             enc_grads: arch.encoder().iter().map(|l| grads(rows * l.outputs)).collect(),
             blocks: block_units.iter().map(|_| zeros(arch.total)).collect(),
             block_units,
+            from_prior: false,
             arch: arch.clone(),
             shape,
         }
@@ -144,7 +147,8 @@ impl Shard {
 
     /// The global input rows this shard reads in a batch of its shape.
     pub fn global_rows(&self) -> Range<usize> {
-        let first = if self.shape.training { unit_rows(self.shape.batch_rows, self.shape.units.start).start } else { 0 };
+        let first =
+            if self.shape.training { unit_rows(self.shape.batch_rows, self.shape.units.start).start } else { 0 };
         first..first + self.rows
     }
 
@@ -181,13 +185,19 @@ impl Shard {
         let (rows, rep, latent) = (self.rows, self.shape.rep, arch.latent);
         let gather = self.gather_params(n_images);
         cpu::gather_batch(&gather, &input.record, input.bytes, input.image_index, input.labels, &mut self.x);
-        for (i, layer) in arch.encoder().iter().enumerate() {
-            let (before, rest) = self.enc_acts.split_at_mut(i);
-            let (input, ld) = if i == 0 { (&self.x[..], arch.enc_input) } else { (&before[i - 1][..], layer.inputs) };
-            forward(params, layer, rows, input, ld, &mut rest[0]);
+        if self.from_prior {
+            // q with μ = 0 and logvar = 0 is the prior: z = ε, and log p(z) − log q(z) is 0.
+            self.mulv.fill(0.0);
+        } else {
+            for (i, layer) in arch.encoder().iter().enumerate() {
+                let (before, rest) = self.enc_acts.split_at_mut(i);
+                let (input, ld) =
+                    if i == 0 { (&self.x[..], arch.enc_input) } else { (&before[i - 1][..], layer.inputs) };
+                forward(params, layer, rows, input, ld, &mut rest[0]);
+            }
+            let head = arch.head();
+            forward(params, head, rows, self.enc_acts.last().expect("an encoder layer"), head.inputs, &mut self.mulv);
         }
-        let head = arch.head();
-        forward(params, head, rows, self.enc_acts.last().expect("an encoder layer"), head.inputs, &mut self.mulv);
         let reparam = ReparamParams {
             out_rows: (rows * rep) as u32,
             latent: latent as u32,
@@ -197,7 +207,16 @@ impl Shard {
             _pad: [0; 3],
         };
         let first = input.first_row * rep as u32;
-        cpu::reparam_forward(&reparam, &input.record, first, &self.mulv, input.labels, &mut self.z, &mut self.eps, &mut self.row_stats);
+        cpu::reparam_forward(
+            &reparam,
+            &input.record,
+            first,
+            &self.mulv,
+            input.labels,
+            &mut self.z,
+            &mut self.eps,
+            &mut self.row_stats,
+        );
         for (j, layer) in arch.decoder().iter().enumerate() {
             let (before, rest) = self.dec_acts.split_at_mut(j);
             let (input, ld) = if j == 0 { (&self.z[..], arch.dec_input) } else { (&before[j - 1][..], layer.inputs) };
@@ -207,7 +226,10 @@ impl Shard {
         forward(params, out, rows * rep, self.dec_acts.last().expect("a decoder layer"), out.inputs, &mut self.logits);
         cpu::bce_logits(&self.bce_params(false), &self.logits, &self.x, &mut self.dlogits, &mut self.row_stats);
         if self.shape.training && self.shape.iwae {
-            cpu::iwae_weights(&IwaeWeightsParams { in_rows: rows as u32, rep: rep as u32, _pad: [0; 2] }, &mut self.row_stats);
+            cpu::iwae_weights(
+                &IwaeWeightsParams { in_rows: rows as u32, rep: rep as u32, _pad: [0; 2] },
+                &mut self.row_stats,
+            );
             cpu::bce_logits(&self.bce_params(true), &self.logits, &self.x, &mut self.dlogits, &mut self.row_stats);
         }
     }
@@ -223,7 +245,15 @@ impl Shard {
         let input = (&self.z[..], arch.dec_input);
         let first_unit = self.shape.units.start;
         let mut blocks: Vec<&mut [f32]> = self.blocks.iter_mut().map(|b| &mut b[..]).collect();
-        stack.backward(params, &self.dlogits, input, &mut self.dec_grads, Some(&mut self.dz), (&dec_units, first_unit), &mut blocks);
+        stack.backward(
+            params,
+            &self.dlogits,
+            input,
+            &mut self.dec_grads,
+            Some(&mut self.dz),
+            (&dec_units, first_unit),
+            &mut blocks,
+        );
         let back = ReparamBackwardParams {
             in_rows: rows as u32,
             latent: arch.latent as u32,
@@ -236,7 +266,15 @@ impl Shard {
         cpu::reparam_backward(&back, &self.dz, &self.eps, &self.mulv, kl_grad_weight, &self.row_stats, &mut self.dmulv);
         let stack = Stack { top: arch.head(), hidden: arch.encoder(), acts: &self.enc_acts, rows };
         let input = (&self.x[..], arch.enc_input);
-        stack.backward(params, &self.dmulv, input, &mut self.enc_grads, None, (&self.local_units, first_unit), &mut blocks);
+        stack.backward(
+            params,
+            &self.dmulv,
+            input,
+            &mut self.enc_grads,
+            None,
+            (&self.local_units, first_unit),
+            &mut blocks,
+        );
     }
 }
 
@@ -249,7 +287,14 @@ struct Stack<'a> {
 }
 
 impl Stack<'_> {
-    fn weight_grad(&self, layer: &Layer, dy: &[f32], x: (&[f32], usize), units: (&[Range<usize>], usize), blocks: &mut [&mut [f32]]) {
+    fn weight_grad(
+        &self,
+        layer: &Layer,
+        dy: &[f32],
+        x: (&[f32], usize),
+        units: (&[Range<usize>], usize),
+        blocks: &mut [&mut [f32]],
+    ) {
         let dims = MatmulDims {
             m: layer.outputs as u32,
             n: layer.inputs as u32,

@@ -67,6 +67,14 @@ pub fn metrics_of(step: u64, figures: [f32; 4]) -> StepMetrics {
     StepMetrics { step, recon, kl, objective, kl_weight }
 }
 
+/// One weight-gradient partial: (first unit, units) and its values over all parameters.
+pub type Block<'a> = ((usize, usize), &'a [f32]);
+
+/// Every partial of `shards`, in shard order.
+pub fn blocks_of(shards: &[Shard]) -> Vec<Block<'_>> {
+    shards.iter().flat_map(|s| s.block_units.iter().copied().zip(s.blocks.iter().map(|b| &b[..]))).collect()
+}
+
 /// Model state Adam updates: parameters and both moments (and the merged gradient).
 #[derive(Clone, Debug, Default)]
 pub struct Optimizer {
@@ -85,17 +93,17 @@ impl Optimizer {
 
     /// Merges the shards' partials over `slice` of the parameters (the fixed unit tree) and takes
     /// Adam's step there. Elementwise, so any partition of the slices gives the same bits.
-    pub fn merge_and_step(slice: Range<usize>, shards: &[&Shard], record: &StepUniform, eps: f32, state: [&mut [f32]; 4]) {
+    pub fn merge_and_step(
+        slice: Range<usize>,
+        blocks: &[Block],
+        record: &StepUniform,
+        eps: f32,
+        state: [&mut [f32]; 4],
+    ) {
         let [params, grads, m, v] = state;
-        let mut blocks = Vec::new();
-        let mut parts = Vec::new();
-        for shard in shards {
-            for (units, block) in shard.block_units.iter().zip(&shard.blocks) {
-                blocks.push(*units);
-                parts.push(&block[slice.clone()]);
-            }
-        }
-        cpu::merge_blocks(&blocks, &parts, grads);
+        let units: Vec<(usize, usize)> = blocks.iter().map(|b| b.0).collect();
+        let parts: Vec<&[f32]> = blocks.iter().map(|b| &b.1[slice.clone()]).collect();
+        cpu::merge_blocks(&units, &parts, grads);
         let adam = AdamParams { len4: 0, beta1: ADAM_BETA1, beta2: ADAM_BETA2, eps };
         cpu::adam(&adam, record, grads, params, m, v);
     }

@@ -136,8 +136,9 @@ impl Eval<'_> {
         let slots = ws.steps.slots;
         for group_start in (0..chunks).step_by(slots as usize) {
             let group = (chunks - group_start).min(slots);
-            let records: Vec<_> =
-                (group_start..group_start + group).map(|c| eval_record(self.m.config.seed, offset + c * rows, c, 0)).collect();
+            let records: Vec<_> = (group_start..group_start + group)
+                .map(|c| eval_record(self.m.config.seed, offset + c * rows, c, 0))
+                .collect();
             ws.steps.write_shared(self.m.gpu, &records);
             let dispatches: Vec<&Dispatch> = ws.gather.iter().chain(ws.encoder.iter()).collect();
             let mut encoder = self.m.gpu.device.create_command_encoder(&Default::default());

@@ -19,7 +19,6 @@ mod latent;
 pub use crate::measures::{Evaluation, IWAE_ROWS, LogSumExp, active_units};
 pub use crate::schedule::{TEST_CHUNK, eval_record};
 
-
 /// What evaluation needs of a trainer: the model on its device and the test set.
 #[derive(Clone, Copy)]
 pub struct ModelView<'a> {
@@ -53,9 +52,6 @@ pub struct Eval<'a> {
     pub ws: &'a mut Evaluator,
 }
 
-
-
-
 pub(crate) fn record_chunks(encoder: &mut wgpu::CommandEncoder, ws: &Workspace, index: u32, dispatches: &[&Dispatch]) {
     let mut pass =
         encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("eval"), timestamp_writes: None });
@@ -87,13 +83,7 @@ impl Eval<'_> {
             let all: Vec<&Dispatch> = ws.all().collect();
             for (i, c) in (group_start..group_start + group).enumerate() {
                 record_chunks(&mut encoder, ws, i as u32, &all);
-                encoder.copy_buffer_to_buffer(
-                    &ws.row_stats,
-                    0,
-                    &stats,
-                    (c * rows) as u64 * 16,
-                    rows as u64 * 16,
-                );
+                encoder.copy_buffer_to_buffer(&ws.row_stats, 0, &stats, (c * rows) as u64 * 16, rows as u64 * 16);
                 let mulv_bytes = rows as u64 * 8 * latent as u64;
                 encoder.copy_buffer_to_buffer(&ws.mulv, 0, &mulv, c as u64 * mulv_bytes, mulv_bytes);
             }
@@ -137,7 +127,9 @@ impl Eval<'_> {
         for group in passes.chunks(slots as usize) {
             let records: Vec<_> = group
                 .iter()
-                .map(|&(ic, sc)| eval_record(self.m.config.seed, ic * img_chunk, 1_000_000 + ic * sample_chunks + sc, 0))
+                .map(|&(ic, sc)| {
+                    eval_record(self.m.config.seed, ic * img_chunk, 1_000_000 + ic * sample_chunks + sc, 0)
+                })
                 .collect();
             ws.steps.write_shared(&self.m.gpu, &records);
             let results = self.m.gpu.storage("iwae log w", group.len() as u64 * out_rows * 16);
@@ -168,7 +160,11 @@ impl Eval<'_> {
     pub(crate) fn ensure_chunk_ws(&mut self) {
         if self.ws.chunk_ws.is_none() {
             let rows = TEST_CHUNK.min(self.m.test.n).max(1);
-            self.ws.chunk_ws = Some(self.workspace(Source::Dataset { data: self.m.test, shuffle: false, binarize: self.binarize() }, rows, 1));
+            self.ws.chunk_ws = Some(self.workspace(
+                Source::Dataset { data: self.m.test, shuffle: false, binarize: self.binarize() },
+                rows,
+                1,
+            ));
         }
     }
 
@@ -194,5 +190,3 @@ impl Eval<'_> {
         key
     }
 }
-
-

@@ -1,26 +1,11 @@
 //! Diagnostics of the training step: the spread of the gradient over draws of ε (lesson 5) and
 //! the time of each dispatch of one step (profiles for BENCHMARKS.md).
 
-use serde::Serialize;
-
 use super::Trainer;
 use crate::error::Result;
 use crate::kernels::step::StepUniform;
+pub use crate::measures::GradientStats;
 use crate::workspace::Workspace;
-
-/// How much the gradient estimate varies with the noise ε (lesson 5: why one sample is enough),
-/// per parameter over repeated draws on one fixed batch, averaged over the encoder's and the
-/// decoder's parameters.
-#[derive(Clone, Debug, Serialize)]
-pub struct GradientStats {
-    pub repeats: u32,
-    /// Mean over encoder parameters of Var_ε[g].
-    pub encoder_variance: f64,
-    /// Mean over encoder parameters of (E_ε[g])².
-    pub encoder_mean_sq: f64,
-    pub decoder_variance: f64,
-    pub decoder_mean_sq: f64,
-}
 
 impl Trainer {
     /// Draws the gradient of the current batch `repeats` times with fresh ε (no update is
@@ -41,24 +26,7 @@ impl Trainer {
         }
         self.gpu.queue.submit([encoder.finish()]);
         let draws = self.gpu.read_f32(&results, 0, (repeats as u64 * len) as usize).await?;
-        let spread = |layers: &mut dyn Iterator<Item = &crate::model::Layer>| {
-            let (mut var, mut mean_sq, mut count) = (0f64, 0f64, 0usize);
-            for layer in layers {
-                for i in layer.offset..layer.offset + layer.len() {
-                    let values = (0..repeats as usize).map(|r| draws[r * len as usize + i] as f64);
-                    let mean = values.clone().sum::<f64>() / repeats as f64;
-                    var += values.map(|v| (v - mean).powi(2)).sum::<f64>() / (repeats - 1) as f64;
-                    mean_sq += mean * mean;
-                    count += 1;
-                }
-            }
-            (var / count as f64, mean_sq / count as f64)
-        };
-        let (encoder_variance, encoder_mean_sq) =
-            spread(&mut self.arch.layers.iter().filter(|l| l.name.starts_with("enc")));
-        let (decoder_variance, decoder_mean_sq) =
-            spread(&mut self.arch.layers.iter().filter(|l| l.name.starts_with("dec")));
-        Ok(GradientStats { repeats, encoder_variance, encoder_mean_sq, decoder_variance, decoder_mean_sq })
+        Ok(GradientStats::of(&self.arch, &draws, repeats))
     }
 
     /// Time of each dispatch of one training step, measured by repeating it `reps` times alone

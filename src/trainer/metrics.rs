@@ -18,7 +18,6 @@ pub(super) struct MetricsRead {
     read: PendingRead,
 }
 
-
 impl Trainer {
     /// Starts an asynchronous copy of every metric record produced since the last request.
     pub fn request_metrics(&mut self) {

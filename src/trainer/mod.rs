@@ -28,8 +28,6 @@ use metrics::MetricsRead;
 /// Test-probe records the ring holds.
 const TEST_SLOTS: u32 = 1024;
 
-
-
 pub struct Trainer {
     pub gpu: Gpu,
     pub kernels: Arc<Kernels>,
@@ -187,7 +185,6 @@ impl Trainer {
         };
         Eval { m, ws: &mut self.evaluator }
     }
-
 
     /// Records and submits `n` optimizer steps, up to 64 per submit, with test probes and
     /// asynchronous metric reads interleaved as configured. Never waits for the GPU.

@@ -143,7 +143,10 @@ impl Engine {
     }
 
     /// Takes the trainer for an async call and puts it back afterwards, whatever the outcome.
-    pub(super) async fn with_async<T>(&self, f: impl AsyncFnOnce(&mut Trainer) -> crate::Result<T>) -> Result<T, JsError> {
+    pub(super) async fn with_async<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Trainer) -> crate::Result<T>,
+    ) -> Result<T, JsError> {
         if !self.loaded.get() {
             return Err(JsError::new(NOT_LOADED));
         }

@@ -58,7 +58,6 @@ impl Engine {
         })
     }
 
-
     /// Log importance weights of `k` draws for test image `image` (Float32Array[k]): proposal
     /// "posterior" gives log p(x|z) + log p(z) − log q(z|x) with z ~ q(z|x); "prior" gives log p(x|z)
     /// with z ~ N(0, I). log p̂_k = logsumexp(first k) − log k.

@@ -5,10 +5,10 @@
 use wasm_bindgen::prelude::*;
 
 mod cpu_bench;
-pub use cpu_bench::CpuKernelBench;
 use crate::config::ModelConfig;
 use crate::data::Dataset;
 use crate::data::idx::parse_idx;
+pub use cpu_bench::CpuKernelBench;
 
 #[cfg(feature = "gpu")]
 mod bench;

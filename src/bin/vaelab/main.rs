@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
 use backend::Backend;
+use clap::{Args, Parser, Subcommand};
 use config_args::ConfigArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use vaelab::data::Mnist;
