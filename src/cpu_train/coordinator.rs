@@ -9,7 +9,7 @@ use super::eval::CpuEval;
 use super::shard::{Rows, Shard, ShardShape};
 use super::step::{Block, Optimizer, metrics_of, pick_rows, reduce, slices, worker_units};
 use crate::config::{Binarize, ModelConfig, Objective};
-use crate::cpu::{StepUniform, UNITS};
+use crate::cpu::{GatherParams, StepUniform, UNITS, unit_rows};
 use crate::data::Dataset;
 use crate::error::{Result, VaeError};
 use crate::model::Architecture;
@@ -95,16 +95,7 @@ impl Coordinator {
 
     /// The shape of training shard `w`.
     pub fn train_shape(&self, w: usize) -> ShardShape {
-        let c = &self.config;
-        ShardShape {
-            batch_rows: c.batch_size as usize,
-            rep: c.samples as usize,
-            units: worker_units(self.workers, w),
-            training: true,
-            iwae: c.objective == Objective::Iwae,
-            binarize: c.binarize == Binarize::Dynamic,
-            shuffle: true,
-        }
+        train_shape(&self.config, self.workers, w)
     }
 
     /// The record of the next step.
@@ -112,14 +103,12 @@ impl Coordinator {
         step_record(&self.config, self.train.n as u32, self.step)
     }
 
-    /// The rows `shard` reads in the step of `record`.
-    pub fn input_for(
-        &self,
-        shard_rows: std::ops::Range<usize>,
-        gather: &crate::cpu::GatherParams,
-        record: &StepUniform,
-    ) -> ShardInput {
-        ShardInput { first_row: shard_rows.start as u32, picked: pick_rows(&self.train, gather, record, shard_rows) }
+    /// The rows training shard `w` reads in the step of `record`.
+    pub fn shard_input(&self, w: usize, record: &StepUniform) -> ShardInput {
+        let shape = self.train_shape(w);
+        let rows = unit_rows(shape.batch_rows, shape.units.start).start..unit_rows(shape.batch_rows, shape.units.end - 1).end;
+        let gather = GatherParams { rows: rows.len() as u32, shuffle: 1, ..Default::default() };
+        ShardInput { first_row: rows.start as u32, picked: pick_rows(&self.train, &gather, record, rows) }
     }
 
     /// The step's figures from every shard's row stats, in shard order.
@@ -211,6 +200,19 @@ impl Coordinator {
     /// Evaluation of the current model on the test set, on `threads` threads.
     pub fn eval(&self, threads: usize) -> CpuEval<'_> {
         CpuEval { config: &self.config, arch: &self.arch, params: &self.opt.params, test: &self.test, workers: threads }
+    }
+}
+
+/// The shape of training shard `w` of `workers` for `config`.
+pub fn train_shape(c: &ModelConfig, workers: usize, w: usize) -> ShardShape {
+    ShardShape {
+        batch_rows: c.batch_size as usize,
+        rep: c.samples as usize,
+        units: worker_units(workers, w),
+        training: true,
+        iwae: c.objective == Objective::Iwae,
+        binarize: c.binarize == Binarize::Dynamic,
+        shuffle: true,
     }
 }
 

@@ -22,7 +22,8 @@ mod eval;
 pub mod shard;
 pub mod step;
 
-pub use coordinator::{Coordinator, ShardInput, run_pass};
+pub use coordinator::{Coordinator, ShardInput, run_pass, train_shape};
+pub use diagnostics::gradient_stats;
 pub use eval::CpuEval;
 pub use shard::{Rows, Shard};
 use step::{blocks_of, known_kl_weight};
@@ -56,8 +57,8 @@ pub fn default_workers() -> usize {
 pub fn shard_step(run: &Coordinator, shards: &mut [Shard], record: &StepUniform) -> [f32; 4] {
     let known = known_kl_weight(record, shards[0].shape.iwae);
     let params = &run.opt.params;
-    each(shards, |_, shard| {
-        let input = run.input_for(shard.global_rows(), &shard.gather_params(run.train.n), record);
+    each(shards, |w, shard| {
+        let input = run.shard_input(w, record);
         let p = &input.picked;
         let rows = Rows {
             record: *record,

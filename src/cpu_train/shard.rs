@@ -145,13 +145,6 @@ impl Shard {
         }
     }
 
-    /// The global input rows this shard reads in a batch of its shape.
-    pub fn global_rows(&self) -> Range<usize> {
-        let first =
-            if self.shape.training { unit_rows(self.shape.batch_rows, self.shape.units.start).start } else { 0 };
-        first..first + self.rows
-    }
-
     pub fn gather_params(&self, n_images: usize) -> GatherParams {
         GatherParams {
             rows: self.rows as u32,

@@ -1,14 +1,17 @@
 //! The wasm-bindgen edge. Errors become `JsError` here and nowhere else; configs and metrics
-//! cross as plain JS objects via serde-wasm-bindgen. `Engine` (engine.rs) is the WebGPU engine;
-//! the config functions below need no engine and work as soon as the module is loaded.
+//! cross as plain JS objects via serde-wasm-bindgen. `Engine` (engine.rs) is the WebGPU engine,
+//! `CpuLeader`/`CpuFollower` (cpu_workers.rs) the CPU engine's workers; the config functions below
+//! need no engine and work as soon as the module is loaded.
 
 use wasm_bindgen::prelude::*;
 
 mod cpu_bench;
+mod cpu_workers;
 use crate::config::ModelConfig;
 use crate::data::Dataset;
 use crate::data::idx::parse_idx;
 pub use cpu_bench::CpuKernelBench;
+pub use cpu_workers::{CpuFollower, CpuLeader};
 
 #[cfg(feature = "gpu")]
 mod bench;
@@ -33,7 +36,6 @@ pub(crate) fn js_err(e: impl std::fmt::Display) -> JsError {
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_err)
 }
-#[cfg_attr(not(feature = "gpu"), allow(dead_code))] // the CPU engine's loader uses it next
 pub(crate) fn dataset(images: &[u8], labels: &[u8], name: &str) -> Result<Dataset, JsError> {
     let images = parse_idx(images, std::path::Path::new(&format!("{name}-images"))).map_err(js_err)?;
     let labels = parse_idx(labels, std::path::Path::new(&format!("{name}-labels"))).map_err(js_err)?;
@@ -96,6 +98,14 @@ pub fn apply_pairs(config: JsValue, pairs: JsValue) -> Result<JsValue, JsError> 
 pub fn config_to_query(config: JsValue) -> Result<String, JsError> {
     let config: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
     Ok(config.to_query())
+}
+
+/// Whether going from config `from` to `to` restarts the run (a new model from its seed).
+#[wasm_bindgen]
+pub fn restarts_run(from: JsValue, to: JsValue) -> Result<bool, JsError> {
+    let from: ModelConfig = serde_wasm_bindgen::from_value(from).map_err(js_err)?;
+    let to: ModelConfig = serde_wasm_bindgen::from_value(to).map_err(js_err)?;
+    Ok(from.needs_rebuild(&to))
 }
 
 /// Checks a config and returns the problems in words (empty when valid).
