@@ -163,9 +163,9 @@ impl CpuLeader {
         bytemuck::cast::<StepUniform, [u32; 12]>(self.record).to_vec()
     }
 
-    /// The current parameters (a copy for the followers).
-    pub fn params(&self) -> Vec<f32> {
-        self.run.opt.params.clone()
+    /// The current parameters (a copy for the followers, made straight into a JS array).
+    pub fn params(&self) -> js_sys::Float32Array {
+        js_sys::Float32Array::from(&self.run.opt.params[..])
     }
 
     /// `{firstRow, bytes, imageIndex, labels, nImages}`: the rows follower `w` reads this step.
