@@ -17,7 +17,7 @@ const results = join(root, 'test-results');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TEST_TIMEOUT_MS = 150_000;
 
-for (const needed of ['index.html', 'www/app.js', 'www/pkg/vaelab.js', 'www/data/train-images-idx3-ubyte.gz']) {
+for (const needed of ['index.html', 'www/lab/app.js', 'www/pkg/vaelab.js', 'www/data/train-images-idx3-ubyte.gz']) {
   if (!existsSync(join(dist, needed))) {
     console.error(`dist/${needed} is missing: build the page first with  bash scripts/build-web.sh  (or --dev)`);
     process.exit(1);

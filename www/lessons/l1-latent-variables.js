@@ -1,8 +1,8 @@
 // Lesson 1, latent variables: the generative story p(x) = ∫ p(x|z) p(z) dz and why sampling the
 // prior cannot estimate it. Widget: log p̂(x) of one test digit after k samples, z from the prior
 // vs from the encoder, with decoded examples of both kinds of code.
-import { PIXELS } from '../digits.js';
-import { normals } from '../prng.js';
+import { PIXELS } from '../core/views/digits.js';
+import { normals } from '../core/prng.js';
 import { bernoulliLogLik, effectiveSampleSize, runningLogMeanExp } from './estimators.js';
 import { COLOURS, LineChart, el, line, num } from './ui.js';
 import { EngineWidget, digitCanvas, drawDigits, sampleControls, sampleParams } from './widget-kit.js';

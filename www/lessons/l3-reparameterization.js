@@ -1,8 +1,8 @@
 // Lesson 3, the reparameterization trick: z = μ + σ ⊙ ε, the gradient through a sample, and the
 // closed-form KL. Widget: μ, σ, ε and z of a chosen digit's code as bars, eight decoded draws,
 // a spread slider that scales ε, and "resample ε".
-import { PIXELS } from '../digits.js';
-import { normals } from '../prng.js';
+import { PIXELS } from '../core/views/digits.js';
+import { normals } from '../core/prng.js';
 import { klPerDim } from './estimators.js';
 import { COLOURS, button, crispCanvas, el, num, slider } from './ui.js';
 import { EngineWidget, digitCanvas, digitPicker, drawDigits } from './widget-kit.js';

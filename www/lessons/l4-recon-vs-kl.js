@@ -1,8 +1,8 @@
 // Lesson 4, reconstruction vs KL: the two terms of −ELBO, read as the length of a two-part message
 // (bits-back), and β as the price of code bits. Widget: live charts of both terms while the model
 // trains, a β slider that changes the running model, reconstructions and prior samples.
-import { PIXELS } from '../digits.js';
-import { normals } from '../prng.js';
+import { PIXELS } from '../core/views/digits.js';
+import { normals } from '../core/prng.js';
 import { COLOURS, LineChart, el, line, num, slider, uPlot } from './ui.js';
 import { EngineWidget, digitCanvas, drawDigits } from './widget-kit.js';
 

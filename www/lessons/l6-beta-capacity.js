@@ -1,7 +1,7 @@
 // Lesson 6, β-VAE and capacity: β > 1 and β < 1, the information-bottleneck reading of the KL
 // term, and γ·|KL − C| with C annealed. Widget: β / capacity controls that change the running
 // model, the decoded manifold of a 2-D latent space, prior samples, and KL against its target.
-import { normalQuantile, normals } from '../prng.js';
+import { normalQuantile, normals } from '../core/prng.js';
 import { COLOURS, LineChart, el, line, num, segmented, slider, uPlot } from './ui.js';
 import { EngineWidget, digitCanvas, drawDigits } from './widget-kit.js';
 

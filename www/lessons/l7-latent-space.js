@@ -1,10 +1,10 @@
 // Lesson 7, the latent space: the decoded manifold (latent = 2), the test set's μ by label (PCA
 // when latent > 2), interpolation, one slider per dimension, and active units / posterior collapse
 // with 50 dimensions. The widget has two parts placed in the text: @map and @units.
-import { LABEL_COLOURS, PIXELS, css } from '../digits.js';
-import { normalQuantile } from '../prng.js';
-import { pca2 } from '../pca.js';
-import { nextTask } from '../scheduler.js';
+import { LABEL_COLOURS, PIXELS, css } from '../core/views/digits.js';
+import { normalQuantile } from '../core/prng.js';
+import { fromCanvas, planeToZ, projectLatent, toCanvas } from '../core/views/projection.js';
+import { nextTask } from '../core/scheduler.js';
 import { ACTIVE_THRESHOLD, unitActivity } from './estimators.js';
 import { COLOURS, crispCanvas, el, num, segmented } from './ui.js';
 import { EngineWidget, digitCanvas, drawDigits } from './widget-kit.js';
@@ -254,59 +254,19 @@ export default {
     }
 
     project() {
-      const { L, mulv, labels } = this;
-      const xs = new Float32Array(COUNT);
-      const ys = new Float32Array(COUNT);
-      this.pca = L > 2 ? pca2(mulv, COUNT, L, 2 * L, 2) : null;
-      for (let i = 0; i < COUNT; i++) {
-        const row = i * 2 * L;
-        if (L === 1) {
-          xs[i] = mulv[row];
-          ys[i] = labels[i] + 0.7 * (((i * 2654435761) >>> 0) / 2 ** 32 - 0.5);
-        } else if (L === 2) {
-          xs[i] = mulv[row];
-          ys[i] = mulv[row + 1];
-        } else {
-          const [a, b] = this.pca.axes;
-          let x = 0;
-          let y = 0;
-          for (let j = 0; j < L; j++) {
-            const c = mulv[row + j] - this.pca.mean[j];
-            x += c * a[j];
-            y += c * b[j];
-          }
-          xs[i] = x;
-          ys[i] = y;
-        }
-      }
-      const range = (v) => {
-        const sorted = Float32Array.from(v).sort();
-        const lo = sorted[Math.floor(0.005 * COUNT)];
-        const hi = sorted[Math.ceil(0.995 * COUNT) - 1];
-        const pad = 0.08 * (hi - lo || 1);
-        return [lo - pad, hi + pad];
-      };
-      this.points = { xs, ys, x: range(xs), y: L === 1 ? [-0.7, 9.7] : range(ys) };
+      ({ points: this.points, pca: this.pca } = projectLatent(this.mulv, this.labels, COUNT, this.L, 2));
     }
 
     toCanvas(x, y) {
-      const { width, height } = this.scatter;
-      const { x: [x0, x1], y: [y0, y1] } = this.points;
-      return [((x - x0) / (x1 - x0)) * width, (1 - (y - y0) / (y1 - y0)) * height];
+      return toCanvas(this.points, this.scatter, x, y);
     }
 
     fromCanvas(px, py) {
-      const { width, height } = this.scatter;
-      const { x: [x0, x1], y: [y0, y1] } = this.points;
-      return [x0 + (px / width) * (x1 - x0), y0 + (1 - py / height) * (y1 - y0)];
+      return fromCanvas(this.points, this.scatter, px, py);
     }
 
     planeToZ(x, y) {
-      const L = this.L;
-      if (L === 1) return Float32Array.of(x);
-      if (L === 2) return Float32Array.of(x, y);
-      const { mean, axes: [a, b] } = this.pca;
-      return Float32Array.from({ length: L }, (_, j) => mean[j] + x * a[j] + y * b[j]);
+      return planeToZ(this.pca, this.L, x, y);
     }
 
     drawScatter() {

@@ -1,8 +1,8 @@
 // Lesson 8, conditional generation: a conditional VAE (the label one-hot into encoder and decoder).
 // Widget: the styles of a chosen digit (its manifold when latent = 2), the same z decoded with
 // every label, and the style of real test digits carried over to all ten labels.
-import { PIXELS } from '../digits.js';
-import { normalQuantile, normals } from '../prng.js';
+import { PIXELS } from '../core/views/digits.js';
+import { normalQuantile, normals } from '../core/prng.js';
 import { button, el, segmented } from './ui.js';
 import { DIGITS, EngineWidget, digitCanvas, drawDigits } from './widget-kit.js';
 

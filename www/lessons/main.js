@@ -1,8 +1,8 @@
 // The lessons page: reads the link (lesson, language, config, widget state, hidden controls), shows
 // the index or one lesson, runs the shared engine session for lessons that train a model, and keeps
 // the hash in step with every change. window.vaelabLessons is the handle tests use.
-import { gpuProblem, hideError, showError } from '../gpu-check.js';
-import { HashWriter, queryPairs } from '../url-state.js';
+import { gpuProblem, hideError, showError } from '../core/gpu-check.js';
+import { HashWriter, queryPairs } from '../core/url-state.js';
 import { Texts, UI, engineNotice } from './i18n.js';
 import { LESSONS, BY_NAME } from './lessons.js';
 import { buildLessonHash, clampParam, parseLessonHash, preferredLang } from './link.js';

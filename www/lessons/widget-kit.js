@@ -1,6 +1,6 @@
 // What the engine-backed lesson widgets share: a base class (context, texts, parts, a "waiting for
 // the model" line), the digit picker (digit class + which example of it), and digit drawing.
-import { PIXELS, drawDigitGrid } from '../digits.js';
+import { PIXELS, drawDigitGrid } from '../core/views/digits.js';
 import { el, segmented, button, slider } from './ui.js';
 
 export const DIGITS = Array.from({ length: 10 }, (_, d) => ({ value: d, label: { en: String(d), zh: String(d) } }));
