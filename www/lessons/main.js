@@ -1,13 +1,15 @@
 // The lessons page: reads the link (lesson, language, config, widget state, hidden controls), shows
 // the index or one lesson, runs the shared engine session for lessons that train a model, and keeps
 // the hash in step with every change. window.vaelabLessons is the handle tests use.
-import { gpuProblem, hideError, showError } from '../core/gpu-check.js';
+import { apply_pairs, config_from_pairs, config_to_query, loadWasm, schema, showUnavailable } from '../core/engine.js';
+import { loadMnist } from '../core/data.js';
+import { hideError, showError } from '../core/gpu-check.js';
 import { HashWriter, queryPairs } from '../core/url-state.js';
 import { Texts, UI, engineNotice } from './i18n.js';
 import { LESSONS, BY_NAME } from './lessons.js';
 import { buildLessonHash, clampParam, parseLessonHash, preferredLang } from './link.js';
 import { inline, loadKatex, renderProse } from './prose.js';
-import { Session, config_from_pairs, config_to_query, default_config, initWasm } from './session.js';
+import { LessonSession } from './lesson-session.js';
 import { TrainingBar } from './training-bar.js';
 import { SharePanel } from './share.js';
 import { el } from './ui.js';
@@ -70,7 +72,7 @@ const api = {
   setLang: (lang) => setLang(lang),
   widget: () => widget,
   /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
-  loseDevice: () => session?.engine?.lose_device(),
+  loseDevice: () => session?.engine?.lose_device?.(),
 };
 window.vaelabLessons = api;
 
@@ -167,7 +169,7 @@ async function follow() {
   widget?.showConfig?.(state.config);
   trainingBar?.show(state.config, state.params);
   if (configChanged && lesson.engine && session?.started && lesson.training !== 'custom') {
-    const result = await session.apply(state.config);
+    const result = await session.changeTo(state.config);
     if (!result.live) trainingBar?.note(result.restored ? 'restored' : 'fresh', session.step);
     startTraining();
   } else if (configChanged) {
@@ -376,25 +378,26 @@ function setParam(key, value, { dragging = false } = {}) {
 }
 
 async function setConfigPairs(pairs, { dragging = false } = {}) {
-  const { config, notices } = config_from_pairs([...queryPairs(config_to_query(state.config)), ...pairs]);
-  if (notices.length > 0) setNotices(notices.map(engineNotice));
-  state.config = config;
-  writeHash(dragging);
-  widget?.showConfig?.(config);
-  trainingBar?.show(state.config, state.params);
   const lesson = BY_NAME.get(state.name);
-  if (!lesson.engine || !session?.started) return config;
-  if (lesson.training === 'custom') {
-    widget?.onConfig?.(config);
-    return config;
+  const trains = lesson.engine && session?.started && lesson.training !== 'custom';
+  // One crossing: the engine applies (and clamps) the pairs; without a running model, apply_pairs does.
+  const result = trains ? await session.change(pairs) : apply_pairs(state.config, pairs);
+  if (result.notices.length > 0) setNotices(result.notices.map(engineNotice));
+  state.config = trains ? session.config : result.config;
+  writeHash(dragging);
+  widget?.showConfig?.(state.config);
+  trainingBar?.show(state.config, state.params);
+  if (!lesson.engine || !session?.started) return state.config;
+  if (!trains) {
+    widget?.onConfig?.(state.config);
+    return state.config;
   }
-  const result = await session.apply(state.config);
   // A live change (β, …) needs training to show: keep going for a while past where the run is.
   if (result.live && lesson.retrainOnChange) setParam('train', Math.max(state.params.train, session.loop.submitted + lesson.retrainOnChange));
   if (!result.live) trainingBar?.note(result.restored ? 'restored' : 'fresh', session.step);
   startTraining();
   requestRefresh();
-  return config;
+  return state.config;
 }
 
 async function restartRun() {
@@ -407,16 +410,31 @@ async function restartRun() {
 // ---------------------------------------------------------------- the engine session
 
 async function startEngine(lesson) {
-  session ??= new Session({ onGpuErrors: gpuFailed, onError: engineFailed });
+  session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed });
   const progress = $('load-progress');
   if (!session.started) {
     progress.hidden = false;
     let loadText = UI.loadingEngine;
     texts.bind($('load-text'), () => texts.t(loadText));
-    await session.start(state.config, (fraction, text) => {
-      $('load-bar').value = fraction;
-      loadText = text;
-      $('load-text').textContent = texts.t(text);
+    const mb = (b) => (b / 1e6).toFixed(1);
+    const abort = new AbortController();
+    const data = loadMnist('www/data', (loaded, total) => {
+      $('load-bar').value = total ? loaded / total : 0;
+      loadText = {
+        en: `Loading MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`,
+        zh: `正在加载 MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`,
+      };
+      $('load-text').textContent = texts.t(loadText);
+    }, { signal: abort.signal }).then((bytes) => {
+      $('load-bar').value = 1;
+      loadText = { en: 'Starting WebGPU and uploading MNIST to the GPU…', zh: '正在启动 WebGPU 并把 MNIST 上传到 GPU…' };
+      $('load-text').textContent = texts.t(loadText);
+      return bytes;
+    });
+    data.catch(() => {}); // reported through session.start
+    await session.start({ config: state.config, data }).catch((e) => {
+      abort.abort(); // e.g. no WebGPU: MNIST is not needed
+      throw e;
     });
     progress.hidden = true;
   }
@@ -523,10 +541,7 @@ function engineFailed(e) {
 
 function cannotStart(e) {
   $('load-progress').hidden = true;
-  if (e?.gpu) {
-    showError($('error'), gpuProblem(e.gpu, state.lang)); // no WebGPU: the page's explanation and advice, in the lesson's language
-    return;
-  }
+  if (showUnavailable($('error'), e, state.lang)) return; // no WebGPU: the explanation and advice, in the lesson's language
   console.error(e);
   errorPanel(UI.cannotStart, e?.message ?? String(e), [UI.engineErrorAdvice], [{
     id: 'start-defaults',
@@ -561,8 +576,8 @@ function wireFrame() {
 async function boot() {
   state.lang = preferredLang();
   texts.lang = state.lang;
-  await Promise.all([initWasm(), loadKatex()]);
-  state.configKeys = queryPairs(config_to_query(default_config())).map(([k]) => k);
+  await Promise.all([loadWasm(), loadKatex()]);
+  state.configKeys = schema().map((row) => row.key);
   wireFrame();
   // The first parse decides the language before anything is drawn.
   const first = parseLessonHash(location.hash, { lessons: BY_NAME, configKeys: state.configKeys, fallbackLang: state.lang });
