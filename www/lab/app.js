@@ -1,8 +1,7 @@
 // The lab page: one engine Session (www/core) with the controls, charts, digit and latent views, the
 // URL hash, error panels and window.vaelab around it. Start-up loads the wasm, MNIST and the GPU at once.
-import { config_from_pairs, config_to_query, configPairs, changedRows, default_config, loadWasm, schema, showUnavailable } from '../core/engine.js';
-import { loadMnist } from '../core/data.js';
-import { hideError, showError } from '../core/gpu-check.js';
+import { config_from_pairs, config_to_query, configPairs, default_config, loadWasm, schema, showUnavailable } from '../core/engine.js';
+import { loadMnistProgress } from '../core/data.js';
 import { Session } from '../core/session.js';
 import { takeTimings, timed } from '../core/timing.js';
 import { HashWriter, buildHash, parseHash } from '../core/url-state.js';
@@ -11,14 +10,17 @@ import { DigitViews } from '../core/views/digit-views.js';
 import { drawDigitGrid } from '../core/views/digits.js';
 import { LatentExplorer } from '../core/views/latent.js';
 import { Controls } from './controls.js';
-import { forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
+import { labFailures } from './failures.js';
+import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ['training', 'latent'];
 const SNAPSHOT_EVERY_MS = 20_000;
 
-const session = new Session({ onGpuErrors: gpuFailed, onError: engineFailed });
+const session = new Session({ onGpuErrors: (errors) => failures.gpuFailed(errors), onError: (e) => failures.engineFailed(e) });
+const failures = labFailures({ session, message, showConfig });
+const engineFailed = failures.engineFailed;
 /** Page state: the view, the link's autoplay, notices, and what the hash reads against. */
 const page = { view: 'training', autoplay: false, ready: false, notices: [], configKeys: [], defaultPairs: [] };
 /** ms since navigation start at each start-up stage, also as performance marks (`vaelab:engine`, …). */
@@ -105,12 +107,6 @@ async function applyPairs(pairs, { dragging = false, notices = null } = {}) {
   return { rebuilt: result.rebuilt, config: structuredClone(session.config), notices: page.notices.slice() };
 }
 
-function describeChange(before, after) {
-  const show = (v) => (Array.isArray(v) ? v.join(',') : String(v));
-  const changes = changedRows(before, after).filter((row) => row.restarts !== 'never').map(({ key }) => `${key} ${show(before[key])} → ${show(after[key])}`);
-  return `Changed ${changes.join(', ')}: the model was rebuilt and training restarted from step 0.`;
-}
-
 /** A new run began (rebuild, reset, recovery): the views start over with it. */
 function newRun() {
   forgetRate();
@@ -146,7 +142,7 @@ function showView() {
   refresher.next = 0;
 }
 
-// ---------------------------------------------------------------- training, pictures, failures
+// ---------------------------------------------------------------- training and pictures
 
 function play() {
   session.play();
@@ -203,46 +199,6 @@ function refreshVisible() {
   return refresher.busy;
 }
 
-function gpuFailed(errors) {
-  updateButtons(false, false);
-  const kept = session.kept;
-  const copy = kept
-    ? `The page kept the weights of step ${kept.step} on the CPU (${Math.round((Date.now() - kept.at) / 1000)} s ago).`
-    : 'The page has no copy of trained weights yet, so continuing starts from the initial weights.';
-  showError($('error'), {
-    title: 'The GPU stopped working for this page',
-    reason: `${errors.join(' ')} ${copy}`,
-    advice: [
-      'Press “Continue from the last weights” to open the GPU again and go on training from the kept weights.',
-      'If this keeps happening, try a smaller model or batch size, close other GPU-heavy tabs, or reload the page.',
-    ],
-    actions: [{ id: 'continue', label: 'Continue from the last weights', onClick: recover }],
-  });
-}
-
-function engineFailed(e) {
-  if (session.lost) return;
-  console.error(e);
-  showError($('error'), {
-    title: 'Something went wrong in the engine',
-    reason: e?.message ?? String(e),
-    advice: ['Reset the run or reload the page. If it happens again, please report it with this message.'],
-    actions: [{ id: 'error-dismiss', label: 'Dismiss', onClick: () => hideError($('error')) }],
-  });
-}
-
-async function recover() {
-  hideError($('error'));
-  message('Opening the GPU again…');
-  try {
-    const { restored, step } = await session.recover();
-    showConfig();
-    message(restored ? `Continued from the weights of step ${step}.` : 'Started again from the initial weights.');
-  } catch (e) {
-    gpuFailed([`Opening the GPU again failed: ${e?.message ?? e}`]);
-  }
-}
-
 // ---------------------------------------------------------------- start-up
 
 // The slow parts of a start do not depend on each other, so they start at once, before the first
@@ -250,17 +206,10 @@ async function recover() {
 mark('script');
 const wasmReady = loadWasm().then(() => void mark('wasm'));
 const dataAbort = new AbortController();
-const mb = (bytes) => (bytes / 1e6).toFixed(1);
-const dataReady = loadMnist('www/data', (loaded, total) => {
-  $('load-bar').value = total ? loaded / total : 0;
-  $('load-text').textContent = `Loading MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`;
-  if (loaded === total) mark('fetched');
-}, { signal: dataAbort.signal }).then((data) => {
-  mark('data');
-  $('load-text').textContent = 'Starting WebGPU and uploading MNIST to the GPU…';
-  return data;
-});
-dataReady.catch(() => {}); // awaited (and reported) by the engine's start; aborted when it cannot run
+const dataReady = loadMnistProgress({ signal: dataAbort.signal, onStage: mark, onProgress: (fraction, text) => {
+  $('load-bar').value = fraction;
+  $('load-text').textContent = text.en;
+} });
 
 /**
  * Start-up, with the marks of `vaelab.startup`: script, wasm, adapter (the backend checked), fetched /
@@ -341,20 +290,6 @@ async function boot() {
 }
 
 boot().catch((e) => {
-  if ($('error').hidden) {
-    $('load-progress').hidden = true;
-    showError($('error'), {
-      title: 'VAE Lab could not start',
-      reason: e?.message ?? String(e),
-      advice: [
-        'If the settings in the link ask for more than this GPU has, start with the default settings.',
-        'Otherwise reload the page. If WebGPU is the problem, see your browser’s WebGPU support (Chrome/Edge 113+, Safari 26+, Firefox 141+).',
-      ],
-      actions: [{ id: 'start-defaults', label: 'Start with the default settings', onClick: () => {
-        window.history.replaceState(null, '', '#v=1');
-        location.reload();
-      } }],
-    });
-  }
+  failures.cannotStart(e);
   rejectReady(e);
 });

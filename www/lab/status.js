@@ -1,5 +1,6 @@
 // The lab's readouts: the status line (step, rate, losses, backend and adapter from the engine's
 // status), the matmul kernels in use, the objective's formula (KaTeX) and the buttons' states.
+import { changedRows } from '../core/engine.js';
 import { nextTask } from '../core/scheduler.js';
 
 const $ = (id) => document.getElementById(id);
@@ -84,4 +85,11 @@ export function renderFormula(config) {
   }[config.objective] ?? `\\text{minimized: } ${recon} + \\beta\\, ${kl}`;
   katex.render(tex, el, { throwOnError: false });
   el.title = 'The charts show −ELBO = recon + KL (β = 1), whatever the objective.';
+}
+
+/** The run message after a rebuild: which keys that restart the run changed, from what to what. */
+export function describeChange(before, after) {
+  const show = (v) => (Array.isArray(v) ? v.join(',') : String(v));
+  const changes = changedRows(before, after).filter((row) => row.restarts !== 'never').map(({ key }) => `${key} ${show(before[key])} → ${show(after[key])}`);
+  return `Changed ${changes.join(', ')}: the model was rebuilt and training restarted from step 0.`;
 }

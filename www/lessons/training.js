@@ -1,7 +1,7 @@
 // The lessons page's training: widget and link changes to the config or the steps, the engine session
 // (started once, shared by every lesson), redrawing the widget while it trains, and failures.
 // ---------------------------------------------------------------- state changes from widgets
-import { loadMnist } from '../core/data.js';
+import { loadMnistProgress } from '../core/data.js';
 import { apply_pairs, showUnavailable } from '../core/engine.js';
 import { hideError, showError } from '../core/gpu-check.js';
 import { engineNotice, UI } from './i18n.js';
@@ -63,22 +63,12 @@ export async function startEngine(lesson) {
     progress.hidden = false;
     let loadText = UI.loadingEngine;
     texts.bind($('load-text'), () => texts.t(loadText));
-    const mb = (b) => (b / 1e6).toFixed(1);
     const abort = new AbortController();
-    const data = loadMnist('www/data', (loaded, total) => {
-      $('load-bar').value = total ? loaded / total : 0;
-      loadText = {
-        en: `Loading MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`,
-        zh: `正在加载 MNIST… ${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`,
-      };
-      $('load-text').textContent = texts.t(loadText);
-    }, { signal: abort.signal }).then((bytes) => {
-      $('load-bar').value = 1;
-      loadText = { en: 'Starting WebGPU and uploading MNIST to the GPU…', zh: '正在启动 WebGPU 并把 MNIST 上传到 GPU…' };
-      $('load-text').textContent = texts.t(loadText);
-      return bytes;
-    });
-    data.catch(() => {}); // reported through page.session.start
+    const data = loadMnistProgress({ signal: abort.signal, onProgress: (fraction, text) => {
+      $('load-bar').value = fraction;
+      loadText = text;
+      $('load-text').textContent = texts.t(text);
+    } });
     await page.session.start({ config: state.config, data }).catch((e) => {
       abort.abort(); // e.g. no WebGPU: MNIST is not needed
       throw e;
