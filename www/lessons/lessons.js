@@ -1,8 +1,8 @@
-// The nine lessons in order. Each module exports {name, number, engine, title, summary, config,
-// params, text, Widget}: `config` overrides the engine's defaults for the lesson's model, `params`
-// are the widget's link keys with their ranges, `text` the prose in English and Chinese (markup in
-// prose.js), `Widget` the live part (see widget-kit.js); `training: 'custom'` when the widget runs
-// its own training (lesson 5), `engine: false` when it needs no GPU (lesson 9).
+// The nine lessons in order. Each folder l<N>-<name>/ has widget.js, exporting {name, number, engine,
+// title, summary, config, params, text, Widget}, and prose.js, its words in English and Chinese (markup:
+// ./prose.js). `config` overrides the engine's defaults for the lesson's model, `params` are the widget's
+// link keys with their ranges, `Widget` the live part (see widget-kit.js); `training: 'custom'` when the
+// widget runs its own training (lesson 5), `engine: false` when it needs no GPU (lesson 9).
 import latentVariables from './l1-latent-variables/widget.js';
 import elbo from './l2-elbo/widget.js';
 import reparameterization from './l3-reparameterization/widget.js';

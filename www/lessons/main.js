@@ -3,9 +3,10 @@
 // the hash in step with every change. window.vaelabLessons is the handle tests use.
 // Its parts: page.js (state, hash), lesson-view.js (index, lesson), training.js (engine, failures).
 // ---------------------------------------------------------------- window.vaelabLessons
-import { config_from_pairs, config_to_query, loadWasm, schema } from '../core/engine.js';
+import { config_from_pairs, loadWasm, schema } from '../core/engine.js';
 import { showError } from '../core/gpu-check.js';
 import { engineNotice, UI } from './i18n.js';
+import { configKey } from './lesson-session.js';
 import { applyHide, closeLesson, openLesson, renderIndex, renderProseInto } from './lesson-view.js';
 import { BY_NAME } from './lessons.js';
 import { parseLessonHash, preferredLang } from './link.js';
@@ -106,7 +107,7 @@ async function follow() {
   }
   // Same lesson: apply what changed in place.
   const lesson = BY_NAME.get(state.name);
-  const configChanged = config_to_query(config) !== config_to_query(state.config);
+  const configChanged = configKey(config) !== configKey(state.config);
   state.config = config;
   state.params = parsed.params;
   state.hide = parsed.hide;
