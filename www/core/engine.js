@@ -47,12 +47,13 @@ export function changedRows(before, after) {
  *
  * The engine-like must provide (names as the wasm `Engine`): train, metrics, request_metrics,
  * pending, set_cadence, errors, status (with backend, adapter, nTrain, nTest, stepsPerEpoch,
- * parameters), set_pairs, reset, decode, encode_test, reconstruct, test_images, test_labels,
- * snapshot, restore, log_weights, gradient_stats, encode_test_range, weights_file, recreate.
- * decode, encode_test, reconstruct, snapshot, log_weights, gradient_stats, encode_test_range,
- * weights_file and recreate may return values or promises: callers always await them.
- * Optional (GPU-only; callers check first): autotune, tune_step, profile, tuning_cache,
- * use_tuning, tuning_report, lose_device.
+ * parameters, config), set_pairs (→ {config, rebuilt, notices}), reset, decode, encode_test,
+ * reconstruct, test_images, test_labels, snapshot, restore, log_weights, gradient_stats,
+ * encode_test_range, weights_file, recreate (a new engine with the same data, after a loss).
+ * train, metrics, pending, errors, set_cadence and status are called from the animation frame and
+ * must answer at once; every other method may return a value or a promise (callers await them).
+ * Optional, GPU-only (callers check that they exist first): autotune, tune_step, profile,
+ * tuning_cache, use_tuning, tuning_report, lose_device; and free.
  */
 export const BACKENDS = {
   webgpu: {

@@ -77,12 +77,12 @@ export class Session {
     this.starting ??= (async () => {
       const engine = await openEngine({ backend: this.backend, config: opened, data, onNotice: this.onNotice, onStage });
       onStage('engine');
-      const flush = () => {
+      const flush = async () => {
         if (this.pending.size === 0) return false;
         const pairs = [...this.pending];
         this.pending.clear();
         try {
-          const result = engine.set_pairs(pairs);
+          const result = await engine.set_pairs(pairs);
           this.config = result.config;
           return result.rebuilt;
         } catch (e) {
@@ -91,7 +91,7 @@ export class Session {
           return false;
         }
       };
-      flush();
+      await flush();
       engine.set_cadence(READ_EVERY, TEST_EVERY);
       this.scheduler = new EngineScheduler(engine);
       this.#readInfo(engine);
@@ -99,7 +99,7 @@ export class Session {
       // Cached kernel choices apply before the first step (a quick call; no timing happens here).
       await this.tuner.prepare(this.config);
       // Changes made during that call go in now; from here on they go through the scheduler.
-      if (flush()) {
+      if (await flush()) {
         this.#readInfo(engine);
         this.tuner.prepare(this.config);
       }
@@ -155,7 +155,7 @@ export class Session {
       const before = this.config;
       let result;
       try {
-        result = engine.set_pairs(merged);
+        result = await engine.set_pairs(merged);
       } catch (e) {
         return { config: before, rebuilt: false, notices: [], error: e };
       }
@@ -192,8 +192,8 @@ export class Session {
   async reset() {
     this.loop.pause();
     await this.settle();
-    await this.scheduler.run((engine) => {
-      engine.reset();
+    await this.scheduler.run(async (engine) => {
+      await engine.reset();
       return this.newModel({ rebuilt: false }, engine);
     });
     await this.tuner.prepare(this.config);
@@ -234,7 +234,7 @@ export class Session {
     engine.set_cadence(READ_EVERY, TEST_EVERY);
     if (kept) await engine.restore(kept.weights, kept.step);
     // Changes made since the copy: live ones apply to it, others rebuild (and the copy is unusable).
-    const { rebuilt, config } = engine.set_pairs(configPairs(this.config));
+    const { rebuilt, config } = await engine.set_pairs(configPairs(this.config));
     const restored = Boolean(kept) && !rebuilt;
     const step = restored ? kept.step : 0;
     this.engine = engine;

@@ -24,7 +24,7 @@ export class LessonSession extends Session {
   async start(opts) {
     await super.start(opts);
     this.query ??= configKey(this.config);
-    this.labels ??= this.engine.test_labels(10000);
+    this.labels ??= await this.engine.test_labels(10000);
     return this;
   }
 
@@ -57,10 +57,10 @@ export class LessonSession extends Session {
     const kept = this.shelf.get(query) ?? null;
     const pairs = schema().map((row) => [row.key, valueText(config[row.key])]);
     await this.run(async (engine) => {
-      const result = engine.set_pairs(pairs);
+      const result = await engine.set_pairs(pairs);
       this.config = result.config;
       // A live-only difference leaves the weights in place: reset so the link's run starts clean.
-      if (!result.rebuilt) engine.reset();
+      if (!result.rebuilt) await engine.reset();
       await this.newModel({ kept }, engine);
     });
     await this.tuner.prepare(this.config); // the new model's shapes: cached kernels, or tune later

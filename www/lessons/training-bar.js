@@ -103,6 +103,7 @@ export class TrainingBar {
       rate: s.training ? fmtRate : '',
       phase: TRAIN_UI.phase[s.training ? 'training' : s.step >= s.target ? 'trained' : 'paused'][lang],
     });
+    this.statusText.title = [s.backend, s.adapter].filter(Boolean).join(' · '); // what the model runs on
     this.progress.value = s.target > 0 ? Math.min(1, s.step / s.target) : 1;
     this.pauseButton.disabled = !s.training && s.step >= s.target; // nothing left to continue
     this.root.classList.toggle('is-training', s.training);
