@@ -83,7 +83,8 @@ function message(text) {
 }
 
 function writeHash(dragging = false) {
-  hashWriter.write(buildHash(config_to_query(session.config), page.view, { autoplay: page.autoplay }));
+  // The link's text is made when it is written: while a slider drags, at most every 250 ms.
+  hashWriter.write(() => buildHash(config_to_query(session.config), page.view, { autoplay: page.autoplay }));
   if (!dragging) hashWriter.flush();
 }
 

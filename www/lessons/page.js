@@ -43,7 +43,7 @@ export function currentHash() {
 
 /** Writes the state into the hash with replaceState (no hashchange), throttled while dragging. */
 export function writeHash(dragging = false) {
-  hashWriter.write(currentHash());
+  hashWriter.write(currentHash); // made when written: while a slider drags, at most every 250 ms
   if (!dragging) hashWriter.flush();
 }
 
