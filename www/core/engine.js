@@ -40,7 +40,7 @@ export function changedRows(before, after) {
 
 /**
  * The backends an engine can run on. An entry is `{label, open(opts) → Promise<engine-like>}`;
- * `open` gets `{config, data, onNotice, onStage}` (`data`: a promise of the four MNIST IDX byte
+ * `open` gets `{config, data, onNotice, onStage, onAdapter}` (`data`: a promise of the four MNIST IDX byte
  * arrays `{trainImages, trainLabels, testImages, testLabels}`) and resolves with an engine that has
  * loaded them. When the backend cannot run here, `open` rejects with an error carrying
  * `unavailable: {title, reason, advice, problem, detail}` (see `showUnavailable`).
@@ -58,7 +58,7 @@ export function changedRows(before, after) {
 export const BACKENDS = {
   webgpu: {
     label: 'WebGPU',
-    async open({ config, data, onStage = () => {} }) {
+    async open({ config, data, onStage = () => {}, onAdapter = () => {} }) {
       // The device and pipelines are built while MNIST downloads (the GPU process compiles them
       // meanwhile). It starts before the adapter check reports, whose words are the ones shown if
       // WebGPU is missing (without navigator.gpu there is nothing to open).
@@ -67,6 +67,8 @@ export const BACKENDS = {
       const gpu = await checkWebGPU();
       onStage('adapter');
       if (!gpu.ok) throw Object.assign(new Error(gpu.title), { unavailable: gpu });
+      // The browser's words for the adapter, for when the engine's own name for it is empty.
+      onAdapter([gpu.info.vendor, gpu.info.architecture, gpu.info.description].filter(Boolean).join(' '));
       const bytes = await data;
       onStage('data');
       const engine = await opened;
@@ -81,13 +83,13 @@ export const BACKENDS = {
 /**
  * Opens an engine on `backend` (a key of BACKENDS) with `config`, loaded with `data`. `onNotice(text)`
  * is for what a backend wants the reader to know (e.g. that it fell back); `onStage(name)` marks
- * start-up stages. Both pages open engines only through here.
+ * start-up stages; `onAdapter(text)` describes the device when the backend knows more than status(). Both pages open engines only through here.
  */
-export async function openEngine({ backend = 'webgpu', config, data, onNotice = () => {}, onStage = () => {} }) {
+export async function openEngine({ backend = 'webgpu', config, data, onNotice = () => {}, onStage = () => {}, onAdapter = () => {} }) {
   const entry = BACKENDS[backend];
   if (!entry) throw new Error(`unknown backend “${backend}”; known: ${Object.keys(BACKENDS).join(', ')}`);
   await loadWasm();
-  return entry.open({ config, data, onNotice, onStage });
+  return entry.open({ config, data, onNotice, onStage, onAdapter });
 }
 
 /** The name a page shows for `status().backend`. */

@@ -75,7 +75,8 @@ export class Session {
     this.config ??= config;
     const opened = this.config;
     this.starting ??= (async () => {
-      const engine = await openEngine({ backend: this.backend, config: opened, data, onNotice: this.onNotice, onStage });
+      const onAdapter = (text) => (this.adapterHint = text);
+      const engine = await openEngine({ backend: this.backend, config: opened, data, onNotice: this.onNotice, onStage, onAdapter });
       onStage('engine');
       const flush = async () => {
         if (this.pending.size === 0) return false;
@@ -112,7 +113,7 @@ export class Session {
 
   #readInfo(engine = this.engine) {
     const s = engine.status();
-    this.info = { ...s, label: backendLabel(s.backend) };
+    this.info = { ...s, adapter: s.adapter || this.adapterHint || '', label: backendLabel(s.backend) };
   }
 
   #makeLoop(step) {
