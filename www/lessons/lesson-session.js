@@ -70,9 +70,15 @@ export class LessonSession extends Session {
   /**
    * Applies `[[key, text]]`: live keys change the running model in place; a key that may restart
    * the run (per the schema) first shelves the current model, and if the engine rebuilt, a shelved
-   * model of the new config comes back. Resolves `{live, restored, step, config, notices}`.
+   * model of the new config comes back. Serialized with `use`. Resolves `{live, restored, step, config, notices}`.
    */
-  async change(pairs) {
+  change(pairs) {
+    const next = this.switching.then(() => this.#change(pairs));
+    this.switching = next.catch(() => {});
+    return next;
+  }
+
+  async #change(pairs) {
     const rows = new Map(schema().map((row) => [row.key, row]));
     if (pairs.some(([key]) => rows.get(key)?.restarts !== 'never')) await this.#keepCurrent();
     const result = await this.apply(pairs);
