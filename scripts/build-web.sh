@@ -44,9 +44,12 @@ done
 node scripts/vendor.mjs "$out/www/vendor"
 
 cp ./*.html "$out/"
-cp -r www/*.js www/*.css "$out/www/" 2>/dev/null || true
-[ -d www/lessons ] && cp -r www/lessons "$out/www/"
-cp -r www/cpu "$out/www/"
+# All of www/ (core/, lab/, lessons/, …) except what was generated above.
+for item in www/*; do
+  case "$(basename "$item")" in pkg|data|vendor) ;; *) cp -r "$item" "$out/www/" ;; esac
+done
+# Each page's modulepreload links, from its entry module's import graph.
+node scripts/preload.mjs "$out" index.html lessons.html
 # Benchmark pages (bench/*.mjs open them): they load the same wasm as the page, plus the
 # contenders' libraries (TensorFlow.js, jax-js) from the bench's own vendor directory.
 cp -r bench/web "$out/bench"

@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 import { serve } from '../../scripts/static-server.mjs';
 import { tests } from './page-tests.mjs';
+import { tests as linkTests } from './link-tests.mjs';
 import { tests as lessonTests } from './lessons-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -17,7 +18,7 @@ const results = join(root, 'test-results');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const TEST_TIMEOUT_MS = 150_000;
 
-for (const needed of ['index.html', 'www/app.js', 'www/pkg/vaelab.js', 'www/data/train-images-idx3-ubyte.gz']) {
+for (const needed of ['index.html', 'www/lab/app.js', 'www/pkg/vaelab.js', 'www/data/train-images-idx3-ubyte.gz']) {
   if (!existsSync(join(dist, needed))) {
     console.error(`dist/${needed} is missing: build the page first with  bash scripts/build-web.sh  (or --dev)`);
     process.exit(1);
@@ -59,7 +60,7 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of [...tests, ...lessonTests]) {
+for (const test of [...tests, ...linkTests, ...lessonTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];

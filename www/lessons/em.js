@@ -1,7 +1,7 @@
 // Expectation–maximization for a mixture of 2-D Gaussians, in plain JS (lesson 9): seeded data, the
 // exact posterior (E-step), closed-form updates (M-step), and log p(x) and the ELBO after every
 // half-step, so the lesson can show that the E-step closes the gap and the M-step raises both.
-import { mulberry32 } from '../prng.js';
+import { mulberry32 } from '../core/prng.js';
 
 const COV_FLOOR = 1e-3; // keeps a component from collapsing onto one point (likelihood → ∞)
 

@@ -1,17 +1,17 @@
-// The nine lessons in order. Each module exports {name, number, engine, title, summary, config,
-// params, text, Widget}: `config` overrides the engine's defaults for the lesson's model, `params`
-// are the widget's link keys with their ranges, `text` the prose in English and Chinese (markup in
-// prose.js), `Widget` the live part (see widget-kit.js); `training: 'custom'` when the widget runs
-// its own training (lesson 5), `engine: false` when it needs no GPU (lesson 9).
-import latentVariables from './l1-latent-variables.js';
-import elbo from './l2-elbo.js';
-import reparameterization from './l3-reparameterization.js';
-import reconVsKl from './l4-recon-vs-kl.js';
-import oneSample from './l5-one-sample.js';
-import betaCapacity from './l6-beta-capacity.js';
-import latentSpace from './l7-latent-space.js';
-import conditional from './l8-conditional.js';
-import emToVae from './l9-em-to-vae.js';
+// The nine lessons in order. Each folder l<N>-<name>/ has widget.js, exporting {name, number, engine,
+// title, summary, config, params, text, Widget}, and prose.js, its words in English and Chinese (markup:
+// ./prose.js). `config` overrides the engine's defaults for the lesson's model, `params` are the widget's
+// link keys with their ranges, `Widget` the live part (see widget-kit.js); `training: 'custom'` when the
+// widget runs its own training (lesson 5), `engine: false` when it needs no GPU (lesson 9).
+import latentVariables from './l1-latent-variables/widget.js';
+import elbo from './l2-elbo/widget.js';
+import reparameterization from './l3-reparameterization/widget.js';
+import reconVsKl from './l4-recon-vs-kl/widget.js';
+import oneSample from './l5-one-sample/widget.js';
+import betaCapacity from './l6-beta-capacity/widget.js';
+import latentSpace from './l7-latent-space/widget.js';
+import conditional from './l8-conditional/widget.js';
+import emToVae from './l9-em-to-vae/widget.js';
 
 export const LESSONS = [latentVariables, elbo, reparameterization, reconVsKl, oneSample, betaCapacity, latentSpace, conditional, emToVae];
 export const BY_NAME = new Map(LESSONS.map((l) => [l.name, l]));

@@ -1,7 +1,7 @@
 // Lesson links: `#lesson=<name>&lang=en|zh&v=1&<config keys>&<widget keys>&hide=a,b`. Config values
 // go to the engine's config_from_pairs (clamped there); widget keys are clamped here to each
 // lesson's ranges. Every repair becomes a notice; nothing read from the URL is ever used as HTML.
-import { LINK_VERSION, shown } from '../url-state.js';
+import { LINK_VERSION, shown } from '../core/url-state.js';
 
 export const LANGS = ['en', 'zh'];
 

@@ -1,7 +1,10 @@
 // The bar above a lesson that trains a model: what is training and how far it got, Pause /
 // Continue / Train more / Restart, and the model's settings (each a classroom-hideable control).
+import { schema } from '../core/engine.js';
+import { configInput } from '../core/fields.js';
 import { TRAIN_UI } from './i18n.js';
 import { el, num } from './ui.js';
+import { TRAIN } from './widget-kit.js';
 
 const MORE = 1000;
 
@@ -47,19 +50,19 @@ export class TrainingBar {
       });
       return el('label.pair', { dataset: { control: key } }, name, input);
     };
-    const numberInput = (min, max, step = 1) => el('input', { type: 'number', min: String(min), max: String(max), step: String(step) });
-    const text = () => el('input', { type: 'text', spellcheck: false, inputMode: 'numeric' });
-    const binarize = el('select', {}, el('option', { value: 'none', textContent: 'none' }), el('option', { value: 'dynamic', textContent: 'dynamic' }));
+    // Kinds and limits of the config keys come from the engine's schema; the names are the lessons'.
+    const rows = new Map(schema().map((row) => [row.key, row]));
+    const config = (key, label) => field(key, label, configInput(rows.get(key)));
     this.inputs = [
-      field('train', TRAIN_UI.steps, numberInput(0, 200000, 100)),
-      field('latent', TRAIN_UI.latent, numberInput(1, 64)),
-      field('enc_hidden', TRAIN_UI.encoder, text()),
-      field('dec_hidden', TRAIN_UI.decoder, text()),
-      field('batch_size', TRAIN_UI.batch, numberInput(1, 4096)),
-      field('lr', TRAIN_UI.lr, numberInput(0.000001, 1, 'any')),
-      field('seed', TRAIN_UI.seed, numberInput(0, 4294967295)),
-      field('binarize', TRAIN_UI.binarize, binarize),
-    ].map((label) => label);
+      field('train', TRAIN_UI.steps, el('input', { type: 'number', min: String(TRAIN.min), max: String(TRAIN.max), step: '100' })),
+      config('latent', TRAIN_UI.latent),
+      config('enc_hidden', TRAIN_UI.encoder),
+      config('dec_hidden', TRAIN_UI.decoder),
+      config('batch_size', TRAIN_UI.batch),
+      config('lr', TRAIN_UI.lr),
+      config('seed', TRAIN_UI.seed),
+      config('binarize', TRAIN_UI.binarize),
+    ];
     const summary = t.bind(el('summary'), TRAIN_UI.model);
     const help = t.bind(el('p.help'), TRAIN_UI.modelHelp);
     this.labLink = el('a.lab-link', { href: '#' });
@@ -100,6 +103,7 @@ export class TrainingBar {
       rate: s.training ? fmtRate : '',
       phase: TRAIN_UI.phase[s.training ? 'training' : s.step >= s.target ? 'trained' : 'paused'][lang],
     });
+    this.statusText.title = [s.backend, s.adapter].filter(Boolean).join(' · '); // what the model runs on
     this.progress.value = s.target > 0 ? Math.min(1, s.step / s.target) : 1;
     this.pauseButton.disabled = !s.training && s.step >= s.target; // nothing left to continue
     this.root.classList.toggle('is-training', s.training);

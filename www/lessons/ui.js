@@ -1,7 +1,7 @@
 // Small building blocks for the lesson widgets: elements, labelled sliders and toggle groups bound
 // to a key (so classroom links can hide them), readouts, uPlot line charts that relabel when the
 // language changes, and a crisp 2-D canvas for hand-drawn figures (bars, the EM plane).
-import uPlot from '../vendor/uPlot.esm.js';
+import { cpuPlot, uPlot } from '../core/views/plot.js';
 
 export { uPlot };
 
@@ -95,19 +95,6 @@ export function num(v, digits = 1) {
 }
 
 // ---------------------------------------------------------------- charts
-
-/** `new uPlot` with CPU-backed 2-D contexts (a frame commit then never waits on the busy GPU process). */
-function cpuPlot(opts, data, target) {
-  const original = HTMLCanvasElement.prototype.getContext;
-  HTMLCanvasElement.prototype.getContext = function (type, options) {
-    return original.call(this, type, type === '2d' ? { ...options, willReadFrequently: true } : options);
-  };
-  try {
-    return new uPlot(opts, data, target);
-  } finally {
-    HTMLCanvasElement.prototype.getContext = original;
-  }
-}
 
 /**
  * A uPlot line chart whose texts follow the language. `build(t)` returns uPlot options without

@@ -1,7 +1,8 @@
 // What the engine-backed lesson widgets share: a base class (context, texts, parts, a "waiting for
 // the model" line), the digit picker (digit class + which example of it), and digit drawing.
-import { PIXELS, drawDigitGrid } from '../digits.js';
+import { PIXELS, drawDigitGrid } from '../core/views/digits.js';
 import { el, segmented, button, slider } from './ui.js';
+import { schema } from '../core/engine.js';
 
 export const DIGITS = Array.from({ length: 10 }, (_, d) => ({ value: d, label: { en: String(d), zh: String(d) } }));
 
@@ -94,13 +95,34 @@ export function digitPicker(widget, onChange) {
  * The link keys of the lessons that study one test digit with k importance samples (1 and 2):
  * the digit and which example of it, k, the draw (which random samples), and training steps.
  */
+/** The steps a lesson's model trains for (its `train` link key), the same in every lesson. */
+export const TRAIN = { type: 'int', min: 0, max: 200000, default: 3000 };
+
+/**
+ * A slider for the config key `key`: its range from the schema's slider row (or `range`, for a
+ * lesson that zooms in), its number field within the key's limits; it sets the key when released.
+ */
+export function configSlider(ctx, key, label, { range, width } = {}) {
+  const row = schema().find((r) => r.key === key);
+  const spec = range ?? { min: row.slider.min, max: row.slider.max, step: row.slider.step };
+  const control = slider(ctx.texts, {
+    key, label, spec, width,
+    onInput: (v, { dragging } = {}) => {
+      if (!dragging) ctx.setConfig([[key, String(v)]]);
+    },
+  });
+  control.number.min = String(row.min);
+  control.number.max = String(row.max);
+  return control;
+}
+
 export function sampleParams({ digit, k, kmax }) {
   return {
     digit: { type: 'int', min: 0, max: 9, default: digit },
     example: { type: 'int', min: 0, max: 99, default: 0 },
     k: { type: 'int', min: 1, max: kmax, default: k },
     draw: { type: 'int', min: 0, max: 1000000, default: 0 },
-    train: { type: 'int', min: 0, max: 200000, default: 3000 },
+    train: TRAIN,
   };
 }
 

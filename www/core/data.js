@@ -33,3 +33,22 @@ export async function loadMnist(base, onProgress = () => {}, { signal } = {}) {
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(responses.map(unpack));
   return { trainImages, trainLabels, testImages, testLabels };
 }
+
+/**
+ * `loadMnist` for a page's progress bar: `onProgress(fraction, {en, zh})` in words, `onStage(name)`
+ * at 'fetched' and 'data'. Rejections are left for the engine's start to report.
+ */
+export function loadMnistProgress({ base = 'www/data', onProgress = () => {}, onStage = () => {}, signal } = {}) {
+  const mb = (bytes) => (bytes / 1e6).toFixed(1);
+  const data = loadMnist(base, (loaded, total) => {
+    const size = `${mb(loaded)}${total ? ` / ${mb(total)}` : ''} MB`;
+    onProgress(total ? loaded / total : 0, { en: `Loading MNIST… ${size}`, zh: `正在加载 MNIST… ${size}` });
+    if (loaded === total) onStage('fetched');
+  }, { signal }).then((bytes) => {
+    onStage('data');
+    onProgress(1, { en: 'Starting WebGPU and uploading MNIST to the GPU…', zh: '正在启动 WebGPU 并把 MNIST 上传到 GPU…' });
+    return bytes;
+  });
+  data.catch(() => {});
+  return data;
+}

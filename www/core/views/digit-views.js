@@ -1,8 +1,8 @@
 // The training view's pictures: a fixed set of test digits above their reconstructions, and samples
 // decoded from z ~ N(0, I) drawn with the seed's PRNG. Each refresh is one scheduled engine call.
 import { PIXELS, drawDigitGrid } from './digits.js';
-import { normals } from './prng.js';
-import { timed } from './timing.js';
+import { normals } from '../prng.js';
+import { timed } from '../timing.js';
 
 export const RECON_INDICES = Uint32Array.from({ length: 16 }, (_, i) => i);
 const COLS = 8;

@@ -77,6 +77,7 @@ export class HashWriter {
     this.next = null;
   }
 
+  /** `hash`: the hash, or a function making it (called only when it is written: once per throttle window). */
   write(hash) {
     this.next = hash;
     const wait = this.lastWrite + this.minMs - performance.now();
@@ -87,7 +88,8 @@ export class HashWriter {
   flush() {
     clearTimeout(this.timer);
     this.timer = 0;
-    if (this.next !== null && this.next !== location.hash) history.replaceState(history.state, '', this.next);
+    const next = typeof this.next === 'function' ? this.next() : this.next;
+    if (next !== null && next !== location.hash) history.replaceState(history.state, '', next);
     this.next = null;
     this.lastWrite = performance.now();
   }

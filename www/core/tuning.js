@@ -2,16 +2,18 @@
 // adapter one shape at a time (Engine.tune_step, interleaved with training) and the choices are
 // cached in localStorage per adapter and shape, so a later visit applies them at once
 // (Engine.use_tuning). Every kernel gives bitwise the same results, so switching mid-run never
-// changes a run. Tuning waits until the model has trained at least one step.
+// changes a run. Tuning waits until the model has trained at least one step. Engines without
+// these (GPU-only) methods keep state 'default' and are never tuned.
+import { schema } from './engine.js';
+
 const PREFIX = 'vaelab.tuning.v1 ';
-/** The config keys that decide the matmul shapes. */
-export const SHAPE_KEYS = ['enc_hidden', 'dec_hidden', 'latent', 'batch_size', 'samples', 'conditional'];
 const IDLE_MS = 1000; // after the first step: tune once nothing has been trained for this long…
 const TRAINING_MS = 5000; // …or after this much training time
 
 /** The localStorage key of the choices for `config`'s shapes on `adapter`. */
 export function tuningKey(adapter, config) {
-  return PREFIX + JSON.stringify([adapter, ...SHAPE_KEYS.map((k) => config[k])]);
+  // The schema's `shape` keys decide the matmul shapes.
+  return PREFIX + JSON.stringify([adapter, ...schema().filter((row) => row.shape).map((row) => config[row.key])]);
 }
 
 function load(key) {
@@ -63,7 +65,8 @@ export class KernelTuner {
     this.trainingMs = 0;
     this.idleSince = null;
     this.baseStep = null;
-    const cached = load(this.key);
+    const tunable = Boolean(this.ctx.scheduler.engine.use_tuning);
+    const cached = tunable ? load(this.key) : null;
     let used = false;
     if (cached) {
       used = await this.ctx.scheduler.run((e) => {
@@ -75,7 +78,7 @@ export class KernelTuner {
       }, 'use tuning');
       if (!used) store(this.key, null); // other shaders or shapes: the cache no longer fits
     }
-    this.needed = !used;
+    this.needed = tunable && !used;
     this.state = used ? 'cached' : 'default';
     await this.#updateReport();
     return this.state;
@@ -113,6 +116,7 @@ export class KernelTuner {
    */
   tune(loop) {
     if (this.running) return this.running;
+    if (!this.ctx.scheduler.engine.tune_step) return Promise.resolve(this.state);
     this.needed = false;
     this.state = 'tuning';
     this.onChange(this);
@@ -141,6 +145,7 @@ export class KernelTuner {
 
   async #updateReport() {
     try {
+      if (!this.ctx.scheduler.engine.tuning_report) throw new Error('no kernels to report');
       this.report = (await this.ctx.scheduler.run((e) => e.tuning_report(), 'tuning report')).map(describeKernel);
     } catch {
       this.report = [];

@@ -1,14 +1,14 @@
-// Lesson 6, β-VAE and capacity: β > 1 and β < 1, the information-bottleneck reading of the KL
-// term, and γ·|KL − C| with C annealed. Widget: β / capacity controls that change the running
-// model, the decoded manifold of a 2-D latent space, prior samples, and KL against its target.
-import { normalQuantile, normals } from '../prng.js';
-import { COLOURS, LineChart, el, line, num, segmented, slider, uPlot } from './ui.js';
-import { EngineWidget, digitCanvas, drawDigits } from './widget-kit.js';
+// Lesson 6's words in English and Chinese: its title, summary and text (markup: ../prose.js), and the
+// labels of its widget. Data only; widget.js builds the live part.
 
-const GRID = 15;
-const SAMPLES = 24;
+export const title = { en: 'β-VAE and capacity', zh: 'β-VAE 与容量' };
 
-const text = {
+export const summary = {
+  en: 'Weigh the KL by β, or hold it at a growing capacity $C$: how much the code may say, watched on a two-dimensional latent space.',
+  zh: '用 β 给 KL 加权，或把它控制在逐渐增大的容量 $C$：编码被允许说多少，在二维隐空间上看得清清楚楚。',
+};
+
+export const text = {
   en: String.raw`
 ## β as a price
 
@@ -93,7 +93,7 @@ Q: β = 1、只有两维时，为什么有些数字挤在同一片区域？
 `,
 };
 
-const T = {
+export const T = {
   objective: { en: 'Objective', zh: '目标' },
   betaVae: { en: 'β-VAE', zh: 'β-VAE' },
   capacity: { en: 'capacity γ·|KL − C|', zh: '容量 γ·|KL − C|' },
@@ -109,139 +109,4 @@ const T = {
   target: { en: 'target C', zh: '目标 C' },
   recon: { en: 'recon (right axis)', zh: '重构（右轴）' },
   step: { en: 'step', zh: '步数' },
-};
-
-export default {
-  name: 'beta-capacity',
-  number: 6,
-  engine: true,
-  retrainOnChange: 2000,
-  title: { en: 'β-VAE and capacity', zh: 'β-VAE 与容量' },
-  summary: {
-    en: 'Weigh the KL by β, or hold it at a growing capacity $C$: how much the code may say, watched on a two-dimensional latent space.',
-    zh: '用 β 给 KL 加权，或把它控制在逐渐增大的容量 $C$：编码被允许说多少，在二维隐空间上看得清清楚楚。',
-  },
-  config: { latent: 2 },
-  params: {
-    train: { type: 'int', min: 0, max: 200000, default: 3000 },
-  },
-  text,
-  Widget: class extends EngineWidget {
-    constructor(ctx) {
-      super(ctx);
-      const t = this.texts;
-      const set = (key) => (v, { dragging } = {}) => {
-        if (!dragging) ctx.setConfig([[key, String(v)]]);
-      };
-      this.objective = segmented(t, {
-        key: 'objective',
-        label: T.objective,
-        options: [{ value: 'elbo', label: T.betaVae }, { value: 'capacity', label: T.capacity }],
-        onChange: (v) => ctx.setConfig([['objective', v]]),
-      });
-      this.beta = slider(t, { key: 'beta', label: T.beta, spec: { min: 0, max: 10, step: 0.05 }, onInput: set('beta') });
-      this.beta.number.max = '100';
-      this.gamma = slider(t, { key: 'gamma', label: T.gamma, spec: { min: 1, max: 10000, log: true }, width: '120px', onInput: set('gamma') });
-      this.cmax = slider(t, { key: 'capacity_max', label: T.cmax, spec: { min: 0, max: 50, step: 0.5 }, width: '140px', onInput: set('capacity_max') });
-      this.cmax.number.max = '500';
-      this.csteps = slider(t, { key: 'capacity_steps', label: T.csteps, spec: { min: 0, max: 100000, step: 100 }, width: '140px', onInput: set('capacity_steps') });
-      this.csteps.number.max = '10000000';
-      this.manifold = digitCanvas(GRID * GRID, GRID, 1, 0);
-      this.manifold.classList.add('grid');
-      this.manifold.dataset.figure = 'manifold';
-      this.manifoldNote = t.bind(el('p.note'), T.noManifold);
-      this.samples = digitCanvas(SAMPLES, 6, 2, 4);
-      this.chartBox = el('div.chart-box');
-      this.chart = new LineChart(t, this.chartBox, (tr) => ({
-        title: tr(T.chart),
-        scales: { x: { time: false }, y: {}, recon: {} },
-        axes: [{ label: tr(T.step) }, { label: 'KL', size: 46 }, { scale: 'recon', side: 1, label: tr(T.recon), size: 50, grid: { show: false } }],
-        series: [
-          { label: tr(T.step) },
-          line(tr(T.kl), COLOURS.amber),
-          line(tr(T.target), COLOURS.grey, { dash: [5, 4] }),
-          line(tr(T.recon), COLOURS.blue, { scale: 'recon', width: 1.2 }),
-        ],
-      }), { height: 250 });
-      this.charts = [this.chart];
-      this.readouts = el('div.readouts');
-      this.root.append(
-        this.waiting,
-        el('div.widget-controls', {}, this.objective.root, this.beta.root, this.gamma.root, this.cmax.root, this.csteps.root),
-        el('div.cards.lesson-cards.two', {},
-          el('figure.card', {}, t.bind(el('figcaption'), T.manifold), this.manifold, this.manifoldNote),
-          el('div', {},
-            el('figure.card', {}, this.samples, t.bind(el('figcaption'), T.samples)),
-            el('figure.card.chart', {}, this.chartBox))),
-        this.readouts,
-      );
-      this.showConfig(ctx.config);
-      t.onSwitch(() => this.drawReadouts());
-    }
-
-    showConfig(config) {
-      this.objective.set(config.objective === 'capacity' ? 'capacity' : 'elbo');
-      this.beta.set(config.beta);
-      this.gamma.set(config.gamma);
-      this.cmax.set(config.capacity_max);
-      this.csteps.set(config.capacity_steps);
-      const capacity = config.objective === 'capacity';
-      this.beta.root.hidden = capacity;
-      for (const c of [this.gamma, this.cmax, this.csteps]) c.root.hidden = !capacity;
-      const two = config.latent === 2;
-      this.manifold.hidden = !two;
-      this.manifoldNote.hidden = two;
-    }
-
-    async refresh() {
-      const session = this.session;
-      if (!session) return;
-      this.ready();
-      this.drawChart();
-      const { latent: L, seed, conditional } = session.config;
-      if (L === 2) {
-        const z = new Float32Array(GRID * GRID * 2);
-        for (let row = 0; row < GRID; row++) {
-          for (let col = 0; col < GRID; col++) {
-            const p = (i) => 0.05 + (0.9 * i) / (GRID - 1);
-            z[2 * (row * GRID + col)] = normalQuantile(p(col));
-            z[2 * (row * GRID + col) + 1] = normalQuantile(p(GRID - 1 - row));
-          }
-        }
-        const labels = conditional ? new Uint8Array(GRID * GRID) : undefined;
-        const pixels = await this.run((e) => (session.config.latent === 2 ? e.decode(z, labels) : null), 'manifold');
-        if (pixels && !this.destroyed) drawDigits(this.manifold, pixels, { count: GRID * GRID, cols: GRID, scale: 1, gap: 0 });
-      }
-      const z = normals(seed, 5, SAMPLES * L);
-      const labels = conditional ? Uint8Array.from({ length: SAMPLES }, (_, i) => i % 10) : undefined;
-      const samples = await this.run((e) => (session.config.latent === L ? e.decode(z, labels) : null), 'samples');
-      if (samples && !this.destroyed) drawDigits(this.samples, samples, { count: SAMPLES, cols: 6, scale: 2, gap: 4 });
-      this.drawReadouts();
-    }
-
-    drawChart() {
-      const { train } = this.session.history;
-      const c = this.session.config;
-      const capacity = c.objective === 'capacity';
-      const target = train.step.map((s) => (capacity ? c.capacity_max * (c.capacity_steps === 0 ? 1 : Math.min(1, s / c.capacity_steps)) : null));
-      this.chart.setData(uPlot.join([[train.step, train.kl, target, train.recon]]));
-    }
-
-    drawReadouts() {
-      const s = this.session?.status();
-      if (!s || s.kl == null) return;
-      const c = this.session.config;
-      const zh = this.texts.lang === 'zh';
-      const stat = (value, label) => el('div.stat', {}, el('b', { textContent: value }), el('span', { textContent: label }));
-      const C = c.capacity_max * (c.capacity_steps === 0 ? 1 : Math.min(1, s.step / c.capacity_steps));
-      this.readouts.replaceChildren(
-        stat(`${num(s.kl, 2)} nats`, zh ? 'KL（最近一个训练批的平均）' : 'KL (mean over the latest training batch)'),
-        c.objective === 'capacity'
-          ? stat(`${num(C, 2)} nats`, zh ? `当前容量 C（第 ${s.step} 步）` : `capacity C now (step ${s.step})`)
-          : stat(num(c.beta, 2), zh ? 'β' : 'β'),
-        stat(`${num(s.recon, 1)} nats`, zh ? '重构' : 'reconstruction'),
-        stat(num(s.testLoss, 1), zh ? '测试集 −ELBO（β = 1 计）' : 'test −ELBO (counted at β = 1)'),
-      );
-    }
-  },
 };

@@ -2,10 +2,10 @@
 // latent > 2), the decoded manifold grid for latent = 2, hover/click decoding, one slider per
 // latent dimension, and an interpolation strip between two chosen digits.
 import { LABEL_COLOURS, PIXELS, context2d, css, drawDigitGrid, imageFor } from './digits.js';
-import { normalQuantile } from './prng.js';
-import { pca2 } from './pca.js';
-import { nextTask } from './scheduler.js';
-import { timed } from './timing.js';
+import { normalQuantile } from '../prng.js';
+import { fromCanvas, planeToZ, projectLatent, toCanvas } from './projection.js';
+import { nextTask } from '../scheduler.js';
+import { timed } from '../timing.js';
 
 export const SCATTER_COUNT = 2000;
 const GRID = 15; // manifold tiles per side
@@ -105,61 +105,19 @@ export class LatentExplorer {
 
   /** Plane coordinates of every point and the bounds of the plot. */
   #project() {
-    const L = this.latent;
-    const n = this.labels.length;
-    const xs = new Float32Array(n);
-    const ys = new Float32Array(n);
-    this.pca = L > 2 ? pca2(this.mulv, n, L, 2 * L, 4) : null;
-    for (let i = 0; i < n; i++) {
-      const row = i * 2 * L;
-      if (L === 1) {
-        xs[i] = this.mulv[row];
-        ys[i] = this.labels[i] + 0.7 * (((i * 2654435761) >>> 0) / 2 ** 32 - 0.5);
-      } else if (L === 2) {
-        xs[i] = this.mulv[row];
-        ys[i] = this.mulv[row + 1];
-      } else {
-        const [a, b] = this.pca.axes;
-        let x = 0;
-        let y = 0;
-        for (let j = 0; j < L; j++) {
-          const c = this.mulv[row + j] - this.pca.mean[j];
-          x += c * a[j];
-          y += c * b[j];
-        }
-        xs[i] = x;
-        ys[i] = y;
-      }
-    }
-    const range = (v) => {
-      const sorted = Float32Array.from(v).sort();
-      const lo = sorted[Math.floor(0.005 * n)];
-      const hi = sorted[Math.ceil(0.995 * n) - 1];
-      const pad = 0.08 * (hi - lo || 1);
-      return [lo - pad, hi + pad];
-    };
-    this.points = { xs, ys, x: range(xs), y: L === 1 ? [-0.7, 9.7] : range(ys) };
+    ({ points: this.points, pca: this.pca } = projectLatent(this.mulv, this.labels, this.labels.length, this.latent, 4));
   }
 
   #toCanvas(x, y) {
-    const { width, height } = this.els.scatter;
-    const { x: [x0, x1], y: [y0, y1] } = this.points;
-    return [((x - x0) / (x1 - x0)) * width, (1 - (y - y0) / (y1 - y0)) * height];
+    return toCanvas(this.points, this.els.scatter, x, y);
   }
 
   #fromCanvas(px, py) {
-    const { width, height } = this.els.scatter;
-    const { x: [x0, x1], y: [y0, y1] } = this.points;
-    return [x0 + (px / width) * (x1 - x0), y0 + (1 - py / height) * (y1 - y0)];
+    return fromCanvas(this.points, this.els.scatter, px, py);
   }
 
-  /** A plane position as a full latent vector (the other PCA directions at the mean). */
   #planeToZ(x, y) {
-    const L = this.latent;
-    if (L === 1) return Float32Array.of(x);
-    if (L === 2) return Float32Array.of(x, y);
-    const { mean, axes: [a, b] } = this.pca;
-    return Float32Array.from({ length: L }, (_, j) => mean[j] + x * a[j] + y * b[j]);
+    return planeToZ(this.pca, this.latent, x, y);
   }
 
   /** Paints the points once per refresh into `this.base`; hover and picks are drawn over a copy. */

@@ -1,6 +1,6 @@
 // Live loss charts with uPlot: the loss −ELBO (train and test) and its two parts, reconstruction and
 // KL (each on its own axis), drawn from a MetricHistory; x is the optimizer step or the epoch.
-import uPlot from './vendor/uPlot.esm.js';
+import { cpuPlot, uPlot } from './plot.js';
 
 const TRAIN = '#2563eb';
 const TEST = '#dc2626';
@@ -20,22 +20,6 @@ function options(title, width, series, axes, scales) {
     series: [{ label: 'step', value: (u, v) => (v == null ? '–' : +v.toFixed(2)) }, ...series],
     axes: [{ label: 'step' }, ...axes],
   };
-}
-
-/**
- * `new uPlot(...)` with CPU-backed canvases: uPlot creates its own contexts, so the context options
- * are supplied for the duration of the constructor only (see context2d in digits.js for why).
- */
-function cpuPlot(opts, data, target) {
-  const original = HTMLCanvasElement.prototype.getContext;
-  HTMLCanvasElement.prototype.getContext = function (type, options) {
-    return original.call(this, type, type === '2d' ? { ...options, willReadFrequently: true } : options);
-  };
-  try {
-    return new uPlot(opts, data, target);
-  } finally {
-    HTMLCanvasElement.prototype.getContext = original;
-  }
 }
 
 export class LossCharts {

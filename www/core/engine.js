@@ -1,0 +1,109 @@
+// The engine edge: the wasm module, the config table it exports, and the one place an engine is
+// opened (`openEngine`, through the `BACKENDS` table). Everything above this file sees an engine-like.
+import init, { Engine, apply_pairs, config_schema, config_from_pairs, config_to_query, default_config } from '../pkg/vaelab.js';
+import { checkWebGPU, gpuProblem, showError } from './gpu-check.js';
+import { queryPairs } from './url-state.js';
+
+export { apply_pairs, config_from_pairs, config_to_query, default_config };
+
+let wasmReady = null;
+/** Loads the wasm module (config parsing works from then on; no device is touched). */
+export function loadWasm() {
+  wasmReady ??= init();
+  return wasmReady;
+}
+
+let rows = null;
+/**
+ * `config_schema()`: one row per config key, `{key, label, help, kind, choices, default, min, max,
+ * layers, slider, restarts: 'never'|'always'|'sometimes', restartsWhen, shape}`, in link order.
+ */
+export function schema() {
+  rows ??= config_schema();
+  return rows;
+}
+
+/** A config as link pairs `[[key, text], …]` (one crossing; for start-up and recovery, not per change). */
+export function configPairs(config) {
+  return queryPairs(config_to_query(config));
+}
+
+/** A config value as the text a link carries. */
+export function valueText(value) {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** The keys whose values differ between two configs, as schema rows. */
+export function changedRows(before, after) {
+  return schema().filter((row) => valueText(before[row.key]) !== valueText(after[row.key]));
+}
+
+/**
+ * The backends an engine can run on. An entry is `{label, open(opts) → Promise<engine-like>}`;
+ * `open` gets `{config, data, onNotice, onStage, onAdapter}` (`data`: a promise of the four MNIST IDX byte
+ * arrays `{trainImages, trainLabels, testImages, testLabels}`) and resolves with an engine that has
+ * loaded them. When the backend cannot run here, `open` rejects with an error carrying
+ * `unavailable: {title, reason, advice, problem, detail}` (see `showUnavailable`).
+ *
+ * The engine-like must provide (names as the wasm `Engine`): train, metrics, request_metrics,
+ * pending, set_cadence, errors, status (with backend, adapter, nTrain, nTest, stepsPerEpoch,
+ * parameters, config), set_pairs (→ {config, rebuilt, notices}), reset, decode, encode_test,
+ * reconstruct, test_images, test_labels, snapshot, restore, log_weights, gradient_stats,
+ * encode_test_range, weights_file, recreate (a new engine with the same data, after a loss).
+ * train, metrics, pending, errors, set_cadence and status are called from the animation frame and
+ * must answer at once; every other method may return a value or a promise (callers await them).
+ * Optional, GPU-only (callers check that they exist first): autotune, tune_step, profile,
+ * tuning_cache, use_tuning, tuning_report, lose_device; and free.
+ */
+export const BACKENDS = {
+  webgpu: {
+    label: 'WebGPU',
+    async open({ config, data, onStage = () => {}, onAdapter = () => {} }) {
+      // The device and pipelines are built while MNIST downloads (the GPU process compiles them
+      // meanwhile). It starts before the adapter check reports, whose words are the ones shown if
+      // WebGPU is missing (without navigator.gpu there is nothing to open).
+      const opened = navigator.gpu ? Engine.open(config) : Promise.reject(new Error('no WebGPU'));
+      opened.catch(() => {}); // awaited below, once the adapter check said WebGPU is there
+      const gpu = await checkWebGPU();
+      onStage('adapter');
+      if (!gpu.ok) throw Object.assign(new Error(gpu.title), { unavailable: gpu });
+      // The browser's words for the adapter, for when the engine's own name for it is empty.
+      onAdapter([gpu.info.vendor, gpu.info.architecture, gpu.info.description].filter(Boolean).join(' '));
+      const bytes = await data;
+      onStage('data');
+      const engine = await opened;
+      onStage('opened');
+      // The engine copies the bytes in and parses them; nothing here keeps a reference to them.
+      engine.load(bytes.trainImages, bytes.trainLabels, bytes.testImages, bytes.testLabels);
+      return engine;
+    },
+  },
+};
+
+/**
+ * Opens an engine on `backend` (a key of BACKENDS) with `config`, loaded with `data`. `onNotice(text)`
+ * is for what a backend wants the reader to know (e.g. that it fell back); `onStage(name)` marks
+ * start-up stages; `onAdapter(text)` describes the device when the backend knows more than status(). Both pages open engines only through here.
+ */
+export async function openEngine({ backend = 'webgpu', config, data, onNotice = () => {}, onStage = () => {}, onAdapter = () => {} }) {
+  const entry = BACKENDS[backend];
+  if (!entry) throw new Error(`unknown backend “${backend}”; known: ${Object.keys(BACKENDS).join(', ')}`);
+  await loadWasm();
+  return entry.open({ config, data, onNotice, onStage, onAdapter });
+}
+
+/** The name a page shows for `status().backend`. */
+export function backendLabel(backend) {
+  return BACKENDS[backend]?.label ?? backend ?? '';
+}
+
+/**
+ * The one place that explains a backend that cannot run here (today: no WebGPU), in `panel`, in
+ * `lang`. Returns false when `error` is not about an unavailable backend.
+ */
+export function showUnavailable(panel, error, lang = 'en') {
+  const problem = error?.unavailable;
+  if (!problem) return false;
+  showError(panel, problem.problem ? gpuProblem(problem, lang) : problem);
+  return true;
+}

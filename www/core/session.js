@@ -1,0 +1,340 @@
+// The engine session both pages train through: opens and loads an engine (openEngine), applies config
+// changes (one set_pairs per change), keeps weights on the CPU, recovers a lost device, tunes kernels, and runs the training loop.
+import { apply_pairs, backendLabel, configPairs, openEngine } from './engine.js';
+import { MetricHistory } from './metric-history.js';
+import { EngineScheduler } from './scheduler.js';
+import { TrainingLoop } from './train-loop.js';
+import { KernelTuner } from './tuning.js';
+
+const READ_EVERY = 1; // every train() call requests its steps' metrics: one small readback per frame
+const TEST_EVERY = 10; // one 500-image test chunk every 10 steps (≈5% extra work)
+
+export class Session {
+  /**
+   * `onGpuErrors(list)`: device lost or uncaptured errors; `onError(e)`: anything else from the
+   * engine; `onNotice(text)`: what the backend wants said. Events (`on`): metrics, frame, run, tuning.
+   */
+  constructor({ backend = 'webgpu', onGpuErrors = () => {}, onError = () => {}, onNotice = () => {} } = {}) {
+    Object.assign(this, { backend, onGpuErrors, onError, onNotice });
+    this.engine = null;
+    this.scheduler = null;
+    this.loop = null;
+    this.tuner = null;
+    this.config = null;
+    this.info = { nTrain: 60000, stepsPerEpoch: 0, backend, adapter: '', parameters: 0 }; // engine.status(), refreshed per model
+    this.history = new MetricHistory();
+    this.kept = null; // the newest weights kept on the CPU: {weights, step, config, at}
+    this.keeping = null;
+    this.lost = false;
+    this.viewsBusy = false; // set by a page while it draws from the engine (tuning waits for it)
+    this.target = 0;
+    this.listeners = { metrics: new Set(), frame: new Set(), run: new Set(), tuning: new Set() };
+    this.pending = new Map(); // pairs waiting for the engine (before it is up, or for the next job)
+    this.starting = null;
+  }
+
+  on(event, fn) {
+    this.listeners[event].add(fn);
+    return () => this.listeners[event].delete(fn);
+  }
+
+  emit(event, value) {
+    for (const fn of this.listeners[event]) {
+      try {
+        fn(value);
+      } catch (e) {
+        console.error(e);
+      }
+    }
+  }
+
+  get started() {
+    return this.engine !== null;
+  }
+
+  /** Steps whose metrics arrived (what charts and status show). */
+  get step() {
+    return this.loop?.confirmed ?? 0;
+  }
+
+  /** Whether steps are still wanted (running, or toward a target). */
+  get training() {
+    return Boolean(this.loop) && !this.lost && (this.loop.running || this.loop.budget > 0);
+  }
+
+  get busy() {
+    return Boolean(this.loop) && this.loop.active;
+  }
+
+  /**
+   * Opens the engine with `config` and `data` (a promise of the MNIST bytes), once per page (later
+   * calls return the same promise). Changes applied meanwhile go in with one set_pairs after loading;
+   * if the engine refuses them it keeps `config` and `onRejected(e)` is told.
+   */
+  start({ config, data, onStage = () => {}, onRejected = () => {} }) {
+    this.config ??= config;
+    const opened = this.config;
+    this.starting ??= (async () => {
+      const onAdapter = (text) => (this.adapterHint = text);
+      const engine = await openEngine({ backend: this.backend, config: opened, data, onNotice: this.onNotice, onStage, onAdapter });
+      onStage('engine');
+      const flush = async () => {
+        if (this.pending.size === 0) return false;
+        const pairs = [...this.pending];
+        this.pending.clear();
+        try {
+          const result = await engine.set_pairs(pairs);
+          this.config = result.config;
+          return result.rebuilt;
+        } catch (e) {
+          this.config = engine.status().config;
+          onRejected(e);
+          return false;
+        }
+      };
+      await flush();
+      engine.set_cadence(READ_EVERY, TEST_EVERY);
+      this.scheduler = new EngineScheduler(engine);
+      this.#readInfo(engine);
+      this.tuner = new KernelTuner(this, { adapter: this.info.adapter, onChange: () => this.emit('tuning', this.tuner) });
+      // Cached kernel choices apply before the first step (a quick call; no timing happens here).
+      await this.tuner.prepare(this.config);
+      // Changes made during that call go in now; from here on they go through the scheduler.
+      if (await flush()) {
+        this.#readInfo(engine);
+        this.tuner.prepare(this.config);
+      }
+      this.loop = this.#makeLoop(0);
+      this.engine = engine;
+      return this;
+    })();
+    return this.starting;
+  }
+
+  #readInfo(engine = this.engine) {
+    const s = engine.status();
+    this.info = { ...s, adapter: s.adapter || this.adapterHint || '', label: backendLabel(s.backend) };
+  }
+
+  #makeLoop(step) {
+    const loop = new TrainingLoop(this.scheduler, {
+      onMetrics: (m) => {
+        this.history.add(m);
+        this.emit('metrics', m);
+      },
+      onGpuErrors: (errors) => {
+        this.lost = true;
+        this.onGpuErrors(errors);
+      },
+      onError: (e) => this.onError(e),
+      onFrame: (now) => {
+        this.tuner.tick(this.loop, now, { busy: this.lost || this.viewsBusy || !this.scheduler.idle });
+        this.emit('frame', now);
+      },
+    });
+    loop.reset(step);
+    return loop;
+  }
+
+  /**
+   * Applies `[[key, text], …]` (clamped and explained by the engine): one set_pairs per change;
+   * changes queued meanwhile merge into it (a slider drag is one call per job, latest value wins).
+   * Resolves `{config, rebuilt, notices}`, plus `error` when the engine refused (then it kept its model).
+   */
+  apply(pairs) {
+    if (!this.engine || this.lost) {
+      // Nothing to train yet (or a lost device): the config only decides what the engine builds.
+      const { config, notices } = apply_pairs(this.config, pairs);
+      this.config = config;
+      for (const [k, v] of pairs) this.pending.set(k, v);
+      return Promise.resolve({ config, rebuilt: false, notices });
+    }
+    for (const [k, v] of pairs) this.pending.set(k, v);
+    return this.scheduler.run(async (engine) => {
+      const merged = [...this.pending];
+      this.pending.clear();
+      const before = this.config;
+      let result;
+      try {
+        result = await engine.set_pairs(merged);
+      } catch (e) {
+        return { config: before, rebuilt: false, notices: [], error: e };
+      }
+      this.config = result.config;
+      if (result.rebuilt) await this.newModel({ before, kept: this.shelved(result.config) }, engine);
+      return { ...result, before };
+    }, 'config').then(async (result) => {
+      if (result.rebuilt) await this.tuner.prepare(this.config); // new shapes: cached kernels, or tune later
+      return result;
+    });
+  }
+
+  /** The weights to continue from when the model becomes `config` (the lessons keep several). */
+  shelved() {
+    return null;
+  }
+
+  /**
+   * Inside an engine job, after the engine built a new model: restores `kept` if given, and starts
+   * the run's bookkeeping over at its step. Emits `run` `{restored, step, rebuilt, before}`.
+   */
+  async newModel({ before = null, kept = null, rebuilt = true }, engine) {
+    if (kept) await engine.restore(kept.weights, kept.step);
+    const step = kept ? kept.step : 0;
+    this.loop.reset(step);
+    this.history = kept?.history ?? new MetricHistory();
+    this.kept = null;
+    this.target = step;
+    this.#readInfo();
+    this.emit('run', { restored: Boolean(kept), step, rebuilt, before });
+  }
+
+  /** Restarts the current config from its initial weights (same seed, same run). */
+  async reset() {
+    this.loop.pause();
+    await this.settle();
+    await this.scheduler.run(async (engine) => {
+      await engine.reset();
+      return this.newModel({ rebuilt: false }, engine);
+    });
+    await this.tuner.prepare(this.config);
+  }
+
+  /** Keeps the weights (and Adam's state) of every submitted step on the CPU: resolves `kept`. */
+  keep() {
+    if (!this.scheduler || this.lost) return Promise.resolve(this.kept);
+    if (this.keeping) {
+      this.keepAgain = true; // e.g. Pause during a periodic copy: keep the newer weights too
+      return this.keeping;
+    }
+    this.keepAgain = false;
+    this.keptAt = performance.now();
+    this.keeping = this.scheduler.run(async (engine) => {
+      const step = this.loop.submitted;
+      const config = this.config;
+      return { weights: await engine.snapshot(), step, config, at: Date.now() };
+    }).then(
+      (kept) => (this.kept = kept),
+      (e) => console.warn('keeping the weights failed; keeping the previous copy', e), // a lost device shows via errors()
+    ).finally(() => {
+      this.keeping = null;
+      if (this.keepAgain && !this.lost) this.keep();
+    });
+    return this.keeping.then(() => this.kept);
+  }
+
+  /**
+   * After a lost device: a new device with the data the old engine parsed, continuing from `kept`
+   * when the engine says the current config can use those weights. Resolves `{restored, step}`.
+   */
+  async recover(kept = this.kept) {
+    this.loop?.stop();
+    this.pending.clear(); // changes made while lost are in this.config, applied below
+    const old = this.engine;
+    const engine = await old.recreate(kept?.config ?? this.config);
+    engine.set_cadence(READ_EVERY, TEST_EVERY);
+    if (kept) await engine.restore(kept.weights, kept.step);
+    // Changes made since the copy: live ones apply to it, others rebuild (and the copy is unusable).
+    const { rebuilt, config } = await engine.set_pairs(configPairs(this.config));
+    const restored = Boolean(kept) && !rebuilt;
+    const step = restored ? kept.step : 0;
+    this.engine = engine;
+    this.config = config;
+    this.scheduler = new EngineScheduler(engine);
+    try {
+      old.free?.();
+    } catch {
+      // still held by a call that never finished on the lost device: leave it to the GC
+    }
+    this.lost = false;
+    await this.tuner.prepare(config); // the new device starts with the default kernels
+    if (!restored) this.history = new MetricHistory();
+    else if (kept.history) this.history = kept.history;
+    else this.history.truncate(step);
+    this.kept = restored ? kept : null;
+    this.target = step;
+    this.loop = this.#makeLoop(step);
+    this.#readInfo();
+    this.emit('run', { restored, step, rebuilt: !restored });
+    return { restored, step };
+  }
+
+  play() {
+    if (this.loop && !this.lost) this.loop.play();
+  }
+
+  pause() {
+    this.loop?.pause();
+  }
+
+  /** Trains until `target` steps (counting from the model's step 0). */
+  trainTo(target) {
+    if (!this.loop || this.lost) return;
+    this.target = target;
+    this.loop.budget = 0;
+    const need = target - this.loop.submitted;
+    if (need > 0) this.loop.step(need);
+  }
+
+  /** Resolves at the first frame where `done()` holds (or the device is lost). */
+  #when(done) {
+    if (!this.loop) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.lost || done()) {
+          off();
+          resolve();
+        }
+      };
+      const off = this.on('frame', check);
+      check();
+    });
+  }
+
+  /** Resolves once every submitted step's metrics arrived. */
+  settle() {
+    return this.#when(() => this.loop.confirmed >= this.loop.submitted);
+  }
+
+  /** Resolves when training stopped (target reached or paused) and its metrics arrived. */
+  untilIdle() {
+    return this.#when(() => !this.busy);
+  }
+
+  /** Queues `fn(engine)` (latest wins for a repeated `key`). */
+  run(fn, key) {
+    return this.scheduler.run(fn, key);
+  }
+
+  status() {
+    const last = this.history.last;
+    const config = this.config;
+    const loop = this.loop;
+    const step = this.step;
+    const stepsPerSecond = loop?.stepsPerSecond ?? 0;
+    return {
+      step,
+      target: this.target,
+      training: this.training,
+      running: loop?.running ?? false,
+      lost: this.lost,
+      epoch: config ? (step * config.batch_size) / this.info.nTrain : 0,
+      trainLoss: last ? last.recon + last.kl : null,
+      testLoss: this.history.testLoss,
+      recon: last?.recon ?? null,
+      kl: last?.kl ?? null,
+      objective: last?.objective ?? null,
+      stepsPerSecond,
+      samplesPerSec: config ? stepsPerSecond * config.batch_size : 0,
+      stepsInFlight: loop ? loop.submitted - loop.confirmed : 0,
+      stepsPerEpoch: this.info.stepsPerEpoch,
+      nTrain: this.info.nTrain,
+      backend: this.info.label ?? backendLabel(this.backend),
+      adapter: this.info.adapter ?? '',
+      parameters: this.info.parameters,
+      snapshotStep: this.kept?.step ?? null,
+      config: config ? structuredClone(config) : null,
+      kernels: this.tuner?.state ?? 'default',
+    };
+  }
+}

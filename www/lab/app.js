@@ -1,0 +1,296 @@
+// The lab page: one engine Session (www/core) with the controls, charts, digit and latent views, the
+// URL hash, error panels and window.vaelab around it. Start-up loads the wasm, MNIST and the GPU at once.
+import { config_from_pairs, config_to_query, configPairs, default_config, loadWasm, schema, showUnavailable } from '../core/engine.js';
+import { loadMnistProgress } from '../core/data.js';
+import { Session } from '../core/session.js';
+import { takeTimings, timed } from '../core/timing.js';
+import { HashWriter, buildHash, parseHash } from '../core/url-state.js';
+import { LossCharts } from '../core/views/charts.js';
+import { DigitViews } from '../core/views/digit-views.js';
+import { drawDigitGrid } from '../core/views/digits.js';
+import { LatentExplorer } from '../core/views/latent.js';
+import { Controls } from './controls.js';
+import { labFailures } from './failures.js';
+import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
+import { wireButtons } from './wire.js';
+
+const $ = (id) => document.getElementById(id);
+const VIEWS = ['training', 'latent'];
+const SNAPSHOT_EVERY_MS = 20_000;
+
+const session = new Session({ onGpuErrors: (errors) => failures.gpuFailed(errors), onError: (e) => failures.engineFailed(e) });
+const failures = labFailures({ session, message, showConfig });
+const engineFailed = failures.engineFailed;
+/** Page state: the view, the link's autoplay, notices, and what the hash reads against. */
+const page = { view: 'training', autoplay: false, ready: false, notices: [], configKeys: [], defaultPairs: [] };
+/** ms since navigation start at each start-up stage, also as performance marks (`vaelab:engine`, …). */
+const startup = {};
+const mark = (name) => (startup[name] ??= Math.round(performance.mark(`vaelab:${name}`).startTime));
+const hashWriter = new HashWriter();
+const refresher = { busy: null, next: 0, dirty: true };
+const views = { charts: null, digits: null, explorer: null, controls: null };
+let lastPaint = 0;
+
+let resolveReady;
+let rejectReady;
+const ready = new Promise((resolve, reject) => [resolveReady, rejectReady] = [resolve, reject]);
+ready.catch(() => {}); // a page without WebGPU is not an unhandled error; `await vaelab.ready` still sees it
+
+/**
+ * The page's API for tests and lessons: ready (Promise; rejects when the page cannot run), status(),
+ * setConfig(partial) → Promise<{rebuilt, config, notices}> (clamped like a link), play(), pause(),
+ * step(n) → Promise (the steps ran and their metrics arrived), notices(), history(), setView(v),
+ * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice().
+ */
+const api = {
+  ready,
+  status: () => ({ ...session.status(), view: page.view }),
+  setConfig: (partial) => applyPairs(Object.entries(partial).map(([k, v]) => {
+    if (!page.configKeys.includes(k)) throw new Error(`unknown config key “${k}”`);
+    return [k, Array.isArray(v) ? v.join(',') : String(v)];
+  })),
+  play,
+  pause,
+  step: (n) => (session.loop ? session.loop.step(n) : ready.then(() => session.loop.step(n))),
+  notices: () => page.notices.slice(),
+  history: () => session.history.toJSON(),
+  setView: (view) => setView(view),
+  refresh: async () => {
+    await refresher.busy;
+    return refreshVisible();
+  },
+  /** Worst milliseconds spent in each part of the training frames since the last call. */
+  timings: () => ({ ...session.loop?.takeTimings(), jobs: session.scheduler?.takeTimings() ?? {}, views: takeTimings() }),
+  firstStepMs: null,
+  startup,
+  tuning: () => session.tuner?.toJSON() ?? { state: 'default', report: [] },
+  tune: () => ready.then(() => session.tuner.tune(session.loop)),
+  /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
+  loseDevice: () => session.engine?.lose_device?.(),
+};
+window.vaelab = api;
+
+// ---------------------------------------------------------------- config, URL and notices
+
+function setNotices(list) {
+  page.notices = list;
+  $('notice-list').replaceChildren(...list.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
+  $('notice').hidden = list.length === 0;
+}
+
+function message(text) {
+  $('run-message').textContent = text;
+}
+
+function writeHash(dragging = false) {
+  // The link's text is made when it is written: while a slider drags, at most every 250 ms.
+  hashWriter.write(() => buildHash(config_to_query(session.config), page.view, { autoplay: page.autoplay }));
+  if (!dragging) hashWriter.flush();
+}
+
+function showConfig(dragging = false) {
+  views.controls.show(session.config);
+  writeHash(dragging);
+  renderFormula(session.config);
+}
+
+/**
+ * Applies `[[key, value]]` strings (one set_pairs). `notices`, when given, replace the shown ones
+ * (with the engine's added); otherwise the engine's, if any, do.
+ */
+async function applyPairs(pairs, { dragging = false, notices = null } = {}) {
+  const result = await session.apply(pairs);
+  if (notices || result.notices.length > 0) setNotices([...(notices ?? []), ...result.notices]);
+  // The engine kept the model it had (e.g. the new one does not fit on this GPU): show that one.
+  if (result.error) message(`Could not apply that change: ${result.error?.message ?? result.error}. Kept the previous settings.`);
+  showConfig(dragging && !result.error);
+  if (result.rebuilt) message(describeChange(result.before, result.config));
+  return { rebuilt: result.rebuilt, config: structuredClone(session.config), notices: page.notices.slice() };
+}
+
+/** A new run began (rebuild, reset, recovery): the views start over with it. */
+function newRun() {
+  forgetRate();
+  views.charts.update(session.history, session.status().stepsPerEpoch, true);
+  views.explorer.reset(session.config.latent);
+  refresher.dirty = true;
+  updateButtons(!session.lost, session.loop.running);
+}
+
+/** Reads the hash: its view and autoplay now; returns its config pairs (over the defaults) and notices. */
+function followHash() {
+  const parsed = parseHash(location.hash, { configKeys: page.configKeys, views: VIEWS });
+  page.view = parsed.view ?? page.view;
+  page.autoplay = parsed.autoplay;
+  showView();
+  return { pairs: [...page.defaultPairs, ...parsed.pairs], notices: parsed.notices };
+}
+
+function setView(view) {
+  if (!VIEWS.includes(view)) throw new Error(`unknown view “${view}”; use ${VIEWS.join(' or ')}`);
+  page.view = view;
+  showView();
+  writeHash();
+}
+
+function showView() {
+  session.loop?.quiet(2);
+  for (const v of VIEWS) {
+    $(`view-${v}`).hidden = v !== page.view;
+    $(`tab-${v}`).setAttribute('aria-selected', String(v === page.view));
+  }
+  refresher.dirty = true;
+  refresher.next = 0;
+}
+
+// ---------------------------------------------------------------- training and pictures
+
+function play() {
+  session.play();
+  updateButtons(Boolean(session.loop) && !session.lost, session.loop?.running);
+}
+
+function pause() {
+  if (!session.loop) return;
+  session.pause();
+  updateButtons(!session.lost, false);
+  if (!session.lost) session.keep();
+}
+
+function onFrame(now) {
+  const loop = session.loop;
+  // At most 4 updates a second, in a frame that records no training steps (the next one is kept quiet).
+  if (now - lastPaint > 250 && loop.submittedThisFrame) {
+    loop.quiet(1);
+  } else if (now - lastPaint > 250) {
+    lastPaint = now;
+    renderStatus(session.status(), session.tuner.state);
+    if (page.view === 'training') timed('charts', () => views.charts.update(session.history, session.status().stepsPerEpoch, false, loop.active));
+  }
+  if (session.lost) return;
+  const training = loop.running || loop.budget > 0;
+  // Until the first step's metrics are in, pictures wait: they would hold the engine meanwhile.
+  const firstPending = loop.active && loop.confirmed === 0;
+  if (!refresher.busy && refresher.dirty && !firstPending && (training ? now >= refresher.next : !loop.active)) refreshVisible();
+  if (loop.running && now - (session.keptAt ?? 0) > SNAPSHOT_EVERY_MS) session.keep();
+}
+
+/** Redraws the pictures of the visible view; while training, again after max(1 s, 3× its cost). */
+function refreshVisible() {
+  if (refresher.busy) return refresher.busy;
+  const t0 = performance.now();
+  refresher.dirty = false;
+  session.viewsBusy = true;
+  refresher.busy = (async () => {
+    try {
+      if (page.view === 'training') {
+        await views.digits.refreshRecon();
+        await views.digits.refreshSamples();
+      } else {
+        await views.explorer.refresh();
+      }
+    } catch (e) {
+      engineFailed(e);
+    } finally {
+      refresher.next = performance.now() + Math.max(1000, 3 * (performance.now() - t0));
+      refresher.busy = null;
+      session.viewsBusy = !page.ready;
+    }
+  })();
+  return refresher.busy;
+}
+
+// ---------------------------------------------------------------- start-up
+
+// The slow parts of a start do not depend on each other, so they start at once, before the first
+// await: the wasm engine (index.html preloads it) and MNIST; the backend checks the GPU meanwhile.
+mark('script');
+const wasmReady = loadWasm().then(() => void mark('wasm'));
+const dataAbort = new AbortController();
+const dataReady = loadMnistProgress({ signal: dataAbort.signal, onStage: mark, onProgress: (fraction, text) => {
+  $('load-bar').value = fraction;
+  $('load-text').textContent = text.en;
+} });
+
+/**
+ * Start-up, with the marks of `vaelab.startup`: script, wasm, adapter (the backend checked), fetched /
+ * data (MNIST downloaded / decompressed), opened (device and pipelines), engine (data loaded),
+ * firstSubmit (autoplay: the first steps submitted), firstStep (their metrics arrived).
+ */
+async function boot() {
+  await wasmReady;
+  page.configKeys = schema().map((row) => row.key);
+  page.defaultPairs = configPairs(default_config());
+  const link = followHash();
+  const { config, notices } = config_from_pairs(link.pairs);
+  setNotices([...link.notices, ...notices]);
+  session.config = config;
+  views.controls = new Controls($('config-controls'), (pairs, { dragging }) => applyPairs(pairs, { dragging }).catch(engineFailed));
+  wireButtons({ session, play, pause, applyPairs, setView, setNotices, message, hashWriter, engineFailed,
+    resample: () => views.digits.refreshSamples(), digits: () => views.digits, charts: () => views.charts, newRun });
+  window.addEventListener('hashchange', () => {
+    const { pairs, notices: linkNotices } = followHash();
+    applyPairs(pairs, { notices: linkNotices }).catch(engineFailed);
+  });
+  showConfig();
+  // Empty tiles where the digits will be, so the layout does not jump when they arrive.
+  drawDigitGrid($('recon-canvas'), new Float32Array(0), { count: 32, cols: 8, scale: 2, gap: 2, groupRows: 2, groupGap: 8 });
+  drawDigitGrid($('samples-canvas'), new Float32Array(0), { count: 32, cols: 8, scale: 2, gap: 2 });
+  // The formula is typeset while the main thread waits for MNIST: after the first step its first
+  // layout would be a long task in the middle of training.
+  loadKatex();
+  session.viewsBusy = true; // no kernel tuning before the page is up
+  try {
+    await session.start({ config, data: dataReady, onStage: mark, onRejected: (e) => {
+      message(`Could not apply that change: ${e?.message ?? e}. Kept the settings the page opened with.`);
+      showConfig();
+    } });
+  } catch (e) {
+    if (e?.unavailable) {
+      dataAbort.abort();
+      $('load-progress').hidden = true;
+      $('status').textContent = 'WebGPU is unavailable: nothing can train here.';
+      showUnavailable($('error'), e);
+    }
+    throw e;
+  }
+  showConfig();
+  session.on('tuning', (tuner) => renderKernels(tuner.toJSON()));
+  renderKernels(session.tuner.toJSON());
+  session.on('metrics', (metrics) => {
+    if (api.firstStepMs === null && metrics.train.length > 0) {
+      api.firstStepMs = performance.now();
+      mark('firstStep');
+    }
+    refresher.dirty = true;
+  });
+  session.on('run', newRun);
+  session.on('frame', onFrame);
+  // No await from here until the views exist: the loop's first frame draws into them.
+  if (page.autoplay) {
+    session.play();
+    session.loop.kick(1); // the first step goes to the GPU now, alone (its metrics come back on their own)
+    mark('firstSubmit');
+  }
+  views.charts = new LossCharts($('chart-loss'), $('chart-parts'));
+  views.digits = new DigitViews(session, { reconCanvas: $('recon-canvas'), samplesCanvas: $('samples-canvas') });
+  views.explorer = new LatentExplorer(session, {
+    scatter: $('latent-canvas'), manifold: $('manifold-canvas'), manifoldNote: $('manifold-note'),
+    manifoldCaption: $('manifold-caption'), projection: $('latent-projection'), legend: $('latent-legend'),
+    sliders: $('latent-sliders'), zCanvas: $('z-canvas'), zCaption: $('z-caption'), zZero: $('z-zero'),
+    strip: $('interp-canvas'), stripCaption: $('interp-caption'),
+  });
+  views.explorer.reset(session.config.latent);
+  $('load-progress').hidden = true;
+  updateButtons(true, session.loop.running);
+  renderStatus(session.status(), session.tuner.state);
+  if (!page.autoplay) await refreshVisible(); // with autoplay the frame loop draws them once the first step is in
+  page.ready = true;
+  session.viewsBusy = Boolean(refresher.busy);
+  resolveReady(api);
+}
+
+boot().catch((e) => {
+  failures.cannotStart(e);
+  rejectReady(e);
+});
