@@ -11,6 +11,7 @@ import { serve } from '../../scripts/static-server.mjs';
 import { tests } from './page-tests.mjs';
 import { tests as linkTests } from './link-tests.mjs';
 import { tests as lessonTests } from './lessons-tests.mjs';
+import { tests as cpuTests } from './cpu-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dist = resolve(root, process.env.DIST ?? 'dist');
@@ -43,16 +44,23 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 
 /**
  * Opens `hash` in a fresh page, recording page errors; `init` scripts run before the page's own,
- * `before(page)` (e.g. network routes) before it navigates.
+ * `before(page)` (e.g. network routes) before it navigates. The link gets `backend` (webgpu unless
+ * a test says otherwise; null leaves the link as written) when it names none.
  */
-async function open(hash = '', { init = [], before = null } = {}) {
+async function open(hash = '', { init = [], before = null, backend = 'webgpu' } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   for (const script of init) await page.addInitScript(script);
   if (before) await before(page);
-  await page.goto(base + hash);
+  await page.goto(base + withBackend(hash, backend));
   return { page, errors };
+}
+
+function withBackend(link, backend) {
+  if (!backend || /[#&]backend=/.test(link)) return link;
+  if (!link.includes('#')) return `${link}#backend=${backend}`;
+  return link.endsWith('#') ? `${link}backend=${backend}` : `${link}&backend=${backend}`;
 }
 
 const filter = process.argv[2];
@@ -60,7 +68,7 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of [...tests, ...linkTests, ...lessonTests]) {
+for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];

@@ -1,6 +1,8 @@
 // The engine edge: the wasm module, the config table it exports, and the one place an engine is
 // opened (`openEngine`, through the `BACKENDS` table). Everything above this file sees an engine-like.
 import init, { Engine, apply_pairs, config_schema, config_from_pairs, config_to_query, default_config } from '../pkg/vaelab.js';
+import { CpuEngine, defaultWorkers } from '../cpu/engine.js';
+import { BackendError, chooseBackend } from './choose-backend.js';
 import { checkWebGPU, gpuProblem, showError } from './gpu-check.js';
 import { queryPairs } from './url-state.js';
 
@@ -78,18 +80,42 @@ export const BACKENDS = {
       return engine;
     },
   },
+  cpu: {
+    label: 'CPU',
+    async open({ config, data, onStage = () => {} }) {
+      // Workers start and compile the engine while MNIST downloads; the bytes then move to the
+      // leader worker (transferred: this thread keeps no copy).
+      const engine = await CpuEngine.open({ config });
+      onStage('adapter');
+      const bytes = await data;
+      onStage('data');
+      await engine.load(bytes.trainImages, bytes.trainLabels, bytes.testImages, bytes.testLabels);
+      onStage('opened');
+      return engine;
+    },
+  },
 };
 
 /**
- * Opens an engine on `backend` (a key of BACKENDS) with `config`, loaded with `data`. `onNotice(text)`
- * is for what a backend wants the reader to know (e.g. that it fell back); `onStage(name)` marks
- * start-up stages; `onAdapter(text)` describes the device when the backend knows more than status(). Both pages open engines only through here.
+ * Opens an engine on `backend` ('auto', or a key of BACKENDS) with `config`, loaded with `data`.
+ * `auto` takes WebGPU on a hardware adapter and the CPU engine otherwise (chooseBackend); the
+ * engine's `reason` says why it runs there. `onNotice(text)` is for what the reader should know
+ * (e.g. that training runs on the CPU); `onStage(name)` marks start-up stages. Both pages open
+ * engines only through here.
  */
-export async function openEngine({ backend = 'webgpu', config, data, onNotice = () => {}, onStage = () => {}, onAdapter = () => {} }) {
-  const entry = BACKENDS[backend];
-  if (!entry) throw new Error(`unknown backend “${backend}”; known: ${Object.keys(BACKENDS).join(', ')}`);
+export async function openEngine({ backend = 'auto', config, data, onNotice = () => {}, onStage = () => {}, onAdapter = () => {} }) {
   await loadWasm();
-  return entry.open({ config, data, onNotice, onStage, onAdapter });
+  let reason = `asked for by the link (backend=${backend})`;
+  if (backend === 'auto') {
+    const choice = await chooseBackend('auto');
+    ({ backend, reason } = choice);
+    if (backend === 'cpu') onNotice(`Training on the CPU (${defaultWorkers()} workers): ${reason}.`);
+  }
+  const entry = BACKENDS[backend];
+  if (!entry) throw new BackendError(`backend=${backend} is not a backend: use auto, webgpu or cpu`);
+  const engine = await entry.open({ config, data, onNotice, onStage, onAdapter });
+  engine.reason = reason;
+  return engine;
 }
 
 /** The name a page shows for `status().backend`. */

@@ -5,12 +5,14 @@
 // reports a problem code and `gpuProblem(result, lang)` gives its title, reason and advice.
 const WHAT_TO_DO = {
   en: [
+    'Or train on the CPU instead: open this link with backend=cpu (or backend=auto, which picks the CPU where WebGPU is missing).',
     'Use a browser with WebGPU: Chrome or Edge 113 or newer; Safari 26 or newer; Firefox 141 or newer (Windows; other systems where enabled).',
     'In Chrome, Edge or Chromium you can also turn on chrome://flags/#enable-unsafe-webgpu and restart the browser.',
     'On Linux, start Chromium with: chromium --enable-unsafe-webgpu --enable-features=Vulkan',
     'Make sure hardware acceleration is on in the browser settings, and open the page over https:// or http://127.0.0.1 (WebGPU needs a secure context).',
   ],
   zh: [
+    '或者改用 CPU 训练：把链接里的 backend 改成 backend=cpu（或 backend=auto，没有 WebGPU 时会自动用 CPU）。',
     '换一个支持 WebGPU 的浏览器：Chrome 或 Edge 113 及以上；Safari 26 及以上；Firefox 141 及以上（Windows；其他系统需已启用）。',
     '在 Chrome、Edge 或 Chromium 中，也可以打开 chrome://flags/#enable-unsafe-webgpu，然后重启浏览器。',
     '在 Linux 上，这样启动 Chromium：chromium --enable-unsafe-webgpu --enable-features=Vulkan',

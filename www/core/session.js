@@ -14,7 +14,7 @@ export class Session {
    * `onGpuErrors(list)`: device lost or uncaptured errors; `onError(e)`: anything else from the
    * engine; `onNotice(text)`: what the backend wants said. Events (`on`): metrics, frame, run, tuning.
    */
-  constructor({ backend = 'webgpu', onGpuErrors = () => {}, onError = () => {}, onNotice = () => {} } = {}) {
+  constructor({ backend = 'auto', onGpuErrors = () => {}, onError = () => {}, onNotice = () => {} } = {}) {
     Object.assign(this, { backend, onGpuErrors, onError, onNotice });
     this.engine = null;
     this.scheduler = null;
@@ -113,7 +113,7 @@ export class Session {
 
   #readInfo(engine = this.engine) {
     const s = engine.status();
-    this.info = { ...s, adapter: s.adapter || this.adapterHint || '', label: backendLabel(s.backend) };
+    this.info = { ...s, adapter: s.adapter || this.adapterHint || '', label: backendLabel(s.backend), reason: engine.reason ?? '' };
   }
 
   #makeLoop(step) {
@@ -331,6 +331,7 @@ export class Session {
       nTrain: this.info.nTrain,
       backend: this.info.label ?? backendLabel(this.backend),
       adapter: this.info.adapter ?? '',
+      reason: this.info.reason ?? '',
       parameters: this.info.parameters,
       snapshotStep: this.kept?.step ?? null,
       config: config ? structuredClone(config) : null,

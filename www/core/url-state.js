@@ -1,6 +1,8 @@
-// The shareable state in the URL hash, `#v=1&<every config key>&view=<view>[&autoplay=1]`. Config
+// The shareable state in the URL hash, `#v=1&<every config key>&view=<view>[&autoplay=1][&backend=…]`. Config
 // values go to the engine's config_from_pairs, which clamps and explains; nothing read from the URL
 // becomes HTML. `autoplay=1` (start training once the engine is up) stays only where it was given.
+import { BACKEND_CHOICES } from './choose-backend.js';
+
 export const LINK_VERSION = '1';
 
 /** A user-supplied string made safe and short for a notice (shown with textContent anyway). */
@@ -20,15 +22,16 @@ function decode(text, notices) {
 
 /**
  * Splits a hash into config pairs and page state. `configKeys` is the engine's key list, `views`
- * the page's views. Returns `{pairs, view, autoplay, notices}`; unknown keys are ignored with a notice.
+ * the page's views. Returns `{pairs, view, autoplay, backend, notices}`; unknown keys are ignored with a notice.
  */
 export function parseHash(hash, { configKeys, views }) {
   const notices = [];
   const pairs = [];
   let view;
   let autoplay = false;
+  let backend = 'auto';
   const body = hash.replace(/^#/, '');
-  if (body === '') return { pairs, view, autoplay, notices };
+  if (body === '') return { pairs, view, autoplay, backend, notices };
   for (const part of body.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
@@ -42,13 +45,16 @@ export function parseHash(hash, { configKeys, views }) {
     } else if (key === 'autoplay') {
       if (['1', '0', ''].includes(value)) autoplay = value !== '0';
       else notices.push(`autoplay: ${shown(value)} is not 1 or 0; not starting by itself`);
+    } else if (key === 'backend') {
+      if (BACKEND_CHOICES.includes(value)) backend = value;
+      else notices.push(`backend: ${shown(value)} is not ${BACKEND_CHOICES.join(', ')}; choosing automatically`);
     } else if (configKeys.includes(key)) {
       pairs.push([key, value]);
     } else {
       notices.push(`ignored the unknown key ${shown(key)}`);
     }
   }
-  return { pairs, view, autoplay, notices };
+  return { pairs, view, autoplay, backend, notices };
 }
 
 /** `key=value&…` (the engine's config_to_query output) as `[[key, value], …]`. */
@@ -59,10 +65,11 @@ export function queryPairs(query) {
   });
 }
 
-/** The hash for a config query and a view (and `&autoplay=1` when `autoplay`). */
-export function buildHash(query, view, { autoplay = false } = {}) {
+/** The hash for a config query and a view (and `&autoplay=1` when `autoplay`, `&backend=…` unless auto). */
+export function buildHash(query, view, { autoplay = false, backend = 'auto' } = {}) {
   const encoded = queryPairs(query).map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
-  return `#v=${LINK_VERSION}&${encoded.join('&')}&view=${encodeURIComponent(view)}${autoplay ? '&autoplay=1' : ''}`;
+  const tail = `${backend !== 'auto' ? `&backend=${backend}` : ''}${autoplay ? '&autoplay=1' : ''}`;
+  return `#v=${LINK_VERSION}&${encoded.join('&')}&view=${encodeURIComponent(view)}${tail}`;
 }
 
 /**

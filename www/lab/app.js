@@ -18,11 +18,12 @@ const $ = (id) => document.getElementById(id);
 const VIEWS = ['training', 'latent'];
 const SNAPSHOT_EVERY_MS = 20_000;
 
-const session = new Session({ onGpuErrors: (errors) => failures.gpuFailed(errors), onError: (e) => failures.engineFailed(e) });
+const session = new Session({ onGpuErrors: (errors) => failures.gpuFailed(errors), onError: (e) => failures.engineFailed(e),
+  onNotice: (text) => setNotices([...page.notices, text]) });
 const failures = labFailures({ session, message, showConfig });
 const engineFailed = failures.engineFailed;
 /** Page state: the view, the link's autoplay, notices, and what the hash reads against. */
-const page = { view: 'training', autoplay: false, ready: false, notices: [], configKeys: [], defaultPairs: [] };
+const page = { view: 'training', autoplay: false, backend: 'auto', ready: false, notices: [], configKeys: [], defaultPairs: [] };
 /** ms since navigation start at each start-up stage, also as performance marks (`vaelab:engine`, …). */
 const startup = {};
 const mark = (name) => (startup[name] ??= Math.round(performance.mark(`vaelab:${name}`).startTime));
@@ -84,7 +85,7 @@ function message(text) {
 
 function writeHash(dragging = false) {
   // The link's text is made when it is written: while a slider drags, at most every 250 ms.
-  hashWriter.write(() => buildHash(config_to_query(session.config), page.view, { autoplay: page.autoplay }));
+  hashWriter.write(() => buildHash(config_to_query(session.config), page.view, { autoplay: page.autoplay, backend: page.backend }));
   if (!dragging) hashWriter.flush();
 }
 
@@ -122,6 +123,7 @@ function followHash() {
   const parsed = parseHash(location.hash, { configKeys: page.configKeys, views: VIEWS });
   page.view = parsed.view ?? page.view;
   page.autoplay = parsed.autoplay;
+  page.backend = parsed.backend; // read once, at start-up: the engine runs where it opened
   showView();
   return { pairs: [...page.defaultPairs, ...parsed.pairs], notices: parsed.notices };
 }
@@ -225,6 +227,7 @@ async function boot() {
   const { config, notices } = config_from_pairs(link.pairs);
   setNotices([...link.notices, ...notices]);
   session.config = config;
+  session.backend = page.backend;
   views.controls = new Controls($('config-controls'), (pairs, { dragging }) => applyPairs(pairs, { dragging }).catch(engineFailed));
   wireButtons({ session, play, pause, applyPairs, setView, setNotices, message, hashWriter, engineFailed,
     resample: () => views.digits.refreshSamples(), digits: () => views.digits, charts: () => views.charts, newRun });

@@ -27,7 +27,7 @@ export function renderStatus(s, kernels) {
     `${Math.round(rate).toLocaleString('en')} images/s${rate !== s.samplesPerSec ? ' (last run)' : ''}`,
     `loss ${fmt(s.trainLoss)}`,
     `test ${fmt(s.testLoss)}`,
-    `${s.backend}${s.adapter ? ` · ${s.adapter}` : ''}`,
+    `${s.backend}${s.adapter ? ` · ${s.adapter}` : ''}${s.reason ? ` (${s.reason})` : ''}`,
     s.lost ? 'stopped' : kernels === 'tuning' ? 'timing the GPU kernels (once)' : s.running ? 'training' : 'paused',
   ];
   $('status').textContent = parts.join(' · ');

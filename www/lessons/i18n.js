@@ -106,10 +106,10 @@ export const TRAIN_UI = {
   restart: { en: 'Restart', zh: '重新开始' },
   waiting: { en: 'Waiting for the engine…', zh: '等待引擎…' },
   status: {
-    en: ({ step, target, epoch, loss, test, rate, phase }) =>
-      `Step ${step.toLocaleString('en')} of ${target.toLocaleString('en')} · epoch ${epoch} · −ELBO ${loss} nats${test ? ` (test ${test})` : ''}${rate ? ` · ${rate} steps/s` : ''} · ${phase}`,
-    zh: ({ step, target, epoch, loss, test, rate, phase }) =>
-      `第 ${step} / ${target} 步 · 第 ${epoch} 轮 · −ELBO ${loss} 奈特${test ? `（测试集 ${test}）` : ''}${rate ? ` · 每秒 ${rate} 步` : ''} · ${phase}`,
+    en: ({ step, target, epoch, loss, test, rate, phase, backend }) =>
+      `Step ${step.toLocaleString('en')} of ${target.toLocaleString('en')} · epoch ${epoch} · −ELBO ${loss} nats${test ? ` (test ${test})` : ''}${rate ? ` · ${rate} steps/s` : ''} · ${phase}${backend ? ` on ${backend}` : ''}`,
+    zh: ({ step, target, epoch, loss, test, rate, phase, backend }) =>
+      `第 ${step} / ${target} 步 · 第 ${epoch} 轮 · −ELBO ${loss} 奈特${test ? `（测试集 ${test}）` : ''}${rate ? ` · 每秒 ${rate} 步` : ''} · ${phase}${backend ? `（${backend}）` : ''}`,
   },
   phase: {
     training: { en: 'training', zh: '训练中' },

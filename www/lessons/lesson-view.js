@@ -58,7 +58,7 @@ export function openLesson(lesson) {
     ? new TrainingBar(t, { onPause: () => page.session?.pause(), onResume: () => startTraining(), onMore: (n) => setParam('train', (page.session?.target ?? 0) + n), onRestart: () => restartRun(), onConfig: (pairs) => setConfigPairs(pairs), onParam: (k, v) => setParam(k, v), labHref: () => `index.html#v=1&${config_to_query(state.config)}&view=training` })
     : null;
   page.trainingBar?.show(state.config, state.params);
-  page.share = new SharePanel(t, { hashFor: (hide) => buildLessonHash({ name: state.name, lang: state.lang, configQuery: config_to_query(state.config), params: state.params, hide }), root });
+  page.share = new SharePanel(t, { hashFor: (hide) => buildLessonHash({ name: state.name, lang: state.lang, configQuery: config_to_query(state.config), params: state.params, hide, backend: state.backend }), root });
 
   const prose = el('div.prose');
   const nav = lessonNav(lesson, t);
@@ -128,7 +128,7 @@ export function carryHref(target) {
   const params = {};
   for (const [key, spec] of Object.entries(target.params ?? {})) params[key] = spec.default;
   if ('train' in params && 'train' in state.params && state.params.train !== current.params.train.default) params.train = state.params.train;
-  return buildLessonHash({ name: target.name, lang: state.lang, configQuery: target.engine ? config_to_query(config) : '', params, hide: state.hide });
+  return buildLessonHash({ name: target.name, lang: state.lang, configQuery: target.engine ? config_to_query(config) : '', params, hide: state.hide, backend: state.backend });
 }
 
 export function lessonNav(lesson, t) {

@@ -1,6 +1,7 @@
 // Lesson links: `#lesson=<name>&lang=en|zh&v=1&<config keys>&<widget keys>&hide=a,b`. Config values
 // go to the engine's config_from_pairs (clamped there); widget keys are clamped here to each
 // lesson's ranges. Every repair becomes a notice; nothing read from the URL is ever used as HTML.
+import { BACKEND_CHOICES } from '../core/choose-backend.js';
 import { LINK_VERSION, shown } from '../core/url-state.js';
 
 export const LANGS = ['en', 'zh'];
@@ -22,7 +23,7 @@ export function preferredLang() {
 
 /**
  * Splits a hash into its parts. `lessons`: name → lesson (with `.params`, the widget keys),
- * `configKeys`: the engine's keys. Returns `{name, lang, pairs, params, hide, notices}`; `name` is
+ * `configKeys`: the engine's keys. Returns `{name, lang, pairs, params, hide, backend, notices}`; `name` is
  * null for the index, `params` are clamped values (defaults filled in) and notices are `{en, zh}`.
  */
 export function parseLessonHash(hash, { lessons, configKeys, fallbackLang }) {
@@ -57,11 +58,15 @@ export function parseLessonHash(hash, { lessons, configKeys, fallbackLang }) {
   const params = {};
   for (const [key, spec] of Object.entries(specs)) params[key] = spec.default;
   let hide = [];
+  let backend = 'auto';
   for (const [key, value] of raw) {
     // The lab's own keys beyond the config (its view, autoplay) mean nothing in a lesson: a lab
     // link turned into a lesson link keeps them quietly.
     if (['lesson', 'lang', 'v', 'view', 'autoplay'].includes(key)) continue;
-    if (key === 'hide') {
+    if (key === 'backend') {
+      if (BACKEND_CHOICES.includes(value)) backend = value;
+      else notices.push({ en: `backend: ${shown(value)} is not ${BACKEND_CHOICES.join(', ')}; choosing automatically`, zh: `backend：${shown(value)} 不是 ${BACKEND_CHOICES.join('、')} 之一，自动选择` });
+    } else if (key === 'hide') {
       hide = parseHide(value, lesson, configKeys, notices);
     } else if (configKeys.includes(key)) {
       pairs.push([key, value]);
@@ -73,7 +78,7 @@ export function parseLessonHash(hash, { lessons, configKeys, fallbackLang }) {
       notices.push({ en: `ignored the unknown key ${shown(key)}`, zh: `忽略了未知的键 ${shown(key)}` });
     }
   }
-  return { name, lang, pairs, params, hide, notices };
+  return { name, lang, pairs, params, hide, backend, notices };
 }
 
 function parseHide(value, lesson, configKeys, notices) {
@@ -134,8 +139,8 @@ export function paramText(value) {
   return typeof value === 'number' ? fmt(value) : String(value);
 }
 
-/** The hash of a lesson state: lesson, lang, version, every config key, the widget keys, hide. */
-export function buildLessonHash({ name, lang, configQuery, params = {}, hide = [] }) {
+/** The hash of a lesson state: lesson, lang, version, every config key, the widget keys, hide, backend. */
+export function buildLessonHash({ name, lang, configQuery, params = {}, hide = [], backend = 'auto' }) {
   if (!name) return `#lang=${lang}`;
   const enc = (v) => encodeURIComponent(v).replace(/%2C/g, ',');
   const parts = [`lesson=${enc(name)}`, `lang=${lang}`, `v=${LINK_VERSION}`];
@@ -147,5 +152,6 @@ export function buildLessonHash({ name, lang, configQuery, params = {}, hide = [
   }
   for (const [key, value] of Object.entries(params)) parts.push(`${key}=${enc(paramText(value))}`);
   if (hide.length > 0) parts.push(`hide=${hide.map(enc).join(',')}`);
+  if (backend !== 'auto') parts.push(`backend=${backend}`);
   return `#${parts.join('&')}`;
 }

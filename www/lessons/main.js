@@ -77,6 +77,7 @@ function renderLangButtons() {
 async function follow() {
   const parsed = parseLessonHash(location.hash, { lessons: BY_NAME, configKeys: state.configKeys, fallbackLang: state.lang });
   const notices = [...parsed.notices];
+  state.backend = parsed.backend;
   let config = null;
   if (parsed.name) {
     const lesson = BY_NAME.get(parsed.name);

@@ -14,6 +14,7 @@ export const state = {
   config: null,
   params: {},
   hide: [],
+  backend: 'auto', // where the engine runs (the link's backend key, read at start-up)
   notices: [],
   configKeys: [],
 };
@@ -38,6 +39,7 @@ export function currentHash() {
     configQuery: state.config ? config_to_query(state.config) : '',
     params: state.params,
     hide: state.hide,
+    backend: state.backend,
   });
 }
 

@@ -102,8 +102,9 @@ export class TrainingBar {
       test: s.testLoss == null ? '' : num(s.testLoss),
       rate: s.training ? fmtRate : '',
       phase: TRAIN_UI.phase[s.training ? 'training' : s.step >= s.target ? 'trained' : 'paused'][lang],
+      backend: s.backend,
     });
-    this.statusText.title = [s.backend, s.adapter].filter(Boolean).join(' · '); // what the model runs on
+    this.statusText.title = [s.backend, s.adapter, s.reason].filter(Boolean).join(' · '); // what the model runs on
     this.progress.value = s.target > 0 ? Math.min(1, s.step / s.target) : 1;
     this.pauseButton.disabled = !s.training && s.step >= s.target; // nothing left to continue
     this.root.classList.toggle('is-training', s.training);

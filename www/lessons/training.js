@@ -57,7 +57,7 @@ export async function restartRun() {
 // ---------------------------------------------------------------- the engine session
 
 export async function startEngine(lesson) {
-  page.session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed });
+  page.session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed, backend: state.backend });
   const progress = $('load-progress');
   if (!page.session.started) {
     progress.hidden = false;
