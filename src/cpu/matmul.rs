@@ -17,69 +17,9 @@
 
 use std::cell::Cell;
 
-use super::math::Math;
+use super::epilogue::Epilogue;
 use super::simd::{Kernel, Simd, dispatch, tiles};
-use super::{ACT_NONE, ACT_RELU, ACT_TANH, MatmulDims, MatmulVariant};
-
-/// What happens to an accumulated value before it is stored (`matmul_cpu`'s order: bias,
-/// activation, then the activation gradient of the layer below).
-#[derive(Clone, Copy)]
-pub(crate) struct Epilogue<V> {
-    /// b + bias_offset, or null.
-    pub bias: *const f32,
-    pub act: u32,
-    pub act_grad: u32,
-    pub aux: *const f32,
-    pub ld_aux: usize,
-    math: Math<V>,
-    one: V,
-}
-
-impl<V: Simd> Epilogue<V> {
-    /// Built once per call (its constants outside the loops, see `Math`).
-    #[inline(always)]
-    pub fn new(bias: *const f32, act: u32, act_grad: u32, aux: *const f32, ld_aux: usize) -> Self {
-        Epilogue { bias, act, act_grad, aux, ld_aux, math: Math::new(), one: V::splat(std::hint::black_box(1.0)) }
-    }
-
-    #[inline(always)]
-    pub fn none() -> Self {
-        Self::new(std::ptr::null(), ACT_NONE, ACT_NONE, std::ptr::null(), 0)
-    }
-
-    fn is_identity(&self) -> bool {
-        self.bias.is_null() && self.act == ACT_NONE && self.act_grad == ACT_NONE
-    }
-
-    /// The epilogue of outputs (i, j..j + min(cols, LANES)).
-    /// # Safety
-    /// The bias and aux entries of those outputs are readable.
-    #[inline(always)]
-    pub unsafe fn apply(&self, acc: V, i: usize, j: usize, cols: usize) -> V {
-        unsafe {
-            let mut x = acc;
-            if !self.bias.is_null() {
-                x = x + V::load_upto(self.bias.add(j), cols);
-            }
-            x = match self.act {
-                ACT_RELU => x.max(V::zero()),
-                ACT_TANH => self.math.tanh(x),
-                _ => x,
-            };
-            match self.act_grad {
-                ACT_RELU => {
-                    let h = V::load_upto(self.aux.add(i * self.ld_aux + j), cols);
-                    V::select(V::zero().lt(h), x, V::zero())
-                }
-                ACT_TANH => {
-                    let h = V::load_upto(self.aux.add(i * self.ld_aux + j), cols);
-                    x * (self.one - h * h)
-                }
-                _ => x,
-            }
-        }
-    }
-}
+use super::{ACT_NONE, MatmulDims, MatmulVariant};
 
 /// Σ_p A(i0 + r, p)·B[p, j0 + v·LANES + lane] for r < MR, v < NV, with A(i, p) = a[i·ars + p·acs]
 /// (a points at A(i0, 0)) and B[p, j] = b[p·ldb + j] (b points at B[0, j0]). Rows r ≥ `rows`

@@ -4,6 +4,7 @@
 
 pub mod adam;
 pub mod bce_logits;
+mod epilogue;
 pub mod gather_batch;
 pub mod iwae_weights;
 pub mod math;

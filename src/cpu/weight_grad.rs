@@ -10,7 +10,8 @@
 use std::ops::Range;
 
 use super::MatmulDims;
-use super::matmul::{Epilogue, bcast_tile, span, store_tile};
+use super::epilogue::Epilogue;
+use super::matmul::{bcast_tile, span, store_tile};
 use super::simd::{Kernel, Simd, dispatch, tiles};
 
 /// Fixed units of a batch: the leaves of the reduction tree.

@@ -106,7 +106,8 @@ impl Coordinator {
     /// The rows training shard `w` reads in the step of `record`.
     pub fn shard_input(&self, w: usize, record: &StepUniform) -> ShardInput {
         let shape = self.train_shape(w);
-        let rows = unit_rows(shape.batch_rows, shape.units.start).start..unit_rows(shape.batch_rows, shape.units.end - 1).end;
+        let rows =
+            unit_rows(shape.batch_rows, shape.units.start).start..unit_rows(shape.batch_rows, shape.units.end - 1).end;
         let gather = GatherParams { rows: rows.len() as u32, shuffle: 1, ..Default::default() };
         ShardInput { first_row: rows.start as u32, picked: pick_rows(&self.train, &gather, record, rows) }
     }

@@ -137,7 +137,13 @@ impl CpuLeader {
         drop(train_images);
         let test = Arc::new(dataset(&test_images, &test_labels, "t10k")?);
         let run = Coordinator::new(config, train, test, workers as usize, 1).map_err(js_err)?;
-        Ok(CpuLeader { run, record: StepUniform::default(), figures: [0.0; 4], partials: Vec::new(), local: Vec::new() })
+        Ok(CpuLeader {
+            run,
+            record: StepUniform::default(),
+            figures: [0.0; 4],
+            partials: Vec::new(),
+            local: Vec::new(),
+        })
     }
 
     fn rebuilt(&self, config: ModelConfig) -> Result<Coordinator, JsError> {
@@ -178,7 +184,8 @@ impl CpuLeader {
         let set = |k: &str, v: &JsValue| Reflect::set(&out, &k.into(), v).map(|_| ());
         set("firstRow", &input.first_row.into()).map_err(|_| JsError::new("input"))?;
         set("bytes", &Uint8Array::from(&input.picked.bytes[..]).into()).map_err(|_| JsError::new("input"))?;
-        set("imageIndex", &Uint32Array::from(&input.picked.image_index[..]).into()).map_err(|_| JsError::new("input"))?;
+        set("imageIndex", &Uint32Array::from(&input.picked.image_index[..]).into())
+            .map_err(|_| JsError::new("input"))?;
         set("labels", &Uint32Array::from(&input.picked.labels[..]).into()).map_err(|_| JsError::new("input"))?;
         set("nImages", &(self.run.train.n as u32).into()).map_err(|_| JsError::new("input"))?;
         Ok(out.into())

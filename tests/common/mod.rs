@@ -2,6 +2,8 @@
 //! that reports the first mismatches with their indices.
 #![allow(dead_code)]
 
+pub mod cpu_check;
+
 use std::sync::OnceLock;
 
 use vaelab::gpu::Gpu;

@@ -1,8 +1,9 @@
 // Browser tests of the CPU engine (run by run.mjs): without WebGPU the lab and a lesson train on the
 // CPU and say so; backend=cpu links give bitwise the same losses on two loads; backend=webgpu without
-// WebGPU says why; the main thread has no task over 50 ms while the CPU trains.
+// WebGPU says why; the main thread has no task over 50 ms while the CPU trains; a lost GPU continues
+// on the CPU from the kept weights.
 import assert from 'node:assert/strict';
-import { ready, status, tileVariance } from './page-helpers.mjs';
+import { LINK, ready, status, tileVariance, trainLink } from './page-helpers.mjs';
 
 // What a browser without WebGPU looks like (Firefox on Linux, older Safari).
 const NO_WEBGPU = () => delete Navigator.prototype.gpu;
@@ -122,6 +123,35 @@ export const tests = [
       if (history) assert.ok(mean(history.slice(-3)) < mean(history.slice(0, 3)), 'the loss did not fall');
       assert.ok(await page.locator('#error').isHidden(), 'the error panel is up');
       assert.match(await page.locator('.train-status').first().textContent(), /on CPU/);
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  },
+  {
+    name: 'cpu: after a lost GPU, “Continue on the CPU” goes on from the kept weights with the GPU run\'s losses',
+    async run({ open, note }) {
+      const reference = await trainLink(open, LINK, 10).then(async (r) => (await r.page.close(), r.history));
+      const { page, errors } = await open(LINK);
+      await ready(page);
+      await page.evaluate(() => window.vaelab.step(6));
+      await page.evaluate(() => window.vaelab.pause());
+      await page.waitForFunction(() => {
+        const s = window.vaelab.status();
+        return s.stepsInFlight === 0 && s.snapshotStep === s.step;
+      });
+      await page.evaluate(() => window.vaelab.loseDevice());
+      await page.locator('#error').waitFor({ state: 'visible' });
+      await page.locator('#continue-cpu').click();
+      await page.waitForFunction(() => !window.vaelab.status().lost && window.vaelab.status().backend === 'CPU');
+      assert.equal((await status(page)).step, 6, 'did not continue from the kept step');
+      await page.evaluate(() => window.vaelab.step(4));
+      const after = await page.evaluate(() => window.vaelab.history());
+      assert.equal(after.train.step.length, 10);
+      const worst = Math.max(...after.train.loss.map((l, i) => Math.abs(l - reference.train.loss[i]) / reference.train.loss[i]));
+      note(`steps 7–10 on the CPU: ${after.train.loss.slice(6).map((l) => l.toFixed(3)).join(', ')}; worst relative gap to the GPU run ${worst.toExponential(1)}`);
+      assert.ok(worst <= 1e-4, `the CPU continuation drifted from the GPU run by ${worst}`);
+      assert.match(await page.locator('#run-message').textContent(), /Continued from the weights of step 6/);
+      assert.match((await status(page)).reason, /continued on the CPU/);
       assert.deepEqual(errors, []);
       await page.close();
     },

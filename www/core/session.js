@@ -224,14 +224,21 @@ export class Session {
   }
 
   /**
-   * After a lost device: a new device with the data the old engine parsed, continuing from `kept`
-   * when the engine says the current config can use those weights. Resolves `{restored, step}`.
+   * After a lost device: a new device with the data the old engine parsed (or another backend:
+   * `{backend, data, reason}`), continuing from `kept` when the engine says the current config can
+   * use those weights. Resolves `{restored, step}`.
    */
-  async recover(kept = this.kept) {
+  async recover(kept = this.kept, { backend = null, data = null, reason = '' } = {}) {
     this.loop?.stop();
     this.pending.clear(); // changes made while lost are in this.config, applied below
     const old = this.engine;
-    const engine = await old.recreate(kept?.config ?? this.config);
+    // The same backend on a new device, or (`backend`, with `data`: the MNIST bytes again) another one.
+    const opened = kept?.config ?? this.config;
+    const engine = backend ? await openEngine({ backend, config: opened, data }) : await old.recreate(opened);
+    if (backend) {
+      this.backend = backend;
+      if (reason) engine.reason = reason;
+    }
     engine.set_cadence(READ_EVERY, TEST_EVERY);
     if (kept) await engine.restore(kept.weights, kept.step);
     // Changes made since the copy: live ones apply to it, others rebuild (and the copy is unusable).

@@ -1,5 +1,6 @@
-// The lab's error panels: a lost GPU (with "Continue from the last weights", which recovers the
-// session from the weights it kept), an error from the engine, and a page that could not start.
+// The lab's error panels: a lost GPU (with "Continue from the last weights" on a new device, or
+// "Continue on the CPU": the session recovers from the weights it kept), an engine error, a failed start.
+import { loadMnist } from '../core/data.js';
 import { hideError, showError } from '../core/gpu-check.js';
 import { updateButtons } from './status.js';
 
@@ -18,9 +19,13 @@ export function labFailures({ session, message, showConfig }) {
       reason: `${errors.join(' ')} ${copy}`,
       advice: [
         'Press “Continue from the last weights” to open the GPU again and go on training from the kept weights.',
+        'Or press “Continue on the CPU” to go on from the kept weights with the CPU engine: no GPU needed.',
         'If this keeps happening, try a smaller model or batch size, close other GPU-heavy tabs, or reload the page.',
       ],
-      actions: [{ id: 'continue', label: 'Continue from the last weights', onClick: recover }],
+      actions: [
+        { id: 'continue', label: 'Continue from the last weights', onClick: () => recover() },
+        { id: 'continue-cpu', label: 'Continue on the CPU', onClick: () => recover('cpu') },
+      ],
     });
   }
 
@@ -35,15 +40,18 @@ export function labFailures({ session, message, showConfig }) {
     });
   }
 
-  async function recover() {
+  /** Continues from the kept weights on a new GPU device, or with `backend` ('cpu') instead. */
+  async function recover(backend = null) {
     hideError($('error'));
-    message('Opening the GPU again…');
+    message(backend ? 'Starting the CPU engine…' : 'Opening the GPU again…');
+    // The CPU engine needs MNIST again (the browser's cache has it); the GPU engine kept its copy.
+    const other = backend ? { backend, data: loadMnist('www/data'), reason: 'continued on the CPU after the GPU stopped' } : {};
     try {
-      const { restored, step } = await session.recover();
+      const { restored, step } = await session.recover(undefined, other);
       showConfig();
       message(restored ? `Continued from the weights of step ${step}.` : 'Started again from the initial weights.');
     } catch (e) {
-      gpuFailed([`Opening the GPU again failed: ${e?.message ?? e}`]);
+      gpuFailed([`${backend ? 'Starting the CPU engine' : 'Opening the GPU again'} failed: ${e?.message ?? e}`]);
     }
   }
 
