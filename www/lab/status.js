@@ -2,6 +2,7 @@
 // status), the matmul kernels in use, the objective's formula (KaTeX) and the buttons' states.
 import { changedRows } from '../core/engine.js';
 import { nextTask } from '../core/scheduler.js';
+import { motionFactor } from '../core/views/a11y.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,6 +11,8 @@ function fmt(v, digits = 1) {
 }
 
 let lastSamplesPerSec = 0;
+const SAY_EVERY_MS = 15_000; // how often the live region repeats the progress while the state stays
+const said = { state: '', at: -Infinity };
 
 /** Forgets the last training rate (another model or batch size trains at another rate). */
 export function forgetRate() {
@@ -31,6 +34,14 @@ export function renderStatus(s, kernels) {
     s.lost ? 'stopped' : kernels === 'tuning' ? 'timing the GPU kernels (once)' : s.running ? 'training' : 'paused',
   ];
   $('status').textContent = parts.join(' · ');
+  // Screen readers hear the state when it changes (training, paused, …) and the progress now and then.
+  const state = parts[parts.length - 1];
+  const now = performance.now();
+  if (state !== said.state || now - said.at > SAY_EVERY_MS * motionFactor()) {
+    said.state = state;
+    said.at = now;
+    $('status-live').textContent = `${state[0].toUpperCase()}${state.slice(1)}: step ${s.step}, loss ${fmt(s.trainLoss)}, test ${fmt(s.testLoss)}.`;
+  }
 }
 
 const TUNING_STATES = {
