@@ -5,14 +5,14 @@ import { loadMnistProgress } from '../core/data.js';
 import { Session } from '../core/session.js';
 import { takeTimings, timed } from '../core/timing.js';
 import { HashWriter, buildHash, parseHash } from '../core/url-state.js';
-import { motionFactor } from '../core/views/a11y.js';
+import { motionFactor, spaceToPlay } from '../core/views/a11y.js';
 import { LossCharts } from '../core/views/charts.js';
 import { DigitViews } from '../core/views/digit-views.js';
 import { drawDigitGrid } from '../core/views/digits.js';
 import { LatentExplorer } from '../core/views/latent.js';
 import { Controls } from './controls.js';
 import { labFailures } from './failures.js';
-import { foldPanel, spaceToPlay } from './layout.js';
+import { foldPanel } from './layout.js';
 import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
@@ -216,7 +216,7 @@ function refreshVisible() {
 // await: the wasm engine (index.html preloads it) and MNIST; the backend checks the GPU meanwhile.
 mark('script');
 foldPanel();
-spaceToPlay({ play, pause, playing: () => !$('pause').disabled, canPlay: () => !$('play').disabled });
+spaceToPlay(() => (!$('pause').disabled ? pause() : !$('play').disabled && play()));
 const wasmReady = loadWasm().then(() => void mark('wasm'));
 const dataAbort = new AbortController();
 const dataReady = loadMnistProgress({ signal: dataAbort.signal, onStage: mark, onProgress: (fraction, text) => {

@@ -1,5 +1,5 @@
 // The lab on a narrow screen: the run buttons stay on top with the status, and the rest of the control
-// panel moves below the pictures (#panel-below), in the DOM and so in the tab order too; Space plays.
+// panel moves below the pictures (#panel-below), in the DOM and so in the tab order too.
 const $ = (id) => document.getElementById(id);
 
 /** The width (CSS pixels) below which the control panel folds under the pictures; matches style.css. */
@@ -22,17 +22,4 @@ export function foldPanel() {
   };
   query.addEventListener('change', place);
   place();
-}
-
-const TYPING = 'input, select, textarea, button, a[href], summary, [contenteditable]';
-
-/** Space plays or pauses training, wherever focus is not on something Space already works (inputs, buttons, links). */
-export function spaceToPlay({ playing, canPlay, play, pause }) {
-  document.addEventListener('keydown', (event) => {
-    if (event.key !== ' ' || event.repeat || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    if (event.target instanceof Element && event.target.closest(TYPING)) return;
-    event.preventDefault();
-    if (playing()) pause();
-    else if (canPlay()) play();
-  });
 }

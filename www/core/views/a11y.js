@@ -39,7 +39,7 @@ export function liveName(el, first, { role = 'img', everyMs = 1000 } = {}) {
     },
     set(text) {
       const wait = last + everyMs * motionFactor() - performance.now();
-      if (wait <= 0 && !timer) return write(text);
+      if ((wait <= 0 || !el.getAttribute('aria-label')) && !timer) return write(text);
       pending = text;
       timer ||= setTimeout(() => {
         timer = 0;
@@ -59,6 +59,7 @@ const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], Arrow
  * the keys. The canvas takes role "application": screen readers then pass the arrow keys through.
  */
 export function planeKeys(canvas, { move, pick, clear, home, hint }) {
+  canvas.setAttribute('role', 'application');
   canvas.tabIndex = 0;
   canvas.setAttribute('aria-keyshortcuts', 'ArrowUp ArrowDown ArrowLeft ArrowRight Enter Escape');
   if (hint) canvas.setAttribute('aria-describedby', hint);
@@ -104,6 +105,72 @@ export function planePointer(canvas, { onMove, onTap, onLeave }) {
   canvas.addEventListener('pointerleave', (event) => {
     if (event.pointerType === 'mouse') onLeave?.();
   });
+}
+
+/**
+ * Everything that moves a scatter's cursor: mouse hover, touch/pen drag, arrow keys (1/48 of the width
+ * a press, Shift ×5; Home: `origin()`), Enter or a tap picks (`pick([x, y], {anyDistance})`: a tap picks
+ * only a point near it, Enter the nearest), Escape `clear()`s. `hover([x, y] | null)` gets canvas
+ * pixels. Nothing happens until `ready()`.
+ */
+export function scatterControls(canvas, { ready, origin, hover, pick, clear, hint }) {
+  let at = null;
+  const go = (next) => {
+    at = next;
+    hover(at);
+  };
+  planePointer(canvas, {
+    onMove: (p) => ready() && go(p),
+    onTap: (p) => ready() && pick(p, { anyDistance: false }),
+    onLeave: () => ready() && go(null),
+  });
+  planeKeys(canvas, {
+    hint,
+    move: (dx, dy) => {
+      if (!ready()) return;
+      const step = canvas.width / 48;
+      const [x, y] = at ?? origin();
+      const clamp = (v, max) => Math.min(max - 1, Math.max(0, v));
+      go([clamp(x + dx * step, canvas.width), clamp(y + dy * step, canvas.height)]);
+    },
+    home: () => ready() && go(origin()),
+    pick: () => ready() && at && pick(at, { anyDistance: true }),
+    clear: () => {
+      at = null;
+      clear();
+    },
+  });
+}
+
+/**
+ * A grid of `n` × `n` tiles (the manifold) under the keyboard: arrow keys move a cell cursor and call
+ * `select(col, row)`, Escape `select(null)`. Returns the cursor ({cell}) for drawing.
+ */
+export function gridKeys(canvas, n, { ready, select, hint }) {
+  const cursor = { cell: null };
+  planeKeys(canvas, {
+    hint,
+    move: (dx, dy) => {
+      if (!ready()) return;
+      const [col, row] = cursor.cell ?? [(n - 1) / 2, (n - 1) / 2];
+      const clamp = (v) => Math.min(n - 1, Math.max(0, v));
+      cursor.cell = [clamp(col + dx), clamp(row + dy)];
+      select(...cursor.cell);
+    },
+    clear: () => {
+      cursor.cell = null;
+      select(null);
+    },
+  });
+  return cursor;
+}
+
+/** Outlines cell [col, row] of an n × n grid canvas (the keyboard cursor of gridKeys). */
+export function outlineCell(ctx, canvas, n, [col, row]) {
+  const tile = canvas.width / n;
+  ctx.strokeStyle = '#f59e0b';
+  ctx.lineWidth = 2;
+  ctx.strokeRect(col * tile + 1, row * tile + 1, tile - 2, tile - 2);
 }
 
 /** The scatter legend: a swatch and the digit for each label (the digit is the cue that is not colour). */
@@ -200,3 +267,44 @@ export function chartTable(read, { label = (shown) => (shown ? 'Hide the table' 
   return { button, table, update, refreshLabel: show };
 }
 let tableCount = 0;
+
+let captionCount = 0;
+
+/**
+ * Names every canvas under `root` that has none yet by its figure's caption (role img, aria-labelledby):
+ * the name then follows the caption as it changes, in either language. Keeps watching `root`.
+ */
+export function nameFigures(root) {
+  const name = () => {
+    for (const canvas of root.querySelectorAll('canvas')) {
+      if (canvas.closest('[role=img]') || canvas.hasAttribute('aria-label') || canvas.hasAttribute('aria-labelledby')) continue;
+      const caption = canvas.closest('figure')?.querySelector('figcaption');
+      if (!caption?.textContent.trim()) continue;
+      caption.id ||= `figcaption-${++captionCount}`;
+      if (!canvas.hasAttribute('role')) canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-labelledby', caption.id);
+    }
+  };
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      name();
+    });
+  }).observe(root, { childList: true, subtree: true, characterData: true });
+  name();
+}
+
+const OWN_SPACE = 'input, select, textarea, button, a[href], summary, [contenteditable]';
+
+/** Space calls `toggle()` (play or pause) unless focus is on something Space already works (inputs, buttons, links). */
+export function spaceToPlay(toggle) {
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== ' ' || event.repeat || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.target instanceof Element && event.target.closest(OWN_SPACE)) return;
+    event.preventDefault();
+    toggle();
+  });
+}

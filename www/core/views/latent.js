@@ -2,10 +2,10 @@
 // latent > 2), the decoded manifold grid for latent = 2, hover/click decoding, one slider per
 // latent dimension, and an interpolation strip between two chosen digits. Every figure has a name that
 // follows it; the scatter and the manifold are driven by arrow keys (a11y.js) as well as by pointer.
-import { aDigit, clusterCentres, formatZ, labelClusters, labelLegend, liveName, planeKeys, planePointer } from './a11y.js';
+import { aDigit, clusterCentres, formatZ, gridKeys, labelClusters, labelLegend, liveName, outlineCell, planePointer, scatterControls } from './a11y.js';
 import { LABEL_COLOURS, PIXELS, context2d, drawDigitGrid, imageFor } from './digits.js';
 import { normalQuantile } from '../prng.js';
-import { fromCanvas, planeToZ, projectLatent, toCanvas } from './projection.js';
+import { fromCanvas, nearestPoint, planeToZ, projectLatent, toCanvas } from './projection.js';
 import { nextTask } from '../scheduler.js';
 import { timed } from '../timing.js';
 
@@ -15,7 +15,6 @@ const GRID_P = (i) => 0.05 + (0.9 * i) / (GRID - 1); // Keras: norm.ppf(linspace
 const STRIP = 10; // interpolation steps between the two end digits
 const SLIDER_RANGE = 4;
 const DEFAULT_PICK = [3, 2]; // test digits #3 (a 0) and #2 (a 1), so the strip shows something at once
-const KEY_STEP = 1 / 48; // an arrow key moves the scatter's cursor this fraction of its width
 
 export class LatentExplorer {
   constructor(ctx, els) {
@@ -27,7 +26,6 @@ export class LatentExplorer {
     this.pick = DEFAULT_PICK.slice(); // chosen test indices for the interpolation (at most two)
     this.z = null;
     this.hover = null; // [x, y] canvas position on the scatter
-    this.cell = null; // [col, row] of the manifold's keyboard cursor
     this.nearestIndex = -1; // the test digit nearest the scatter's cursor
     labelLegend(els.legend);
     this.names = {
@@ -36,9 +34,7 @@ export class LatentExplorer {
       z: liveName(els.zCanvas, 'Decoded z: waiting for the model.'),
       strip: liveName(els.strip, 'Interpolation: waiting for the model.'),
     };
-    for (const canvas of [els.scatter, els.manifold]) canvas.setAttribute('aria-roledescription', 'plot');
     this.bindPointer();
-    this.bindKeys();
     els.zZero.addEventListener('click', () => this.setZ(new Float32Array(this.latent)));
   }
 
@@ -219,13 +215,10 @@ export class LatentExplorer {
     if (this.manifoldPixels) drawDigitGrid(canvas, this.manifoldPixels, { count: GRID * GRID, cols: GRID, scale: 1, gap: 0 });
     const edge = normalQuantile(GRID_P(GRID - 1)).toFixed(2);
     let where = '';
-    if (this.cell) {
-      const tile = canvas.width / GRID;
-      const ctx = context2d(canvas);
-      ctx.strokeStyle = '#f59e0b';
-      ctx.lineWidth = 2;
-      ctx.strokeRect(this.cell[0] * tile + 1, this.cell[1] * tile + 1, tile - 2, tile - 2);
-      where = ` Cursor on column ${this.cell[0] + 1}, row ${this.cell[1] + 1}: z = ${formatZ(this.#cellZ(...this.cell))}.`;
+    const cell = this.gridCursor?.cell;
+    if (cell) {
+      outlineCell(context2d(canvas), canvas, GRID, cell);
+      where = ` Cursor on column ${cell[0] + 1}, row ${cell[1] + 1}: z = ${formatZ(this.#cellZ(...cell))}.`;
     }
     this.names.manifold.set(`Manifold: ${GRID} × ${GRID} digits decoded on a grid of z₁ (across) and z₂ (up) from −${edge} to ${edge}.${where}`);
   }
@@ -301,7 +294,7 @@ export class LatentExplorer {
     this.refreshStrip().catch(this.ctx.onError);
   }
 
-  /** The scatter's cursor moved to canvas position `at`: decode there. */
+  /** The scatter's cursor moved to canvas position `at` (null: gone): decode there. */
   #hoverAt(at) {
     this.hover = at;
     this.nearestIndex = at ? this.#nearest(...at, Infinity) : -1;
@@ -309,19 +302,15 @@ export class LatentExplorer {
     this.drawScatter();
   }
 
-  bindKeys() {
-    const scatter = this.els.scatter;
-    planeKeys(scatter, {
-      hint: this.els.keysHint?.id,
-      move: (dx, dy) => {
-        if (!this.points) return;
-        const step = KEY_STEP * scatter.width;
-        const [x, y] = this.hover ?? this.#toCanvas(0, 0);
-        const clamp = (v, max) => Math.min(max - 1, Math.max(0, v));
-        this.#hoverAt([clamp(x + dx * step, scatter.width), clamp(y + dy * step, scatter.height)]);
-      },
-      home: () => this.points && this.#hoverAt(this.#toCanvas(0, 0)),
-      pick: () => this.points && this.hover && this.#pickIndex(this.#nearest(...this.hover, Infinity)),
+  /** Pointer, touch and keys on the scatter and the manifold (a11y.js). */
+  bindPointer() {
+    const hint = this.els.keysHint?.id;
+    scatterControls(this.els.scatter, {
+      hint,
+      ready: () => Boolean(this.points),
+      origin: () => this.#toCanvas(0, 0),
+      hover: (at) => this.#hoverAt(at),
+      pick: (at, { anyDistance }) => this.#pickIndex(this.#nearest(...at, anyDistance ? Infinity : 14)),
       clear: () => {
         this.pick = [];
         this.hover = null;
@@ -330,29 +319,6 @@ export class LatentExplorer {
         this.refreshStrip().catch(this.ctx.onError);
       },
     });
-    planeKeys(this.els.manifold, {
-      hint: this.els.keysHint?.id,
-      move: (dx, dy) => {
-        if (this.latent !== 2) return;
-        const [col, row] = this.cell ?? [(GRID - 1) / 2, (GRID - 1) / 2];
-        const clamp = (v) => Math.min(GRID - 1, Math.max(0, v));
-        this.cell = [clamp(col + dx), clamp(row + dy)];
-        this.setZ(this.#cellZ(...this.cell));
-        this.drawManifold();
-      },
-      clear: () => {
-        this.cell = null;
-        this.drawManifold();
-      },
-    });
-  }
-
-  bindPointer() {
-    planePointer(this.els.scatter, {
-      onMove: (at) => this.points && this.#hoverAt(at),
-      onTap: (at) => this.points && this.#pickIndex(this.#nearest(...at)),
-      onLeave: () => this.points && this.#hoverAt(null),
-    });
     const manifold = this.els.manifold;
     const manifoldZ = ([px, py]) => {
       const tile = manifold.width / GRID;
@@ -360,19 +326,19 @@ export class LatentExplorer {
       return Float32Array.of(normalQuantile(p(px)), normalQuantile(p(manifold.height - py)));
     };
     planePointer(manifold, { onMove: (at) => this.latent === 2 && this.setZ(manifoldZ(at)) });
+    this.gridCursor = gridKeys(manifold, GRID, {
+      hint,
+      ready: () => this.latent === 2,
+      select: (col, row) => {
+        if (col !== null) this.setZ(this.#cellZ(col, row));
+        this.drawManifold();
+      },
+    });
   }
 
   /** The test digit nearest canvas position (px, py) within `radius` pixels (-1 when none). */
   #nearest(px, py, radius = 14) {
-    const { xs, ys } = this.points;
-    let best = -1;
-    let bestD = radius ** 2;
-    for (let i = 0; i < xs.length; i++) {
-      const [cx, cy] = this.#toCanvas(xs[i], ys[i]);
-      const d = (cx - px) ** 2 + (cy - py) ** 2;
-      if (d < bestD) [best, bestD] = [i, d];
-    }
-    return best;
+    return nearestPoint(this.points, this.els.scatter, px, py, radius);
   }
 }
 
