@@ -40,6 +40,7 @@ export function slider(texts, { key, label, spec, onInput, width }) {
   const number = el('input', { type: 'number', min: String(spec.min), max: String(spec.max), step: String(spec.numberStep ?? spec.step ?? 'any') });
   const name = el('span.name');
   texts.bind(name, label);
+  texts.bind(number, label, 'ariaLabel'); // the label names the range; the number field needs its own
   const root = el('label.control.slider', { dataset: { control: key } }, name, range, number);
   if (width) root.style.setProperty('--range-width', width);
   const clamp = (v) => {
