@@ -65,7 +65,7 @@ const text = (page, id) => page.evaluate((i) => document.getElementById(i).textC
 
 export const tests = [
   {
-    name: 'a11y: lab — every focusable control and every figure has a name in the accessibility tree (both views)',
+    name: 'a11y: lab — every focusable control and every figure has a name in the accessibility tree (both views); reduced motion; label contrast',
     async run({ open, note }) {
       const { page, errors } = await open(LAB, { backend: 'cpu' });
       await ready(page);
@@ -82,7 +82,17 @@ export const tests = [
       assert.match(await attr(page, '#chart-loss', 'aria-label'), /^Loss chart .*step 8, train \d/);
       assert.match(await attr(page, '#latent-canvas', 'aria-label'), /2,000 test digits .*Interpolation ends: #3 \(a 0\) and #2 \(a 1\)/);
       assert.equal(await attr(page, '#status-live', 'role'), 'status');
-      note(`${training.count} + ${latent.count} accessibility nodes; e.g. “${await attr(page, '#chart-loss', 'aria-label')}”`);
+      // Reduced motion slows the figures four times; every label colour is ≥ 4.5:1 on white (WCAG AA).
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      const { factor, ratios } = await page.evaluate(async () => {
+        const { motionFactor } = await import('./www/core/views/a11y.js');
+        const { LABEL_COLOURS } = await import('./www/core/views/digits.js');
+        const lum = (rgb) => rgb.map((c) => c / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+        return { factor: motionFactor(), ratios: LABEL_COLOURS.map((c) => 1.05 / (lum(c) + 0.05)) };
+      });
+      assert.equal(factor, 4);
+      assert.ok(Math.min(...ratios) >= 4.5, `label colour contrast ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
+      note(`${training.count} + ${latent.count} accessibility nodes; e.g. “${await attr(page, '#chart-loss', 'aria-label')}”; label contrast ≥ ${Math.min(...ratios).toFixed(2)}:1`);
       assert.deepEqual(errors, []);
       await page.close();
     },
@@ -151,7 +161,8 @@ export const tests = [
       const layout = await page.evaluate(() => {
         const box = (id) => document.getElementById(id).getBoundingClientRect();
         return { play: box('play'), pause: box('pause'), status: box('status'), chart: box('chart-loss'), settings: box('panel-more'),
-          inBelow: document.getElementById('panel-more').parentElement.id, width: document.documentElement.scrollWidth, inner: innerWidth, height: innerHeight };
+          inBelow: document.getElementById('panel-more').parentElement.id, width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+          wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => e.id || e.className || e.tagName).slice(0, 8), inner: innerWidth, height: innerHeight };
       });
       assert.equal(layout.inner, 390);
       assert.ok(layout.play.bottom <= layout.height && layout.pause.bottom <= layout.height, `Train/Pause are below the first screenful (${layout.play.bottom})`);
@@ -159,7 +170,7 @@ export const tests = [
       assert.ok(layout.chart.top < layout.height - 150, `the first chart starts at ${layout.chart.top}`);
       assert.equal(layout.inBelow, 'panel-below');
       assert.ok(layout.settings.top > layout.chart.bottom, 'the settings are not below the pictures');
-      assert.ok(layout.width <= 390, `horizontal overflow: ${layout.width} px wide`);
+      assert.ok(layout.width <= layout.client, `horizontal overflow: ${layout.width} px wide in ${layout.client} (${layout.wide.join(", ")})`);
       await shot(page, 'a11y-phone-training');
       // The latent view: a touch drag on the scatter moves the decoded point.
       await page.evaluate(() => window.vaelab.setView('latent'));
@@ -175,8 +186,8 @@ export const tests = [
       for (let i = 1; i <= 8; i++) await touch('touchMove', x0 + i * box.width * 0.05, y0 - i * box.height * 0.05);
       await touch('touchEnd');
       await page.waitForFunction((b) => document.getElementById('z-caption').textContent !== b[0] && document.getElementById('z-canvas').toDataURL() !== b[1], before);
-      const scrolled = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(scrolled <= 390, `horizontal overflow in the latent view: ${scrolled} px`);
+      const [scrolled, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(scrolled <= client, `horizontal overflow in the latent view: ${scrolled} px in ${client}`);
       await shot(page, 'a11y-phone-latent');
       note(`Train at y ${Math.round(layout.play.top)}, first chart at ${Math.round(layout.chart.top)}, scatter at ${Math.round(latentTop)} of ${layout.height}; drag: ${before[0]} → ${await text(page, 'z-caption')}`);
       assert.deepEqual(errors, []);

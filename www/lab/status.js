@@ -2,7 +2,7 @@
 // status), the matmul kernels in use, the objective's formula (KaTeX) and the buttons' states.
 import { changedRows } from '../core/engine.js';
 import { nextTask } from '../core/scheduler.js';
-import { motionFactor } from '../core/views/a11y.js';
+import { calmLive } from '../core/views/a11y.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -11,8 +11,7 @@ function fmt(v, digits = 1) {
 }
 
 let lastSamplesPerSec = 0;
-const SAY_EVERY_MS = 15_000; // how often the live region repeats the progress while the state stays
-const said = { state: '', at: -Infinity };
+let say = null; // the status's live twin for screen readers (calmLive)
 
 /** Forgets the last training rate (another model or batch size trains at another rate). */
 export function forgetRate() {
@@ -36,12 +35,8 @@ export function renderStatus(s, kernels) {
   $('status').textContent = parts.join(' · ');
   // Screen readers hear the state when it changes (training, paused, …) and the progress now and then.
   const state = parts[parts.length - 1];
-  const now = performance.now();
-  if (state !== said.state || now - said.at > SAY_EVERY_MS * motionFactor()) {
-    said.state = state;
-    said.at = now;
-    $('status-live').textContent = `${state[0].toUpperCase()}${state.slice(1)}: step ${s.step}, loss ${fmt(s.trainLoss)}, test ${fmt(s.testLoss)}.`;
-  }
+  say ??= calmLive($('status-live'));
+  say(`${state[0].toUpperCase()}${state.slice(1)}: step ${s.step}, loss ${fmt(s.trainLoss)}, test ${fmt(s.testLoss)}.`, state);
 }
 
 const TUNING_STATES = {

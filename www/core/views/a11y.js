@@ -51,6 +51,24 @@ export function liveName(el, first, { role = 'img', everyMs = 1000 } = {}) {
   return name;
 }
 
+/**
+ * A polite live region that speaks at a calm rate: `say(text, state)` writes `text` into `el` when
+ * `state` changed (training → paused) or `everyMs` (×4 under reduced motion) have passed since it last
+ * spoke; otherwise nothing, so a status that updates four times a second is not read four times.
+ */
+export function calmLive(el, everyMs = 15_000) {
+  el.setAttribute('role', 'status');
+  el.setAttribute('aria-live', 'polite');
+  const said = { state: null, at: -Infinity };
+  return (text, state) => {
+    const now = performance.now();
+    if (state === said.state && now - said.at < everyMs * motionFactor()) return;
+    said.state = state;
+    said.at = now;
+    el.textContent = text;
+  };
+}
+
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 /**
