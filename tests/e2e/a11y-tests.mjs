@@ -116,9 +116,10 @@ export const tests = [
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.querySelectorAll('.chart-table tbody tr').length > 0);
       const rows = await page.locator('.chart-table tbody tr').count();
-      // The latent view: tabs, then the scatter.
-      await tabTo(page, 'tab-latent');
-      await page.keyboard.press('Enter');
+      // The latent view: the tab list is one Tab stop, the arrow keys choose the tab; then the scatter.
+      await tabTo(page, 'tab-training');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await page.evaluate(() => [window.vaelab.status().view, document.activeElement.id].join()), 'latent,tab-latent');
       await page.evaluate(() => window.vaelab.refresh()); // waits for the pictures; presses no key
       await tabTo(page, 'latent-canvas');
       assert.equal(await attr(page, '#latent-canvas', 'role'), 'application');
@@ -215,6 +216,9 @@ export const tests = [
       assert.match(keys, /方向键/);
       const zh = await unnamed(page);
       assert.deepEqual(zh.bad, [], `unnamed in lesson 7 (中文): ${zh.bad.join(', ')}`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      const [scrolled, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(scrolled <= client, `lesson 7 overflows a phone's width: ${scrolled} px in ${client}`);
       const { page: four, errors: errorsFour } = await open(lessonLink('recon-vs-kl'), { backend: 'cpu' });
       await lessonReady(four);
       const recon = await unnamed(four);

@@ -142,6 +142,7 @@ function showView() {
   for (const v of VIEWS) {
     $(`view-${v}`).hidden = v !== page.view;
     $(`tab-${v}`).setAttribute('aria-selected', String(v === page.view));
+    $(`tab-${v}`).tabIndex = v === page.view ? 0 : -1; // one Tab stop; the arrow keys move between tabs
   }
   refresher.dirty = true;
   refresher.next = 0;
