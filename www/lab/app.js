@@ -5,12 +5,14 @@ import { loadMnistProgress } from '../core/data.js';
 import { Session } from '../core/session.js';
 import { takeTimings, timed } from '../core/timing.js';
 import { HashWriter, buildHash, parseHash } from '../core/url-state.js';
+import { motionFactor, spaceToPlay } from '../core/views/a11y.js';
 import { LossCharts } from '../core/views/charts.js';
 import { DigitViews } from '../core/views/digit-views.js';
 import { drawDigitGrid } from '../core/views/digits.js';
 import { LatentExplorer } from '../core/views/latent.js';
 import { Controls } from './controls.js';
 import { labFailures } from './failures.js';
+import { foldPanel } from './layout.js';
 import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
@@ -140,6 +142,7 @@ function showView() {
   for (const v of VIEWS) {
     $(`view-${v}`).hidden = v !== page.view;
     $(`tab-${v}`).setAttribute('aria-selected', String(v === page.view));
+    $(`tab-${v}`).tabIndex = v === page.view ? 0 : -1; // one Tab stop; the arrow keys move between tabs
   }
   refresher.dirty = true;
   refresher.next = 0;
@@ -161,13 +164,16 @@ function pause() {
 
 function onFrame(now) {
   const loop = session.loop;
-  // At most 4 updates a second, in a frame that records no training steps (the next one is kept quiet).
-  if (now - lastPaint > 250 && loop.submittedThisFrame) {
+  // At most 4 updates a second (1 with reduced motion), in a frame that records no training steps
+  // (the next one is kept quiet).
+  const every = 250 * motionFactor();
+  if (now - lastPaint > every && loop.submittedThisFrame) {
     loop.quiet(1);
-  } else if (now - lastPaint > 250) {
+  } else if (now - lastPaint > every) {
     lastPaint = now;
     renderStatus(session.status(), session.tuner.state);
     if (page.view === 'training') timed('charts', () => views.charts.update(session.history, session.status().stepsPerEpoch, false, loop.active));
+    else views.charts.describe(session.history);
   }
   if (session.lost) return;
   const training = loop.running || loop.budget > 0;
@@ -177,7 +183,10 @@ function onFrame(now) {
   if (loop.running && now - (session.keptAt ?? 0) > SNAPSHOT_EVERY_MS) session.keep();
 }
 
-/** Redraws the pictures of the visible view; while training, again after max(1 s, 3× its cost). */
+/**
+ * Redraws the pictures of the visible view; while training, again after max(1 s, 3× its cost), four
+ * times slower when the reader asked for reduced motion.
+ */
 function refreshVisible() {
   if (refresher.busy) return refresher.busy;
   const t0 = performance.now();
@@ -194,7 +203,7 @@ function refreshVisible() {
     } catch (e) {
       engineFailed(e);
     } finally {
-      refresher.next = performance.now() + Math.max(1000, 3 * (performance.now() - t0));
+      refresher.next = performance.now() + Math.max(1000, 3 * (performance.now() - t0)) * motionFactor();
       refresher.busy = null;
       session.viewsBusy = !page.ready;
     }
@@ -207,6 +216,8 @@ function refreshVisible() {
 // The slow parts of a start do not depend on each other, so they start at once, before the first
 // await: the wasm engine (index.html preloads it) and MNIST; the backend checks the GPU meanwhile.
 mark('script');
+foldPanel();
+spaceToPlay(() => (!$('pause').disabled ? pause() : !$('play').disabled && play()));
 const wasmReady = loadWasm().then(() => void mark('wasm'));
 const dataAbort = new AbortController();
 const dataReady = loadMnistProgress({ signal: dataAbort.signal, onStage: mark, onProgress: (fraction, text) => {
@@ -275,13 +286,13 @@ async function boot() {
     session.loop.kick(1); // the first step goes to the GPU now, alone (its metrics come back on their own)
     mark('firstSubmit');
   }
-  views.charts = new LossCharts($('chart-loss'), $('chart-parts'));
+  views.charts = new LossCharts($('chart-loss'), $('chart-parts'), $('chart-tables'));
   views.digits = new DigitViews(session, { reconCanvas: $('recon-canvas'), samplesCanvas: $('samples-canvas') });
   views.explorer = new LatentExplorer(session, {
     scatter: $('latent-canvas'), manifold: $('manifold-canvas'), manifoldNote: $('manifold-note'),
     manifoldCaption: $('manifold-caption'), projection: $('latent-projection'), legend: $('latent-legend'),
     sliders: $('latent-sliders'), zCanvas: $('z-canvas'), zCaption: $('z-caption'), zZero: $('z-zero'),
-    strip: $('interp-canvas'), stripCaption: $('interp-caption'),
+    strip: $('interp-canvas'), stripCaption: $('interp-caption'), keysHint: $('latent-keys'),
   });
   views.explorer.reset(session.config.latent);
   $('load-progress').hidden = true;

@@ -2,6 +2,7 @@
 // status), the matmul kernels in use, the objective's formula (KaTeX) and the buttons' states.
 import { changedRows } from '../core/engine.js';
 import { nextTask } from '../core/scheduler.js';
+import { calmLive } from '../core/views/a11y.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,6 +11,7 @@ function fmt(v, digits = 1) {
 }
 
 let lastSamplesPerSec = 0;
+let say = null; // the status's live twin for screen readers (calmLive)
 
 /** Forgets the last training rate (another model or batch size trains at another rate). */
 export function forgetRate() {
@@ -31,6 +33,10 @@ export function renderStatus(s, kernels) {
     s.lost ? 'stopped' : kernels === 'tuning' ? 'timing the GPU kernels (once)' : s.running ? 'training' : 'paused',
   ];
   $('status').textContent = parts.join(' · ');
+  // Screen readers hear the state when it changes (training, paused, …) and the progress now and then.
+  const state = parts[parts.length - 1];
+  say ??= calmLive($('status-live'));
+  say(`${state[0].toUpperCase()}${state.slice(1)}: step ${s.step}, loss ${fmt(s.trainLoss)}, test ${fmt(s.testLoss)}.`, state);
 }
 
 const TUNING_STATES = {

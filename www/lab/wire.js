@@ -1,5 +1,5 @@
 // The lab's buttons and tabs: train / pause / step / reset, a new seed, copying the link, downloading
-// the weights, new samples, the chart's x unit, the view tabs and the notice's Dismiss.
+// the weights, new samples, the chart's x unit, the view tabs (click or arrow keys) and the notice's Dismiss.
 const $ = (id) => document.getElementById(id);
 
 /** `p`: what the page lends (its session, actions and views; views are read when a button is pressed). */
@@ -44,7 +44,20 @@ export function wireButtons(p) {
     p.resample().catch(p.engineFailed);
   });
   $('x-unit').addEventListener('change', (event) => p.charts().setXUnit(event.target.value, session.history, session.status().stepsPerEpoch));
-  for (const tab of document.querySelectorAll('[data-view]')) tab.addEventListener('click', () => p.setView(tab.dataset.view));
+  const tabs = [...document.querySelectorAll('[role=tab][data-view]')];
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => p.setView(tab.dataset.view));
+    // The tab list's keys (WAI-ARIA tabs): Left/Right/Home/End choose a tab and show its view.
+    tab.addEventListener('keydown', (event) => {
+      const i = tabs.indexOf(tab);
+      const next = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      const to = tabs[(next + tabs.length) % tabs.length];
+      p.setView(to.dataset.view);
+      to.focus();
+    });
+  }
   $('use-latent-2').addEventListener('click', () => p.applyPairs([['latent', '2']]).catch(p.engineFailed));
   $('notice-dismiss').addEventListener('click', () => p.setNotices([]));
 }

@@ -5,6 +5,7 @@
 // ---------------------------------------------------------------- window.vaelabLessons
 import { config_from_pairs, loadWasm, schema } from '../core/engine.js';
 import { showError } from '../core/gpu-check.js';
+import { nameFigures, spaceToPlay } from '../core/views/a11y.js';
 import { engineNotice, UI } from './i18n.js';
 import { configKey } from './lesson-session.js';
 import { applyHide, closeLesson, openLesson, renderIndex, renderProseInto } from './lesson-view.js';
@@ -51,6 +52,9 @@ const api = {
   loseDevice: () => page.session?.engine?.lose_device?.(),
 };
 window.vaelabLessons = api;
+// Every lesson figure is named by its caption; Space pauses or continues the lesson's training.
+nameFigures($('lesson'));
+spaceToPlay(() => page.trainingBar?.pauseButton.click());
 
 // ---------------------------------------------------------------- language
 

@@ -1,6 +1,7 @@
 // The bar above a lesson that trains a model: what is training and how far it got, Pause /
 // Continue / Train more / Restart, and the model's settings (each a classroom-hideable control).
 import { schema } from '../core/engine.js';
+import { calmLive } from '../core/views/a11y.js';
 import { configInput } from '../core/fields.js';
 import { TRAIN_UI } from './i18n.js';
 import { el, num } from './ui.js';
@@ -17,7 +18,10 @@ export class TrainingBar {
     this.texts = texts;
     this.h = handlers;
     const t = texts;
-    this.statusText = el('span.train-status', { attrs: { 'aria-live': 'polite' } });
+    this.statusText = el('span.train-status');
+    // Read to screen readers when the phase changes and every 15 s, not at every update.
+    this.live = el('span.visually-hidden');
+    this.say = calmLive(this.live);
     t.bind(this.statusText, TRAIN_UI.waiting);
     this.progress = el('progress.train-progress', { max: 1, value: 0 });
     this.message = el('span.train-note');
@@ -32,7 +36,7 @@ export class TrainingBar {
     this.buttons = el('span.train-buttons', { dataset: { control: 'training' } }, this.pauseButton, this.moreButton, restart);
     this.fields = this.#fields();
     this.root = el('section.training-bar', {},
-      el('div.train-line', {}, heading, this.statusText, this.buttons),
+      el('div.train-line', {}, heading, this.statusText, this.live, this.buttons),
       this.progress,
       this.message,
       this.fields);
@@ -104,6 +108,7 @@ export class TrainingBar {
       phase: TRAIN_UI.phase[s.training ? 'training' : s.step >= s.target ? 'trained' : 'paused'][lang],
       backend: s.backend,
     });
+    this.say(this.statusText.textContent, `${s.training}${s.step >= s.target}${lang}`);
     this.statusText.title = [s.backend, s.adapter, s.reason].filter(Boolean).join(' · '); // what the model runs on
     this.progress.value = s.target > 0 ? Math.min(1, s.step / s.target) : 1;
     this.pauseButton.disabled = !s.training && s.step >= s.target; // nothing left to continue

@@ -4,6 +4,7 @@
 import { loadMnistProgress } from '../core/data.js';
 import { apply_pairs, showUnavailable } from '../core/engine.js';
 import { hideError, showError } from '../core/gpu-check.js';
+import { motionFactor } from '../core/views/a11y.js';
 import { engineNotice, UI } from './i18n.js';
 import { LessonSession } from './lesson-session.js';
 import { BY_NAME } from './lessons.js';
@@ -135,7 +136,7 @@ export function refreshNow() {
     } catch (e) {
       engineFailed(e);
     } finally {
-      refresher.next = performance.now() + Math.max(1000, 3 * (performance.now() - t0));
+      refresher.next = performance.now() + Math.max(1000, 3 * (performance.now() - t0)) * motionFactor(); // ×4 with reduced motion
       refresher.busy = null;
       if (page.session) page.session.viewsBusy = false;
     }

@@ -1,6 +1,8 @@
 // Small building blocks for the lesson widgets: elements, labelled sliders and toggle groups bound
 // to a key (so classroom links can hide them), readouts, uPlot line charts that relabel when the
-// language changes, and a crisp 2-D canvas for hand-drawn figures (bars, the EM plane).
+// language changes (named with their latest values, a table of the last points beside them), and a
+// crisp 2-D canvas for hand-drawn figures (bars, the EM plane).
+import { chartTable, liveName } from '../core/views/a11y.js';
 import { cpuPlot, uPlot } from '../core/views/plot.js';
 
 export { uPlot };
@@ -38,6 +40,7 @@ export function slider(texts, { key, label, spec, onInput, width }) {
   const number = el('input', { type: 'number', min: String(spec.min), max: String(spec.max), step: String(spec.numberStep ?? spec.step ?? 'any') });
   const name = el('span.name');
   texts.bind(name, label);
+  texts.bind(number, label, 'ariaLabel'); // the label names the range; the number field needs its own
   const root = el('label.control.slider', { dataset: { control: key } }, name, range, number);
   if (width) root.style.setProperty('--range-width', width);
   const clamp = (v) => {
@@ -100,6 +103,9 @@ export function num(v, digits = 1) {
  * A uPlot line chart whose texts follow the language. `build(t)` returns uPlot options without
  * width (`t` translates {en, zh}); the chart follows its container's width.
  */
+const TABLE_ROWS = 20;
+const short = (v) => (Math.abs(v) >= 100 ? v.toFixed(1) : String(Number(v.toPrecision(4))));
+
 export class LineChart {
   constructor(texts, container, build, { height = 240 } = {}) {
     this.texts = texts;
@@ -108,7 +114,19 @@ export class LineChart {
     this.height = height;
     this.data = null;
     this.plot = null;
-    texts.onSwitch(() => this.#create());
+    this.name = liveName(container, '');
+    const t = (d) => texts.t(d);
+    this.table = chartTable(() => this.#rows(), {
+      label: (shown) => t(shown ? { en: 'Hide the table', zh: '隐藏表格' } : { en: 'Show as a table', zh: '以表格显示' }),
+      caption: () => t({ en: `The last ${TABLE_ROWS} points`, zh: `最近 ${TABLE_ROWS} 个点` }),
+    });
+    container.tabIndex = 0; // Enter on the focused chart shows its table
+    container.addEventListener('keydown', (event) => event.key === 'Enter' && this.table.button.click());
+    texts.onSwitch(() => {
+      this.#create();
+      this.table.refreshLabel();
+      this.table.update();
+    });
     this.observer = new ResizeObserver(() => {
       const w = this.container.clientWidth;
       if (this.plot && w > 0 && Math.abs(w - this.plot.width) > 2) this.plot.setSize({ width: w, height: this.height });
@@ -119,17 +137,44 @@ export class LineChart {
   #create() {
     const t = (d) => this.texts.t(d);
     const opts = this.build(t);
+    this.title = opts.title;
     const width = Math.max(260, this.container.clientWidth || 600);
     const empty = opts.series.map(() => []);
     this.plot?.destroy();
     this.container.replaceChildren();
     this.plot = cpuPlot({ width, height: this.height, ...opts }, this.data ?? empty, this.container);
+    this.#describe();
+  }
+
+  /** The chart's name: its title and the last value of each series ("… : k 300; L_k −95.2"). */
+  #describe() {
+    if (!this.table.button.isConnected && this.container.parentElement) this.container.after(this.table.button, this.table.table);
+    const series = this.plot.series;
+    const title = this.title ?? '';
+    const lastOf = (ys) => {
+      for (let i = (ys?.length ?? 0) - 1; i >= 0; i--) if (ys[i] != null) return ys[i];
+      return null;
+    };
+    const values = (this.data ?? []).map(lastOf);
+    const parts = series.map((s, i) => (values[i] == null ? null : `${s.label ?? ''} ${short(values[i])}`.trim())).filter(Boolean);
+    this.name.set(parts.length ? `${title}: ${parts.join('; ')}` : title);
+    this.table.update();
+  }
+
+  /** The table alternative: the last TABLE_ROWS x values and every series at them. */
+  #rows() {
+    const columns = this.plot?.series.map((s) => s.label ?? '') ?? [];
+    const xs = this.data?.[0] ?? [];
+    const rows = [];
+    for (let i = Math.max(0, xs.length - TABLE_ROWS); i < xs.length; i++) rows.push(this.data.map((col) => (col[i] == null ? '' : short(col[i]))));
+    return { columns, rows };
   }
 
   /** `data`: [xs, ys1, ys2, …] (uPlot's aligned columns; null for gaps). */
   setData(data, resetScales = true) {
     this.data = data;
     this.plot.setData(data, resetScales);
+    this.#describe();
   }
 
   /** The chart's drawing canvas (tests compare its pixels). */

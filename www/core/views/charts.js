@@ -1,5 +1,7 @@
 // Live loss charts with uPlot: the loss −ELBO (train and test) and its two parts, reconstruction and
-// KL (each on its own axis), drawn from a MetricHistory; x is the optimizer step or the epoch.
+// KL (each on its own axis), drawn from a MetricHistory; x is the optimizer step or the epoch. Each
+// chart is named with its latest values, and a table of the last points is one key press away.
+import { chartTable, liveName } from './a11y.js';
 import { cpuPlot, uPlot } from './plot.js';
 
 const TRAIN = '#2563eb';
@@ -7,6 +9,8 @@ const TEST = '#dc2626';
 const KL = '#d97706';
 const KL_TEST = '#7c3aed';
 
+const TABLE_ROWS = 20;
+const last = (xs) => (xs.length ? xs[xs.length - 1] : null);
 const fmt = (v) => (v == null ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
 
 function options(title, width, series, axes, scales) {
@@ -23,8 +27,11 @@ function options(title, width, series, axes, scales) {
 }
 
 export class LossCharts {
-  /** `lossEl`, `partsEl`: empty containers; the charts follow their width. */
-  constructor(lossEl, partsEl) {
+  /**
+   * `lossEl`, `partsEl`: empty containers; the charts follow their width. `tableHost`, when given, gets
+   * the toggle and the table of the last points (Enter on a focused chart toggles it too).
+   */
+  constructor(lossEl, partsEl, tableHost = null) {
     const width = Math.max(280, lossEl.clientWidth);
     const line = (label, stroke, extra = {}) => ({ label, stroke, width: 1.5, spanGaps: true, points: { show: false }, value: (u, v) => fmt(v), ...extra });
     this.loss = cpuPlot(options(
@@ -52,6 +59,18 @@ export class LossCharts {
     this.xUnit = 'step';
     this.turn = 0;
     this.versions = new Map(); // chart → history.version it shows
+    this.names = [liveName(lossEl, 'Loss chart: no steps yet.'), liveName(partsEl, 'Reconstruction and KL chart: no steps yet.')];
+    this.history = null;
+    this.table = chartTable(() => this.rows(), { caption: () => `The last ${TABLE_ROWS} training steps (nats per image; test columns where the test set was evaluated)` });
+    if (tableHost) {
+      tableHost.append(this.table.button, this.table.table);
+      for (const el of [lossEl, partsEl]) {
+        el.tabIndex = 0;
+        el.setAttribute('aria-keyshortcuts', 'Enter');
+        el.setAttribute('aria-describedby', this.table.button.id = 'chart-table-toggle');
+        el.addEventListener('keydown', (event) => event.key === 'Enter' && this.table.button.click());
+      }
+    }
     this.observer = new ResizeObserver(() => this.resize(lossEl.clientWidth, partsEl.clientWidth));
     this.observer.observe(lossEl);
     this.observer.observe(partsEl);
@@ -68,6 +87,7 @@ export class LossCharts {
    * `force` redraws both now.
    */
   update(history, stepsPerEpoch, force = false, oneAtATime = false) {
+    this.describe(history);
     const div = this.xUnit === 'epoch' ? stepsPerEpoch : 1;
     const x = (steps) => (div === 1 ? steps : steps.map((s) => s / div));
     const { train, test } = history;
@@ -86,6 +106,42 @@ export class LossCharts {
       this.versions.set(this.parts, history.version);
       this.turn = 0;
     }
+  }
+
+  /**
+   * Names both charts with their latest values ("Loss chart: step 940, train 114.6, test 117.4");
+   * cheap, so the page calls it even while the charts are not shown.
+   */
+  describe(history) {
+    this.history = history;
+    const { train, test } = history;
+    const step = last(train.step) == null ? null : Math.round(last(train.step));
+    if (step == null) {
+      this.names[0].set('Loss chart: no steps yet.');
+      this.names[1].set('Reconstruction and KL chart: no steps yet.');
+      return;
+    }
+    const t = test.step.length ? `, test ${fmt(last(test.mean))} (at step ${Math.round(last(test.step))})` : '';
+    this.names[0].set(`Loss chart (−ELBO, nats per image): step ${step}, train ${fmt(last(train.loss))}${t}`);
+    const tp = test.step.length ? `; test recon ${fmt(last(test.recon))}, test KL ${fmt(last(test.kl))}` : '';
+    this.names[1].set(`Reconstruction and KL chart: step ${step}, recon ${fmt(last(train.recon))}, KL ${fmt(last(train.kl))}${tp}`);
+    this.table.update();
+  }
+
+  /** The table alternative: the last TABLE_ROWS training steps, with the test values at those steps. */
+  rows() {
+    const columns = ['step', 'train loss', 'recon', 'KL', 'test loss', 'test recon', 'test KL'];
+    if (!this.history) return { columns, rows: [] };
+    const { train, test } = this.history;
+    const tests = new Map(test.step.map((s, i) => [s, i]));
+    const from = Math.max(0, train.step.length - TABLE_ROWS);
+    const rows = [];
+    for (let i = from; i < train.step.length; i++) {
+      const j = tests.get(train.step[i]);
+      const tv = (xs) => (j == null ? '' : fmt(xs[j]));
+      rows.push([String(Math.round(train.step[i])), fmt(train.loss[i]), fmt(train.recon[i]), fmt(train.kl[i]), tv(test.mean), tv(test.recon), tv(test.kl)]);
+    }
+    return { columns, rows };
   }
 
   setXUnit(unit, history, stepsPerEpoch) {

@@ -1,5 +1,7 @@
 // The training view's pictures: a fixed set of test digits above their reconstructions, and samples
-// decoded from z ~ N(0, I) drawn with the seed's PRNG. Each refresh is one scheduled engine call.
+// decoded from z ~ N(0, I) drawn with the seed's PRNG. Each refresh is one scheduled engine call;
+// each canvas is named with what it shows and the step it shows it at.
+import { liveName } from './a11y.js';
 import { PIXELS, drawDigitGrid } from './digits.js';
 import { normals } from '../prng.js';
 import { timed } from '../timing.js';
@@ -16,11 +18,21 @@ export class DigitViews {
     this.samplesCanvas = samplesCanvas;
     this.originals = null;
     this.draw = 0; // which set of prior samples ("New samples" moves on)
+    this.labels = null;
+    this.names = {
+      recon: liveName(reconCanvas, 'Reconstructions: waiting for the model.'),
+      samples: liveName(samplesCanvas, 'Samples: waiting for the model.'),
+    };
+  }
+
+  get #step() {
+    return this.ctx.step ?? this.ctx.status?.().step ?? 0;
   }
 
   async refreshRecon() {
     const scheduler = this.ctx.scheduler;
     this.originals ??= await scheduler.run((e) => e.test_images(RECON_INDICES));
+    this.labels ??= await scheduler.run((e) => e.test_labels(RECON_INDICES.length));
     const recon = await scheduler.run((e) => e.reconstruct(RECON_INDICES));
     // Rows: originals 0–7, reconstructions 0–7, originals 8–15, reconstructions 8–15.
     const tiles = new Float32Array(32 * PIXELS);
@@ -30,6 +42,7 @@ export class DigitViews {
       tiles.set(recon.subarray(src, src + COLS * PIXELS), (2 * half + 1) * COLS * PIXELS);
     }
     timed('recon', () => drawDigitGrid(this.reconCanvas, tiles, { count: 32, cols: COLS, scale: 2, gap: 2, groupRows: 2, groupGap: 8 }));
+    this.names.recon.set(`Reconstructions at step ${this.#step}: the first ${RECON_INDICES.length} test digits (${[...this.labels].join(', ')}), each above what the model makes of it.`);
   }
 
   async refreshSamples() {
@@ -41,5 +54,6 @@ export class DigitViews {
       return e.decode(z, labels);
     });
     timed('samples', () => drawDigitGrid(this.samplesCanvas, pixels, { count: SAMPLE_COUNT, cols: COLS, scale: 2, gap: 2 }));
+    this.names.samples.set(`Samples at step ${this.#step}: ${SAMPLE_COUNT} digits decoded from z ~ N(0, I), draw ${this.draw + 1} of the seed.`);
   }
 }

@@ -3,10 +3,13 @@
 export const SIDE = 28;
 export const PIXELS = SIDE * SIDE;
 
-/** Ten colours, one per digit class (Tableau 10), as [r, g, b]. */
+/**
+ * Ten colours, one per digit class, as [r, g, b]: Tableau 10's hues darkened until each has a contrast
+ * of at least 4.5:1 on white (WCAG AA; the scatter draws them opaque), so no class fades into the page.
+ */
 export const LABEL_COLOURS = [
-  [78, 121, 167], [242, 142, 43], [225, 87, 89], [118, 183, 178], [89, 161, 79],
-  [237, 201, 72], [176, 122, 161], [255, 157, 167], [156, 117, 95], [100, 100, 100],
+  [59, 106, 160], [179, 90, 11], [200, 56, 59], [31, 127, 121], [56, 125, 47],
+  [141, 114, 0], [143, 85, 133], [194, 71, 122], [132, 95, 71], [95, 95, 95],
 ];
 
 export const css = ([r, g, b]) => `rgb(${r} ${g} ${b})`;

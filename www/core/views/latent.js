@@ -1,9 +1,11 @@
 // The latent-space view: μ of 2,000 test digits as a scatter coloured by label (PCA to 2-D when
 // latent > 2), the decoded manifold grid for latent = 2, hover/click decoding, one slider per
-// latent dimension, and an interpolation strip between two chosen digits.
-import { LABEL_COLOURS, PIXELS, context2d, css, drawDigitGrid, imageFor } from './digits.js';
+// latent dimension, and an interpolation strip between two chosen digits. Every figure has a name that
+// follows it; the scatter and the manifold are driven by arrow keys (a11y.js) as well as by pointer.
+import { aDigit, clusterCentres, formatZ, gridKeys, labelClusters, labelLegend, liveName, outlineCell, planePointer, scatterControls } from './a11y.js';
+import { LABEL_COLOURS, PIXELS, context2d, drawDigitGrid, imageFor } from './digits.js';
 import { normalQuantile } from '../prng.js';
-import { fromCanvas, planeToZ, projectLatent, toCanvas } from './projection.js';
+import { fromCanvas, nearestPoint, planeToZ, projectLatent, toCanvas } from './projection.js';
 import { nextTask } from '../scheduler.js';
 import { timed } from '../timing.js';
 
@@ -24,7 +26,14 @@ export class LatentExplorer {
     this.pick = DEFAULT_PICK.slice(); // chosen test indices for the interpolation (at most two)
     this.z = null;
     this.hover = null; // [x, y] canvas position on the scatter
-    this.drawLegend();
+    this.nearestIndex = -1; // the test digit nearest the scatter's cursor
+    labelLegend(els.legend);
+    this.names = {
+      scatter: liveName(els.scatter, 'Latent scatter: waiting for the model.', { role: 'application' }),
+      manifold: liveName(els.manifold, 'Manifold: waiting for the model.', { role: 'application' }),
+      z: liveName(els.zCanvas, 'Decoded z: waiting for the model.'),
+      strip: liveName(els.strip, 'Interpolation: waiting for the model.'),
+    };
     this.bindPointer();
     els.zZero.addEventListener('click', () => this.setZ(new Float32Array(this.latent)));
   }
@@ -49,16 +58,6 @@ export class LatentExplorer {
     this.els.projection.textContent = latent > 2 ? ` (first two principal components of ${latent} dimensions)` : latent === 1 ? ' (z₁ across, one row per label)' : ' (z₁ across, z₂ up)';
   }
 
-  drawLegend() {
-    this.els.legend.replaceChildren(...LABEL_COLOURS.map((c, i) => {
-      const span = document.createElement('span');
-      const dot = document.createElement('i');
-      dot.style.background = css(c);
-      span.append(dot, String(i));
-      return span;
-    }));
-  }
-
   buildSliders() {
     const box = this.els.sliders;
     box.replaceChildren();
@@ -74,6 +73,7 @@ export class LatentExplorer {
         z[d] = Number(input.value);
         this.setZ(z, false);
       });
+      input.setAttribute('aria-label', `z${d + 1}`);
       label.append(name, input);
       box.append(label);
       this.sliderInputs.push(input);
@@ -133,7 +133,10 @@ export class LatentExplorer {
       if (oy >= 0 && oy < height) for (let x = 0; x < width; x++) base.fill(200, 4 * (oy * width + x), 4 * (oy * width + x) + 3);
       if (ox >= 0 && ox < width) for (let y = 0; y < height; y++) base.fill(200, 4 * (y * width + ox), 4 * (y * width + ox) + 3);
     }
-    // Each point is a 3×3 square, 75% opaque over what is there.
+    const cx = Array.from(xs, (x) => (x - x0) * sx);
+    const cy = Array.from(ys, (y) => height - (y - y0) * sy);
+    this.centres = clusterCentres(cx, cy, this.labels);
+    // Each point is a 3×3 opaque square (opaque keeps the label colours' contrast on white).
     for (let i = 0; i < xs.length; i++) {
       const cx = Math.round((xs[i] - x0) * sx);
       const cy = Math.round(height - (ys[i] - y0) * sy);
@@ -142,9 +145,9 @@ export class LatentExplorer {
       for (let dy = -1; dy <= 1; dy++) {
         let p = 4 * ((cy + dy) * width + cx - 1);
         for (let dx = 0; dx < 3; dx++, p += 4) {
-          base[p] += (colour[0] - base[p]) * 0.75;
-          base[p + 1] += (colour[1] - base[p + 1]) * 0.75;
-          base[p + 2] += (colour[2] - base[p + 2]) * 0.75;
+          base[p] = colour[0];
+          base[p + 1] = colour[1];
+          base[p + 2] = colour[2];
         }
       }
     }
@@ -178,7 +181,18 @@ export class LatentExplorer {
         put(hx, hy + d, [0, 0, 0]);
       }
     }
-    context2d(canvas).putImageData(image, 0, 0);
+    const ctx = context2d(canvas);
+    ctx.putImageData(image, 0, 0);
+    labelClusters(ctx, this.centres);
+    this.nameScatter();
+  }
+
+  /** The scatter's accessible name: what it shows, where the cursor is, which digits are picked. */
+  nameScatter() {
+    const d = (i) => `#${i} (${aDigit(this.labels?.[i])})`;
+    const where = this.hover && this.z ? ` Cursor at z = ${formatZ(this.z)}${this.nearestIndex >= 0 ? `, nearest test digit ${d(this.nearestIndex)}` : ''}.` : '';
+    const ends = this.pick.length ? ` Interpolation ${this.pick.length === 2 ? 'ends' : 'end'}: ${this.pick.map(d).join(' and ')}.` : ' No interpolation ends picked.';
+    this.names.scatter.set(`Latent scatter of ${SCATTER_COUNT.toLocaleString('en')} test digits by label${this.latent > 2 ? ' (first two principal components)' : ''}.${where}${ends}`);
   }
 
   async refreshManifold() {
@@ -190,7 +204,27 @@ export class LatentExplorer {
       }
     }
     const pixels = await this.#decode(z, GRID * GRID);
-    if (pixels) timed('manifold', () => drawDigitGrid(this.els.manifold, pixels, { count: GRID * GRID, cols: GRID, scale: 1, gap: 0 }));
+    if (!pixels) return;
+    this.manifoldPixels = pixels;
+    timed('manifold', () => this.drawManifold());
+  }
+
+  /** The manifold grid, with the keyboard cursor's cell outlined. */
+  drawManifold() {
+    const canvas = this.els.manifold;
+    if (this.manifoldPixels) drawDigitGrid(canvas, this.manifoldPixels, { count: GRID * GRID, cols: GRID, scale: 1, gap: 0 });
+    const edge = normalQuantile(GRID_P(GRID - 1)).toFixed(2);
+    let where = '';
+    const cell = this.gridCursor?.cell;
+    if (cell) {
+      outlineCell(context2d(canvas), canvas, GRID, cell);
+      where = ` Cursor on column ${cell[0] + 1}, row ${cell[1] + 1}: z = ${formatZ(this.#cellZ(...cell))}.`;
+    }
+    this.names.manifold.set(`Manifold: ${GRID} × ${GRID} digits decoded on a grid of z₁ (across) and z₂ (up) from −${edge} to ${edge}.${where}`);
+  }
+
+  #cellZ(col, row) {
+    return Float32Array.of(normalQuantile(GRID_P(col)), normalQuantile(GRID_P(GRID - 1 - row)));
   }
 
   /** Decodes `n` latent rows when the model still has this latent size (else null). */
@@ -211,18 +245,26 @@ export class LatentExplorer {
   setZ(z, moveSliders = true) {
     this.z = z;
     if (moveSliders) this.sliderInputs.forEach((input, d) => (input.value = String(z[d])));
-    this.els.zCaption.textContent = `z = (${[...z.slice(0, 4)].map((v) => v.toFixed(2)).join(', ')}${z.length > 4 ? ', …' : ''})`;
+    this.els.zCaption.textContent = `z = ${formatZ(z)}`;
     this.refreshZ().catch(this.ctx.onError);
   }
 
   async refreshZ() {
     if (!this.z || this.z.length !== this.latent) return;
     const pixels = await this.#decode(Float32Array.from(this.z), 1, 'z');
-    if (pixels) drawDigitGrid(this.els.zCanvas, pixels, { count: 1, cols: 1, scale: 5, gap: 0 });
+    if (!pixels) return;
+    drawDigitGrid(this.els.zCanvas, pixels, { count: 1, cols: 1, scale: 5, gap: 0 });
+    this.names.z.set(`Decoded z = ${formatZ(this.z)}`);
   }
 
   async refreshStrip() {
-    if (this.pick.length < 2 || !this.mulv) return;
+    if (this.pick.length < 2) {
+      drawDigitGrid(this.els.strip, new Float32Array(0), { count: STRIP + 2, cols: STRIP + 2, scale: 2, gap: 4 });
+      this.els.stripCaption.textContent = this.pick.length ? `From test digit #${this.pick[0]}: pick one more digit in the scatter.` : 'Click two digits in the scatter (or move there with the arrow keys and press Enter): the strip decodes the straight line between their means.';
+      this.names.strip.now(`Interpolation: ${this.els.stripCaption.textContent}`);
+      return;
+    }
+    if (!this.mulv) return;
     const L = this.latent;
     const [a, b] = this.pick;
     const z = new Float32Array(STRIP * L);
@@ -239,55 +281,64 @@ export class LatentExplorer {
     tiles.set(ends.subarray(PIXELS), (STRIP + 1) * PIXELS);
     drawDigitGrid(this.els.strip, tiles, { count: STRIP + 2, cols: STRIP + 2, scale: 2, gap: 4 });
     this.els.stripCaption.textContent = `From test digit #${a} (a ${this.labels[a]}) to #${b} (a ${this.labels[b]}): the originals at both ends, ${STRIP} decoded steps between.`;
+    this.names.strip.set(`Interpolation: ${this.els.stripCaption.textContent}`);
   }
 
+  /** Picks test digit `index` as the newest interpolation end and decodes its mean. */
+  #pickIndex(index) {
+    if (index < 0) return;
+    this.pick = [...this.pick, index].slice(-2);
+    const L = this.latent;
+    this.setZ(this.mulv.slice(index * 2 * L, index * 2 * L + L));
+    this.drawScatter();
+    this.refreshStrip().catch(this.ctx.onError);
+  }
+
+  /** The scatter's cursor moved to canvas position `at` (null: gone): decode there. */
+  #hoverAt(at) {
+    this.hover = at;
+    this.nearestIndex = at ? this.#nearest(...at, Infinity) : -1;
+    if (at) this.setZ(this.#planeToZ(...this.#fromCanvas(...at)));
+    this.drawScatter();
+  }
+
+  /** Pointer, touch and keys on the scatter and the manifold (a11y.js). */
   bindPointer() {
-    const scatter = this.els.scatter;
-    const local = (event, canvas) => {
-      const r = canvas.getBoundingClientRect();
-      return [((event.clientX - r.left) / r.width) * canvas.width, ((event.clientY - r.top) / r.height) * canvas.height];
-    };
-    scatter.addEventListener('pointermove', (event) => {
-      if (!this.points) return;
-      this.hover = local(event, scatter);
-      this.drawScatter();
-      this.setZ(this.#planeToZ(...this.#fromCanvas(...this.hover)));
-    });
-    scatter.addEventListener('pointerleave', () => {
-      this.hover = null;
-      if (this.points) this.drawScatter();
-    });
-    scatter.addEventListener('click', (event) => {
-      if (!this.points) return;
-      const index = this.#nearest(...local(event, scatter));
-      if (index < 0) return;
-      this.pick = [...this.pick, index].slice(-2);
-      const L = this.latent;
-      this.setZ(this.mulv.slice(index * 2 * L, index * 2 * L + L));
-      this.drawScatter();
-      this.refreshStrip().catch(this.ctx.onError);
+    const hint = this.els.keysHint?.id;
+    scatterControls(this.els.scatter, {
+      hint,
+      ready: () => Boolean(this.points),
+      origin: () => this.#toCanvas(0, 0),
+      hover: (at) => this.#hoverAt(at),
+      pick: (at, { anyDistance }) => this.#pickIndex(this.#nearest(...at, anyDistance ? Infinity : 14)),
+      clear: () => {
+        this.pick = [];
+        this.hover = null;
+        this.nearestIndex = -1;
+        if (this.points) this.drawScatter();
+        this.refreshStrip().catch(this.ctx.onError);
+      },
     });
     const manifold = this.els.manifold;
-    const manifoldZ = (event) => {
-      const [px, py] = local(event, manifold);
+    const manifoldZ = ([px, py]) => {
       const tile = manifold.width / GRID;
       const p = (t) => Math.min(0.999, Math.max(0.001, 0.05 + (0.9 * (t / tile - 0.5)) / (GRID - 1)));
       return Float32Array.of(normalQuantile(p(px)), normalQuantile(p(manifold.height - py)));
     };
-    manifold.addEventListener('pointermove', (event) => this.latent === 2 && this.setZ(manifoldZ(event)));
-    manifold.addEventListener('click', (event) => this.latent === 2 && this.setZ(manifoldZ(event)));
+    planePointer(manifold, { onMove: (at) => this.latent === 2 && this.setZ(manifoldZ(at)) });
+    this.gridCursor = gridKeys(manifold, GRID, {
+      hint,
+      ready: () => this.latent === 2,
+      select: (col, row) => {
+        if (col !== null) this.setZ(this.#cellZ(col, row));
+        this.drawManifold();
+      },
+    });
   }
 
-  #nearest(px, py) {
-    const { xs, ys } = this.points;
-    let best = -1;
-    let bestD = 14 ** 2;
-    for (let i = 0; i < xs.length; i++) {
-      const [cx, cy] = this.#toCanvas(xs[i], ys[i]);
-      const d = (cx - px) ** 2 + (cy - py) ** 2;
-      if (d < bestD) [best, bestD] = [i, d];
-    }
-    return best;
+  /** The test digit nearest canvas position (px, py) within `radius` pixels (-1 when none). */
+  #nearest(px, py, radius = 14) {
+    return nearestPoint(this.points, this.els.scatter, px, py, radius);
   }
 }
 

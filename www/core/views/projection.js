@@ -63,3 +63,16 @@ export function planeToZ(pca, L, x, y) {
   const { mean, axes: [a, b] } = pca;
   return Float32Array.from({ length: L }, (_, j) => mean[j] + x * a[j] + y * b[j]);
 }
+
+/** The index of the point nearest canvas position (px, py), within `radius` canvas pixels (-1: none). */
+export function nearestPoint(points, canvas, px, py, radius = Infinity) {
+  const { xs, ys } = points;
+  let best = -1;
+  let bestD = radius ** 2;
+  for (let i = 0; i < xs.length; i++) {
+    const [cx, cy] = toCanvas(points, canvas, xs[i], ys[i]);
+    const d = (cx - px) ** 2 + (cy - py) ** 2;
+    if (d < bestD) [best, bestD] = [i, d];
+  }
+  return best;
+}

@@ -87,6 +87,10 @@ export const T = {
   noManifold: { en: 'The manifold grid needs a two-dimensional latent space.', zh: '流形网格需要二维隐空间。' },
   useTwo: { en: 'Switch to 2 dimensions', zh: '切换到 2 维' },
   z: { en: 'Decoded z', zh: '解码 z' },
+  keys: {
+    en: 'Keyboard: Tab to the scatter or the manifold; the arrow keys move the decoded point (Shift: faster, Home: the origin), Enter picks the nearest digit as the new end B, Escape clears the cursor. On a touch screen, drag on the scatter.',
+    zh: '键盘：用 Tab 移到散点图或流形上；方向键移动解码的点（按住 Shift 更快，Home 回到原点），Enter 选最近的数字作为新的终点 B，Esc 清除光标。触屏上在散点图上拖动即可。',
+  },
   sliders: { en: 'One slider per dimension (grey: inactive)', zh: '每维一个滑块（灰色：不活跃）' },
   zero: { en: 'All to 0', zh: '全部归零' },
   strip: {

@@ -1,9 +1,10 @@
 // Lesson 7, the latent space: the decoded manifold (latent = 2), the test set's μ by label (PCA
 // when latent > 2), interpolation, one slider per dimension, and active units / posterior collapse
-// with 50 dimensions. The widget has two parts placed in the text: @map and @units.
+// with 50 dimensions. Parts placed in the text: @map and @units; keys and touch from core/views/a11y.js.
+import { clusterCentres, gridKeys, labelClusters, labelLegend, outlineCell, planePointer, scatterControls } from '../../core/views/a11y.js';
 import { LABEL_COLOURS, PIXELS, css } from '../../core/views/digits.js';
 import { normalQuantile } from '../../core/prng.js';
-import { fromCanvas, planeToZ, projectLatent, toCanvas } from '../../core/views/projection.js';
+import { fromCanvas, nearestPoint, planeToZ, projectLatent, toCanvas } from '../../core/views/projection.js';
 import { nextTask } from '../../core/scheduler.js';
 import { ACTIVE_THRESHOLD, unitActivity } from '../estimators.js';
 import { COLOURS, crispCanvas, el, num, segmented } from '../ui.js';
@@ -46,7 +47,9 @@ export default {
       this.scatter.dataset.figure = 'scatter';
       this.scatterCaption = el('figcaption');
       t.bind(this.scatterCaption, (lang) => T.scatter[lang](this.session?.config.latent ?? this.config.latent, COUNT));
-      const legend = el('div.legend', {}, LABEL_COLOURS.map((c, i) => el('span', {}, el('i', { style: { background: css(c) } }), String(i))));
+      const legend = el('div.legend');
+      labelLegend(legend);
+      this.keysHint = t.bind(el('p.note.keys', { id: 'l7-keys' }), T.keys);
       this.manifold = digitCanvas(GRID * GRID, GRID, 1, 0);
       this.manifold.classList.add('grid');
       this.manifoldBox = el('figure.card', {}, t.bind(el('figcaption'), T.manifold), this.manifold);
@@ -63,6 +66,7 @@ export default {
       this.mapPart = el('div.widget', {},
         this.waiting,
         el('div.widget-controls', {}, this.switches[0].root),
+        this.keysHint,
         el('div.cards.lesson-cards.two', {},
           el('figure.card', {}, this.scatterCaption, this.scatter, legend),
           el('div', {}, this.manifoldBox, this.manifoldNote)),
@@ -188,13 +192,14 @@ export default {
         ctx.fillRect(0, Math.round(oy), width, 1);
         ctx.fillRect(Math.round(ox), 0, 1, height);
       }
-      ctx.globalAlpha = 0.75;
+      const cx = new Float32Array(COUNT);
+      const cy = new Float32Array(COUNT);
       for (let i = 0; i < COUNT; i++) {
-        const [cx, cy] = this.toCanvas(xs[i], ys[i]);
-        ctx.fillStyle = css(LABEL_COLOURS[this.labels[i]]);
-        ctx.fillRect(Math.round(cx) - 1, Math.round(cy) - 1, 3, 3);
+        [cx[i], cy[i]] = this.toCanvas(xs[i], ys[i]);
+        ctx.fillStyle = css(LABEL_COLOURS[this.labels[i]]); // opaque: the palette's contrast holds
+        ctx.fillRect(Math.round(cx[i]) - 1, Math.round(cy[i]) - 1, 3, 3);
       }
-      ctx.globalAlpha = 1;
+      labelClusters(ctx, clusterCentres(cx, cy, this.labels));
       for (const [k, index] of [this.params.a, this.params.b].entries()) {
         const [cx, cy] = this.toCanvas(xs[index], ys[index]);
         ctx.lineWidth = 2;
@@ -223,8 +228,13 @@ export default {
           z[2 * (row * GRID + col) + 1] = normalQuantile(p(GRID - 1 - row));
         }
       }
-      const pixels = await this.decode(z, GRID * GRID, 'manifold');
-      if (pixels) drawDigits(this.manifold, pixels, { count: GRID * GRID, cols: GRID, scale: 1, gap: 0 });
+      this.manifoldPixels = await this.decode(z, GRID * GRID, 'manifold');
+      this.drawManifold();
+    }
+
+    drawManifold() {
+      if (this.manifoldPixels) drawDigits(this.manifold, this.manifoldPixels, { count: GRID * GRID, cols: GRID, scale: 1, gap: 0 });
+      if (this.gridCursor.cell) outlineCell(this.manifold.getContext('2d'), this.manifold, GRID, this.gridCursor.cell);
     }
 
     /** Decodes `n` rows of the current latent size (null if the model changed meanwhile). */
@@ -345,46 +355,44 @@ export default {
       );
     }
 
+    /** Pointer, touch and keys on the scatter (cursor, B ← A ← picked) and the manifold. */
     bindPointer() {
-      const local = (event, canvas) => {
-        const r = canvas.getBoundingClientRect();
-        return [((event.clientX - r.left) / r.width) * canvas.width, ((event.clientY - r.top) / r.height) * canvas.height];
+      const hover = (at) => {
+        this.hover = at;
+        if (at) this.setZ(this.planeToZ(...this.fromCanvas(...at)));
+        this.drawScatter();
       };
-      this.scatter.addEventListener('pointermove', (event) => {
-        if (!this.points) return;
-        this.hover = local(event, this.scatter);
-        this.drawScatter();
-        this.setZ(this.planeToZ(...this.fromCanvas(...this.hover)));
+      scatterControls(this.scatter, {
+        hint: this.keysHint.id,
+        ready: () => Boolean(this.points),
+        origin: () => this.toCanvas(0, 0),
+        hover,
+        pick: (at, { anyDistance }) => {
+          const best = nearestPoint(this.points, this.scatter, ...at, anyDistance ? Infinity : 14);
+          if (best < 0) return;
+          this.ctx.setParam('a', this.params.b);
+          this.ctx.setParam('b', best);
+          this.setZ(this.mulv.slice(best * 2 * this.L, best * 2 * this.L + this.L));
+          this.drawScatter();
+          this.refreshStrip().catch(this.ctx.onError);
+        },
+        clear: () => hover(null),
       });
-      this.scatter.addEventListener('pointerleave', () => {
-        this.hover = null;
-        this.drawScatter();
-      });
-      this.scatter.addEventListener('click', (event) => {
-        if (!this.points) return;
-        const [px, py] = local(event, this.scatter);
-        let best = -1;
-        let bestD = 14 ** 2;
-        for (let i = 0; i < COUNT; i++) {
-          const [cx, cy] = this.toCanvas(this.points.xs[i], this.points.ys[i]);
-          const d = (cx - px) ** 2 + (cy - py) ** 2;
-          if (d < bestD) [best, bestD] = [i, d];
-        }
-        if (best < 0) return;
-        this.ctx.setParam('a', this.params.b);
-        this.ctx.setParam('b', best);
-        const L = this.L;
-        this.setZ(this.mulv.slice(best * 2 * L, best * 2 * L + L));
-        this.drawScatter();
-        this.refreshStrip().catch(this.ctx.onError);
-      });
-      const manifoldZ = (event) => {
-        const [px, py] = local(event, this.manifold);
+      const manifoldZ = ([px, py]) => {
         const tile = this.manifold.width / GRID;
         const p = (t) => Math.min(0.999, Math.max(0.001, 0.05 + (0.9 * (t / tile - 0.5)) / (GRID - 1)));
         return Float32Array.of(normalQuantile(p(px)), normalQuantile(p(this.manifold.height - py)));
       };
-      this.manifold.addEventListener('pointermove', (event) => this.L === 2 && this.setZ(manifoldZ(event)));
+      planePointer(this.manifold, { onMove: (at) => this.L === 2 && this.setZ(manifoldZ(at)) });
+      this.gridCursor = gridKeys(this.manifold, GRID, {
+        hint: this.keysHint.id,
+        ready: () => this.L === 2,
+        select: (col, row) => {
+          const tile = this.manifold.width / GRID;
+          if (col !== null) this.setZ(manifoldZ([(col + 0.5) * tile, this.manifold.height - (GRID - 1 - row + 0.5) * tile]));
+          this.drawManifold();
+        },
+      });
     }
   },
 };
