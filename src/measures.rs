@@ -83,9 +83,21 @@ impl IwaePlan {
         let k_chunk = k.min(IWAE_ROWS);
         let img_chunk = (IWAE_ROWS / k_chunk).clamp(1, images);
         let sample_chunks = k.div_ceil(k_chunk);
-        let passes = (0..images.div_ceil(img_chunk)).flat_map(|ic| (0..sample_chunks).map(move |sc| (ic, sc))).collect();
+        let passes =
+            (0..images.div_ceil(img_chunk)).flat_map(|ic| (0..sample_chunks).map(move |sc| (ic, sc))).collect();
         let bounds = vec![LogSumExp::default(); images as usize];
-        IwaePlan { k, images, k_chunk, img_chunk, sample_chunks, passes, bounds, done: 0, images_done: 0, sum_done: 0.0 }
+        IwaePlan {
+            k,
+            images,
+            k_chunk,
+            img_chunk,
+            sample_chunks,
+            passes,
+            bounds,
+            done: 0,
+            images_done: 0,
+            sum_done: 0.0,
+        }
     }
 
     /// The record of pass (ic, sc). The test images' dynamic binarization is keyed by the seed
@@ -98,7 +110,8 @@ impl IwaePlan {
     pub fn add_pass(&mut self, stats: &[f32]) -> IwaeProgress {
         let (ic, sc) = self.passes[self.done];
         for (r, row) in stats.chunks_exact(4).take((self.img_chunk * self.k_chunk) as usize).enumerate() {
-            let (image, sample) = (ic * self.img_chunk + r as u32 / self.k_chunk, sc * self.k_chunk + r as u32 % self.k_chunk);
+            let (image, sample) =
+                (ic * self.img_chunk + r as u32 / self.k_chunk, sc * self.k_chunk + r as u32 % self.k_chunk);
             if image < self.images && sample < self.k {
                 self.bounds[image as usize].add(-(row[0] as f64) + row[2] as f64);
             }
@@ -106,7 +119,8 @@ impl IwaePlan {
         self.done += 1;
         if sc + 1 == self.sample_chunks {
             let end = ((ic + 1) * self.img_chunk).min(self.images);
-            self.sum_done += self.bounds[self.images_done as usize..end as usize].iter().map(LogSumExp::log_mean).sum::<f64>();
+            self.sum_done +=
+                self.bounds[self.images_done as usize..end as usize].iter().map(LogSumExp::log_mean).sum::<f64>();
             self.images_done = end;
         }
         IwaeProgress {

@@ -23,7 +23,13 @@ fn mnist() -> &'static (Arc<Dataset>, Arc<Dataset>) {
 
 /// The burda preset at a size that keeps the step tests quick.
 fn small_burda() -> ModelConfig {
-    ModelConfig { enc_hidden: vec![40, 30], dec_hidden: vec![30, 40], latent: 6, batch_size: 37, ..preset("burda").unwrap() }
+    ModelConfig {
+        enc_hidden: vec![40, 30],
+        dec_hidden: vec![30, 40],
+        latent: 6,
+        batch_size: 37,
+        ..preset("burda").unwrap()
+    }
 }
 
 /// Three images: pixel 0 always 0, pixel 1 always 255, pixel j otherwise (j·k) mod 256.

@@ -125,9 +125,11 @@ impl Engine {
         let images = images.clamp(1, self.n_test());
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(&format!("iwae-{k} [{{bar:30}}] {{pos}}/{{len}} passes, {{msg}}, eta {{eta}}"))
-                .expect("valid template")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(&format!(
+                "iwae-{k} [{{bar:30}}] {{pos}}/{{len}} passes, {{msg}}, eta {{eta}}"
+            ))
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         let start = Instant::now();
         let mut progress = |p: IwaeProgress| {

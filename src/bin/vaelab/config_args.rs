@@ -36,7 +36,9 @@ impl Args for ConfigArgs {
                 .value_name("NAME")
                 .value_parser(clap::builder::PossibleValuesParser::new(names))
                 .conflicts_with("config")
-                .help("A named config (burda: Burda et al.'s protocol; default: PyTorch examples/vae); flags override it"),
+                .help(
+                    "A named config (burda: Burda et al.'s protocol; default: PyTorch examples/vae); flags override it",
+                ),
         );
         for spec in SCHEMA {
             let kind = spec.access.kind();
