@@ -114,7 +114,7 @@ impl Eval<'_> {
         self.iwae_nll_with_progress(k, images, &mut |_| {}).await
     }
 
-    /// As `iwae_nll`, calling `progress` after each submitted group of passes.
+    /// As `iwae_nll`, calling `progress` after each group of passes (about 50 in all).
     pub async fn iwae_nll_with_progress(
         &mut self,
         k: u32,
@@ -127,7 +127,9 @@ impl Eval<'_> {
         let out_rows = (plan.img_chunk * plan.k_chunk) as usize;
         let all: Vec<&Dispatch> = ws.all().collect();
         let passes = plan.passes.clone();
-        for group in passes.chunks(ws.steps.slots as usize) {
+        // About 50 readbacks in all (one per group), so progress arrives every 2% of the work.
+        let group_len = (passes.len() / 50).clamp(1, ws.steps.slots as usize);
+        for group in passes.chunks(group_len) {
             let records: Vec<_> = group.iter().map(|&pass| plan.record(self.m.config.seed, pass)).collect();
             ws.steps.write_shared(&self.m.gpu, &records);
             let bytes = out_rows as u64 * 16;

@@ -126,18 +126,19 @@ impl Engine {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
             indicatif::ProgressStyle::with_template(&format!(
-                "iwae-{k} [{{bar:30}}] {{pos}}/{{len}} passes, {{msg}}, eta {{eta}}"
+                "iwae-{k} [{{bar:20}}] {{pos}}/{{len}} passes, {{msg}}, eta {{eta}}"
             ))
             .expect("valid template")
             .progress_chars("=> "),
         );
+        bar.set_message("starting");
         let start = Instant::now();
         let mut progress = |p: IwaeProgress| {
             let rate = images as f64 * p.passes_done as f64 / p.passes as f64 / start.elapsed().as_secs_f64();
             bar.set_length(p.passes as u64);
             bar.set_position(p.passes_done as u64);
-            let so_far = if p.images_done > 0 { format!("{:.2} nats", p.nll_so_far) } else { "…".into() };
-            bar.set_message(format!("{rate:.1} images/s, {so_far} over {} images", p.images_done));
+            let so_far = if p.images_done > 0 { format!("{:.2}", p.nll_so_far) } else { "…".into() };
+            bar.set_message(format!("{rate:.0} images/s, nll {so_far} on {}", p.images_done));
         };
         let nll = match self {
             Engine::Gpu(t) => pollster::block_on(t.eval().iwae_nll_with_progress(k, images, &mut progress))?,
