@@ -1,7 +1,7 @@
 //! The network's shape: which dense layers exist, how big they are, and where each one's weight
 //! and bias live in the single flat parameter buffer that Adam updates in one dispatch.
 
-use crate::config::{Activation, ModelConfig};
+use crate::config::{Activation, ModelConfig, OutputBias};
 use crate::kernels::matmul::{ACT_NONE, ACT_RELU, ACT_TANH};
 use crate::rng;
 
@@ -9,6 +9,8 @@ pub const PIXELS: usize = 784;
 pub const CLASSES: usize = 10;
 /// Tensors start on 64-float (256-byte) boundaries: WebGPU's storage binding offset alignment.
 pub const ALIGN_FLOATS: usize = 64;
+/// The mean pixel is clipped to [c, 1 − c] before its logit (Burda et al.'s code, pytorch_burda.py).
+pub const MEAN_CLIP: f64 = 1e-3;
 
 /// One dense layer y = act(x·Wᵀ + b); W [outputs, inputs] then b [outputs] at `offset`.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,6 +138,31 @@ impl Architecture {
         }
         params
     }
+
+    /// The initial weights of `config`'s model: the seeded init, with the output bias set to
+    /// `output_bias_from_mean(pixel_mean)` when `output_bias = mean` (`pixel_mean`: the training
+    /// set's `Dataset::pixel_mean`, 784 values; unused otherwise).
+    pub fn initial_parameters(&self, config: &ModelConfig, pixel_mean: &[f32]) -> Vec<f32> {
+        let mut params = self.init_parameters(config.seed);
+        if config.output_bias == OutputBias::Mean {
+            let out = self.output();
+            let bias = &mut params[out.bias_offset()..out.bias_offset() + out.outputs];
+            bias.copy_from_slice(&output_bias_from_mean(pixel_mean));
+        }
+        params
+    }
+}
+
+/// logit(clip(mean)) per pixel, in f64 then rounded: σ(bias) is then the data's marginal.
+pub fn output_bias_from_mean(pixel_mean: &[f32]) -> Vec<f32> {
+    assert_eq!(pixel_mean.len(), PIXELS, "one mean per pixel");
+    pixel_mean
+        .iter()
+        .map(|&m| {
+            let m = (m as f64).clamp(MEAN_CLIP, 1.0 - MEAN_CLIP);
+            (m.ln() - (-m).ln_1p()) as f32
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub const TEST_CHUNK: u32 = 500;
 
 pub const ADAM_BETA1: f32 = 0.9;
 pub const ADAM_BETA2: f32 = 0.999;
+/// The default of the `adam_eps` config key (PyTorch's).
 pub const ADAM_EPS: f32 = 1e-8;
 
 /// One step's (or one test probe's) figures, as the GPU reduced them.

@@ -2,9 +2,11 @@
 //! struct, its defaults, validation, the link form with clamping, what restarts a run, the CLI
 //! flags and the page's controls (`schema_json`, exported as `config_schema()`) all derive from it.
 
+pub mod presets;
 pub mod schema;
 pub mod values;
 
+pub use presets::{PRESETS, preset};
 pub use schema::{KeySpec, Restart, schema_json, spec};
 pub use values::{KeyValue, Limits};
 
@@ -23,6 +25,16 @@ crate::choice_enum! {
         None = "none",
         /// x ~ Bernoulli(pixel) drawn afresh every time an image is used.
         Dynamic = "dynamic",
+    }
+}
+
+crate::choice_enum! {
+    OutputBias {
+        /// The output layer's bias from the seed, like every other layer (PyTorch's nn.Linear).
+        Seed = "seed",
+        /// logit(mean training pixel) per pixel, the mean clipped to [0.001, 0.999] (Burda et al.
+        /// 2016): the decoder starts at the data's marginals.
+        Mean = "mean",
     }
 }
 
@@ -94,6 +106,15 @@ crate::config_keys! {
     lr: f32 = 1e-3;
     label "Learning rate", limits Limits::range(1e-6, 1.0).log_slider(-5.0, -1.0, 0.05), restart Restart::Never,
     shape false;
+
+    /// Adam's ε (added to √v̂): 1e-8 is PyTorch's default, Burda et al.'s protocol uses 1e-4.
+    adam_eps: f32 = crate::schedule::ADAM_EPS;
+    label "Adam ε", limits Limits::range(1e-12, 1.0).log_slider(-10.0, -2.0, 1.0), restart Restart::Never,
+    shape false;
+
+    /// How the output layer's bias starts: from the seed, or the logit of the mean training pixel.
+    output_bias: OutputBias = OutputBias::Seed;
+    label "Output bias init", limits Limits::NONE, restart Restart::Always, shape false;
 
     /// Images per optimizer step.
     batch_size: u32 = 128;

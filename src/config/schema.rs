@@ -186,10 +186,12 @@ impl ModelConfig {
 
     /// Applies link pairs (already percent-decoded) over this config. Parsing never fails: unknown
     /// keys are ignored, malformed or out-of-range values are clamped, and each repair is reported
-    /// in words so the page can say what it changed.
+    /// in words so the page can say what it changed. A `preset=NAME` pair (config/presets.rs)
+    /// replaces this config by the preset first, wherever it stands, so the other pairs override it.
     pub fn with_pairs<'a>(&self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (ModelConfig, Vec<String>) {
-        let mut config = self.clone();
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
         let mut notes = Vec::new();
+        let mut config = super::presets::base_of(self, &pairs, &mut notes);
         for (key, raw) in pairs {
             if let Some(spec) = spec(key) {
                 spec.access.set_text(&mut config, raw, &spec.limits, &mut notes);

@@ -13,7 +13,7 @@ use crate::cpu::{GatherParams, StepUniform, UNITS, unit_rows};
 use crate::data::Dataset;
 use crate::error::{Result, VaeError};
 use crate::model::Architecture;
-use crate::schedule::{ADAM_EPS, StepMetrics, TEST_CHUNK, eval_record, step_record};
+use crate::schedule::{StepMetrics, TEST_CHUNK, eval_record, step_record};
 
 /// Test-probe records kept apart from training's (the record's slot).
 const TEST_SLOTS: u32 = 1024;
@@ -43,7 +43,8 @@ pub struct Coordinator {
 }
 
 impl Coordinator {
-    /// Validates `config` against the data and initialises the weights from the seed.
+    /// Validates `config` against the data and initialises the weights from the seed (and the
+    /// training set's mean pixel under `output_bias = mean`).
     /// `probe_threads` evaluation shards run the test probes.
     pub fn new(
         config: ModelConfig,
@@ -57,7 +58,7 @@ impl Coordinator {
             return Err(VaeError::Config("the training and test sets need at least one image each".into()));
         }
         let arch = Architecture::new(&config);
-        let opt = Optimizer::new(arch.init_parameters(config.seed), ADAM_EPS);
+        let opt = Optimizer::new(arch.initial_parameters(&config, &train.pixel_mean()), config.adam_eps);
         let mut c = Coordinator {
             config,
             arch,
@@ -169,6 +170,7 @@ impl Coordinator {
             return Err(VaeError::Config("this change needs a new model (reset)".into()));
         }
         let reshard = (config.objective == Objective::Iwae) != (self.config.objective == Objective::Iwae);
+        self.opt.eps = config.adam_eps;
         self.config = config;
         Ok(reshard)
     }

@@ -6,7 +6,7 @@ use super::shard::{Shard, ShardShape, forward};
 use crate::config::{Binarize, ModelConfig};
 use crate::cpu::UNITS;
 use crate::data::Dataset;
-use crate::measures::{Evaluation, IWAE_ROWS, LogSumExp, active_units};
+use crate::measures::{Evaluation, IWAE_ROWS, IwaePlan, IwaeProgress, active_units};
 use crate::model::{Architecture, PIXELS};
 use crate::schedule::{TEST_CHUNK, eval_record};
 
@@ -76,33 +76,16 @@ impl CpuEval<'_> {
     }
 
     /// −(1/N)Σ log p̂(x) over k importance samples for the first `images` test images, with the
-    /// GPU evaluation's chunking and noise counters; `progress(done, total)` after each pass.
-    pub fn iwae_nll(&self, k: u32, images: u32, progress: &mut dyn FnMut(usize, usize)) -> f64 {
-        let images = images.clamp(1, self.test.n as u32);
-        let k_chunk = k.clamp(1, IWAE_ROWS);
-        let img_chunk = (IWAE_ROWS / k_chunk).clamp(1, images);
-        let sample_chunks = k.div_ceil(k_chunk);
-        let mut bounds = vec![LogSumExp::default(); images as usize];
-        let mut shards = self.shards(img_chunk as usize, k_chunk as usize);
-        let passes: Vec<(u32, u32)> =
-            (0..images.div_ceil(img_chunk)).flat_map(|ic| (0..sample_chunks).map(move |sc| (ic, sc))).collect();
-        for (done, &(ic, sc)) in passes.iter().enumerate() {
-            run_pass(
-                &mut shards,
-                self.test,
-                self.params,
-                eval_record(self.config.seed, ic * img_chunk, 1_000_000 + ic * sample_chunks + sc, 0),
-            );
+    /// GPU evaluation's passes and noise counters (`IwaePlan`); `progress` after each pass.
+    pub fn iwae_nll(&self, k: u32, images: u32, progress: &mut dyn FnMut(IwaeProgress)) -> f64 {
+        let mut plan = IwaePlan::new(k, images, self.test.n as u32);
+        let mut shards = self.shards(plan.img_chunk as usize, plan.k_chunk as usize);
+        for pass in plan.passes.clone() {
+            run_pass(&mut shards, self.test, self.params, plan.record(self.config.seed, pass));
             let stats: Vec<f32> = shards.iter().flat_map(|s| s.row_stats.iter().copied()).collect();
-            for (r, row) in stats.chunks_exact(4).enumerate() {
-                let (image, sample) = (ic * img_chunk + r as u32 / k_chunk, sc * k_chunk + r as u32 % k_chunk);
-                if image < images && sample < k {
-                    bounds[image as usize].add(-(row[0] as f64) + row[2] as f64);
-                }
-            }
-            progress(done + 1, passes.len());
+            progress(plan.add_pass(&stats));
         }
-        -bounds.iter().map(LogSumExp::log_mean).sum::<f64>() / images as f64
+        plan.nll()
     }
 
     /// Log importance weights of `k` samples for test image `image`, as the GPU evaluation draws

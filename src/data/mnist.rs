@@ -66,6 +66,17 @@ impl Dataset {
         pack_le(&self.labels)
     }
 
+    /// Each pixel's mean intensity over the images, in [0, 1] (the `output_bias = mean` init).
+    pub fn pixel_mean(&self) -> Vec<f32> {
+        let p = self.pixels();
+        let mut sums = vec![0u64; p];
+        for image in self.images.chunks_exact(p) {
+            sums.iter_mut().zip(image).for_each(|(s, &b)| *s += b as u64);
+        }
+        let scale = 1.0 / (255.0 * self.n.max(1) as f64);
+        sums.iter().map(|&s| (s as f64 * scale) as f32).collect()
+    }
+
     /// The first `n` images (all of them if there are fewer).
     pub fn subset(&self, n: usize) -> Dataset {
         let n = n.min(self.n);

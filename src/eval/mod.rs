@@ -16,7 +16,7 @@ use crate::workspace::{GpuDataset, ParameterBuffers, Shape, Source, Workspace};
 
 mod latent;
 
-pub use crate::measures::{Evaluation, IWAE_ROWS, LogSumExp, active_units};
+pub use crate::measures::{Evaluation, IWAE_ROWS, IwaePlan, IwaeProgress, LogSumExp, active_units};
 pub use crate::schedule::{TEST_CHUNK, eval_record};
 
 /// What evaluation needs of a trainer: the model on its device and the test set.
@@ -111,49 +111,43 @@ impl Eval<'_> {
     /// test images (Burda et al. 2016). log w = log p(x|z) + log p(z) − log q(z|x); the GPU computes
     /// each log w, the reduction over samples is in f64 on the host.
     pub async fn iwae_nll(&mut self, k: u32, images: u32) -> Result<f64> {
-        let images = images.clamp(1, self.m.test.n);
-        let k_chunk = k.clamp(1, IWAE_ROWS);
-        let img_chunk = (IWAE_ROWS / k_chunk).clamp(1, images);
-        let key = self.iwae_workspace(img_chunk, k_chunk);
+        self.iwae_nll_with_progress(k, images, &mut |_| {}).await
+    }
+
+    /// As `iwae_nll`, calling `progress` after each group of passes (about 50 in all).
+    pub async fn iwae_nll_with_progress(
+        &mut self,
+        k: u32,
+        images: u32,
+        progress: &mut dyn FnMut(IwaeProgress),
+    ) -> Result<f64> {
+        let mut plan = IwaePlan::new(k, images, self.m.test.n);
+        let key = self.iwae_workspace(plan.img_chunk, plan.k_chunk);
         let ws = &self.ws.iwae_ws[&key];
-        let out_rows = (img_chunk * k_chunk) as u64;
-        let sample_chunks = k.div_ceil(k_chunk);
-        let mut bounds = vec![LogSumExp::default(); images as usize];
+        let out_rows = (plan.img_chunk * plan.k_chunk) as usize;
         let all: Vec<&Dispatch> = ws.all().collect();
-        let slots = ws.steps.slots;
-        // Every (image chunk, sample chunk) pass gets its own noise counter.
-        let passes: Vec<(u32, u32)> =
-            (0..images.div_ceil(img_chunk)).flat_map(|ic| (0..sample_chunks).map(move |sc| (ic, sc))).collect();
-        for group in passes.chunks(slots as usize) {
-            let records: Vec<_> = group
-                .iter()
-                .map(|&(ic, sc)| {
-                    eval_record(self.m.config.seed, ic * img_chunk, 1_000_000 + ic * sample_chunks + sc, 0)
-                })
-                .collect();
+        let passes = plan.passes.clone();
+        // About 50 readbacks in all (one per group), so progress arrives every 2% of the work.
+        let group_len = (passes.len() / 50).clamp(1, ws.steps.slots as usize);
+        for group in passes.chunks(group_len) {
+            let records: Vec<_> = group.iter().map(|&pass| plan.record(self.m.config.seed, pass)).collect();
             ws.steps.write_shared(&self.m.gpu, &records);
-            let results = self.m.gpu.storage("iwae log w", group.len() as u64 * out_rows * 16);
+            let bytes = out_rows as u64 * 16;
+            let results = self.m.gpu.storage("iwae log w", group.len() as u64 * bytes);
             let mut encoder = self.m.gpu.device.create_command_encoder(&Default::default());
-            for (i, _) in group.iter().enumerate() {
+            for i in 0..group.len() {
                 record_chunks(&mut encoder, ws, i as u32, &all);
-                encoder.copy_buffer_to_buffer(&ws.row_stats, 0, &results, i as u64 * out_rows * 16, out_rows * 16);
+                encoder.copy_buffer_to_buffer(&ws.row_stats, 0, &results, i as u64 * bytes, bytes);
             }
             self.m.gpu.queue.submit([encoder.finish()]);
-            let stats = self.m.gpu.read_f32(&results, 0, group.len() * out_rows as usize * 4).await?;
-            for (i, &(ic, sc)) in group.iter().enumerate() {
-                for r in 0..out_rows as u32 {
-                    let image = ic * img_chunk + r / k_chunk;
-                    let sample = sc * k_chunk + r % k_chunk;
-                    if image >= images || sample >= k {
-                        continue;
-                    }
-                    let at = (i * out_rows as usize + r as usize) * 4;
-                    let log_w = -(stats[at] as f64) + stats[at + 2] as f64;
-                    bounds[image as usize].add(log_w);
-                }
+            let stats = self.m.gpu.read_f32(&results, 0, group.len() * out_rows * 4).await?;
+            let mut last = None;
+            for pass_stats in stats.chunks_exact(out_rows * 4) {
+                last = Some(plan.add_pass(pass_stats));
             }
+            progress(last.expect("a group has passes"));
         }
-        Ok(-bounds.iter().map(LogSumExp::log_mean).sum::<f64>() / images as f64)
+        Ok(plan.nll())
     }
 
     /// The workspace that evaluates `TEST_CHUNK` test images per pass (built on first use).

@@ -13,7 +13,7 @@ use crate::kernels::Kernels;
 use crate::kernels::adam::AdamParams;
 use crate::kernels::step::StepUniform;
 use crate::model::Architecture;
-pub use crate::schedule::{ADAM_BETA1, ADAM_BETA2, ADAM_EPS, METRIC_SLOTS, StepMetrics};
+pub use crate::schedule::{ADAM_BETA1, ADAM_BETA2, METRIC_SLOTS, StepMetrics};
 use crate::workspace::{GpuDataset, ParameterBuffers, Shape, Source, Workspace};
 
 mod diagnostics;
@@ -37,6 +37,8 @@ pub struct Trainer {
     test_data: GpuDataset,
     train_data: GpuDataset,
     test_cpu: Arc<Dataset>,
+    /// The training set's mean pixel (`Dataset::pixel_mean`), for the `output_bias = mean` init.
+    train_mean: Arc<Vec<f32>>,
     n_train: u32,
     train_ws: Workspace,
     /// Evaluates one chunk of the test set every `test_every` steps (the test curve).
@@ -83,7 +85,7 @@ impl Trainer {
             n: d.n as u32,
         };
         let data = (upload("training set", train), upload("test set", test));
-        Self::from_parts(gpu, kernels, config, data, Arc::new(test.clone()))
+        Self::from_parts(gpu, kernels, config, data, (Arc::new(test.clone()), Arc::new(train.pixel_mean())))
     }
 
     /// A fresh model for `config` (same seed → same initial weights) that reuses this trainer's
@@ -91,7 +93,8 @@ impl Trainer {
     pub fn reconfigured(&self, config: ModelConfig) -> Result<Trainer> {
         check_fits(&self.gpu, &config, self.train_data.n as usize, self.test_data.n as usize)?;
         let data = (self.train_data.clone(), self.test_data.clone());
-        let mut fresh = Self::from_parts(self.gpu.clone(), self.kernels.clone(), config, data, self.test_cpu.clone())?;
+        let host = (self.test_cpu.clone(), self.train_mean.clone());
+        let mut fresh = Self::from_parts(self.gpu.clone(), self.kernels.clone(), config, data, host)?;
         fresh.read_every = self.read_every;
         fresh.test_every = self.test_every;
         Ok(fresh)
@@ -102,10 +105,10 @@ impl Trainer {
         kernels: Arc<Kernels>,
         config: ModelConfig,
         (train_data, test_data): (GpuDataset, GpuDataset),
-        test_cpu: Arc<Dataset>,
+        (test_cpu, train_mean): (Arc<Dataset>, Arc<Vec<f32>>),
     ) -> Result<Trainer> {
         let arch = Architecture::new(&config);
-        let params = ParameterBuffers::new(&gpu, &arch.init_parameters(config.seed));
+        let params = ParameterBuffers::new(&gpu, &arch.initial_parameters(&config, &train_mean));
         let metrics = gpu.storage("train metrics", METRIC_SLOTS as u64 * 16);
         let test_metrics = gpu.storage("test metrics", TEST_SLOTS as u64 * 16);
         let (train_ws, probe_ws) = build_workspaces(
@@ -127,6 +130,7 @@ impl Trainer {
             test_data,
             train_data,
             test_cpu,
+            train_mean,
             train_ws,
             probe_ws,
             metrics,
@@ -264,7 +268,7 @@ impl Trainer {
         buffers.iter().map(|b| b.size()).sum::<u64>() + workspaces
     }
 
-    /// Applies changes that need no rebuild (β, γ, C, warm-up, learning rate, objective).
+    /// Applies changes that need no rebuild (β, γ, C, warm-up, learning rate, Adam ε, objective).
     /// Structural changes (layers, latent size, batch, seed, data) return an error: build a new
     /// Trainer for those.
     pub fn update_config(&mut self, config: ModelConfig) -> Result<()> {
@@ -272,7 +276,12 @@ impl Trainer {
         if self.config.needs_rebuild(&config) {
             return Err(VaeError::Config("this change needs a new model (reset)".into()));
         }
+        let new_eps = config.adam_eps != self.config.adam_eps;
         self.config = config;
+        if new_eps {
+            // ε sits in the Adam dispatch's uniform, written when the workspaces are built.
+            self.rebuild_workspaces();
+        }
         Ok(())
     }
 
@@ -293,7 +302,7 @@ fn build_workspaces(
     [train_data, test_data]: [&GpuDataset; 2],
     [metrics, test_metrics]: [&wgpu::Buffer; 2],
 ) -> (Workspace, Workspace) {
-    let adam = AdamParams { len4: 0, beta1: ADAM_BETA1, beta2: ADAM_BETA2, eps: ADAM_EPS };
+    let adam = AdamParams { len4: 0, beta1: ADAM_BETA1, beta2: ADAM_BETA2, eps: config.adam_eps };
     let binarize = config.binarize == Binarize::Dynamic;
     let train_ws = Workspace::new(
         gpu,

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use vaelab::cpu_train::{CpuTrainer, default_workers};
 use vaelab::data::Mnist;
 use vaelab::gpu::Gpu;
-use vaelab::measures::Evaluation;
+use vaelab::measures::{Evaluation, IwaeProgress};
 use vaelab::schedule::StepMetrics;
 use vaelab::trainer::Trainer;
 use vaelab::{ModelConfig, Result};
@@ -119,27 +119,41 @@ impl Engine {
         }
     }
 
-    /// The IWAE-k bound on the first `images` test images, with a progress bar on the CPU.
+    /// The IWAE-k bound on the first `images` test images, with a progress bar (passes, images/s
+    /// and the estimate over the images finished so far) on either backend.
     pub fn iwae_nll(&mut self, k: u32, images: u32) -> Result<f64> {
+        let images = images.clamp(1, self.n_test());
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "iwae-{k} [{{bar:20}}] {{pos}}/{{len}} passes, {{msg}}, eta {{eta}}"
+            ))
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message("starting");
+        let start = Instant::now();
+        let mut progress = |p: IwaeProgress| {
+            let rate = images as f64 * p.passes_done as f64 / p.passes as f64 / start.elapsed().as_secs_f64();
+            bar.set_length(p.passes as u64);
+            bar.set_position(p.passes_done as u64);
+            let so_far = if p.images_done > 0 { format!("{:.2}", p.nll_so_far) } else { "…".into() };
+            bar.set_message(format!("{rate:.0} images/s, nll {so_far} on {}", p.images_done));
+        };
+        let nll = match self {
+            Engine::Gpu(t) => pollster::block_on(t.eval().iwae_nll_with_progress(k, images, &mut progress))?,
+            Engine::Cpu(t) => t.eval().iwae_nll(k, images, &mut progress),
+        };
+        bar.finish_and_clear();
+        let seconds = start.elapsed().as_secs_f64();
+        eprintln!("iwae: {images} images × {k} samples in {seconds:.1} s ({:.1} images/s)", images as f64 / seconds);
+        Ok(nll)
+    }
+
+    pub fn n_test(&self) -> u32 {
         match self {
-            Engine::Gpu(t) => pollster::block_on(t.eval().iwae_nll(k, images)),
-            Engine::Cpu(t) => {
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template("iwae-{msg} [{bar:30}] {pos}/{len} passes, eta {eta}")
-                        .expect("valid template")
-                        .progress_chars("=> "),
-                );
-                bar.set_message(k.to_string());
-                let start = Instant::now();
-                let nll = t.eval().iwae_nll(k, images, &mut |done, total| {
-                    bar.set_length(total as u64);
-                    bar.set_position(done as u64);
-                });
-                bar.finish_and_clear();
-                eprintln!("iwae: {images} images × {k} samples in {:.1} s", start.elapsed().as_secs_f64());
-                Ok(nll)
-            }
+            Engine::Gpu(t) => t.n_test(),
+            Engine::Cpu(t) => t.n_test(),
         }
     }
 

@@ -1,16 +1,18 @@
 //! The model flags of `vaelab train` / `bench`, derived from the config table (one `--key` per
-//! row of `vaelab::config::SCHEMA`), plus `--config FILE`. Values are checked strictly: a CLI
+//! row of `vaelab::config::SCHEMA`), plus `--config FILE` and `--preset NAME` (config/presets.rs). Values are checked strictly: a CLI
 //! value that a link would clamp is an error here, with the same words.
 
 use std::path::PathBuf;
 
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
-use vaelab::config::{ModelConfig, SCHEMA};
+use vaelab::config::{ModelConfig, PRESETS, SCHEMA};
 use vaelab::{Result, VaeError};
 
-/// `--config FILE` and one flag per config key; each flag overrides the file (or the default).
+/// `--config FILE` or `--preset NAME`, and one flag per config key; each flag overrides the file
+/// (or the preset, or the defaults).
 pub struct ConfigArgs {
     file: Option<PathBuf>,
+    preset: Option<String>,
     pairs: Vec<(&'static str, String)>,
 }
 
@@ -26,6 +28,17 @@ impl Args for ConfigArgs {
                 .value_name("FILE")
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("JSON config file (keys as in the weights' metadata); the flags below override it"),
+        );
+        let names: Vec<&'static str> = PRESETS.iter().map(|p| p.0).collect();
+        cmd = cmd.arg(
+            Arg::new("preset")
+                .long("preset")
+                .value_name("NAME")
+                .value_parser(clap::builder::PossibleValuesParser::new(names))
+                .conflicts_with("config")
+                .help(
+                    "A named config (burda: Burda et al.'s protocol; default: PyTorch examples/vae); flags override it",
+                ),
         );
         for spec in SCHEMA {
             let kind = spec.access.kind();
@@ -53,7 +66,11 @@ impl FromArgMatches for ConfigArgs {
             .iter()
             .filter_map(|spec| matches.get_one::<String>(spec.key).map(|v| (spec.key, v.clone())))
             .collect();
-        Ok(ConfigArgs { file: matches.get_one::<PathBuf>("config").cloned(), pairs })
+        Ok(ConfigArgs {
+            file: matches.get_one::<PathBuf>("config").cloned(),
+            preset: matches.get_one::<String>("preset").cloned(),
+            pairs,
+        })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -73,7 +90,9 @@ impl ConfigArgs {
             }
             None => ModelConfig::default(),
         };
-        let (config, notes) = base.with_pairs(self.pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        let preset = self.preset.as_deref().map(|name| ("preset", name));
+        let pairs = preset.into_iter().chain(self.pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        let (config, notes) = base.with_pairs(pairs);
         if !notes.is_empty() {
             // A link repairs and says what it used instead; the CLI refuses and says why.
             let refuse = |note: &String| match note.rsplit_once("; using") {

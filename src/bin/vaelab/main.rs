@@ -46,6 +46,18 @@ struct DataArgs {
 }
 
 #[derive(Args)]
+struct IwaeArgs {
+    /// Estimate log p(x) with the importance-weighted bound using K samples per image. Under
+    /// binarize=dynamic the test images are binarized once per image from the config's seed (the
+    /// same binary images for every sample, pass and run of that seed).
+    #[arg(long, value_name = "K")]
+    iwae: Option<u32>,
+    /// Test images for the IWAE estimate (it costs K decoder passes per image).
+    #[arg(long, default_value_t = 1000)]
+    iwae_images: u32,
+}
+
+#[derive(Args)]
 struct TrainArgs {
     #[arg(long, default_value_t = 10)]
     epochs: u32,
@@ -58,6 +70,9 @@ struct TrainArgs {
     /// Weights file to write; the metrics CSV goes beside it (same name, .csv).
     #[arg(long, default_value = "vae.safetensors")]
     out: PathBuf,
+    // `--iwae K`: the trained model's IWAE bound, after the weights are written.
+    #[command(flatten)]
+    iwae: IwaeArgs,
     #[command(flatten)]
     model: ConfigArgs,
     #[command(flatten)]
@@ -68,12 +83,8 @@ struct TrainArgs {
 struct EvalArgs {
     /// Weights written by `vaelab train`.
     file: PathBuf,
-    /// Also estimate log p(x) with the importance-weighted bound using K samples per image.
-    #[arg(long)]
-    iwae: Option<u32>,
-    /// Test images for the IWAE estimate (it costs K decoder passes per image).
-    #[arg(long, default_value_t = 1000)]
-    iwae_images: u32,
+    #[command(flatten)]
+    iwae: IwaeArgs,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -197,6 +208,15 @@ fn train(args: TrainArgs) -> Result<()> {
     let params = trainer.parameters()?;
     weights::save(&args.out, &config, &params)?;
     eprintln!("wrote {} and {}", args.out.display(), csv.display());
+    report_iwae(&mut trainer, &args.iwae)
+}
+
+/// Prints the IWAE estimate when `--iwae K` asks for it.
+fn report_iwae(trainer: &mut backend::Engine, args: &IwaeArgs) -> Result<()> {
+    if let Some(k) = args.iwae {
+        let nll = trainer.iwae_nll(k, args.iwae_images)?;
+        println!("iwae_k={k} images={} nll={nll:.2}", args.iwae_images.clamp(1, trainer.n_test()));
+    }
     Ok(())
 }
 
@@ -207,10 +227,7 @@ fn eval(args: EvalArgs) -> Result<()> {
     trainer.write_parameters(&params)?;
     let e = trainer.evaluate()?;
     println!("test_loss={:.2} recon={:.2} kl={:.2}", e.loss, e.recon, e.kl);
-    if let Some(k) = args.iwae {
-        let nll = trainer.iwae_nll(k, args.iwae_images)?;
-        println!("iwae_k={k} images={} nll={nll:.2}", args.iwae_images.min(mnist.test.n as u32));
-    }
+    report_iwae(&mut trainer, &args.iwae)?;
     println!("active_units={}", e.active_units);
     Ok(())
 }
