@@ -8,7 +8,7 @@ use super::each;
 use super::eval::CpuEval;
 use super::shard::{Rows, Shard, ShardShape};
 use super::step::{Block, Optimizer, metrics_of, pick_rows, reduce, slices, worker_units};
-use crate::config::{Binarize, ModelConfig, Objective};
+use crate::config::{Binarize, ModelConfig, Objective, OutputBias};
 use crate::cpu::{GatherParams, StepUniform, UNITS, unit_rows};
 use crate::data::Dataset;
 use crate::error::{Result, VaeError};
@@ -58,7 +58,9 @@ impl Coordinator {
             return Err(VaeError::Config("the training and test sets need at least one image each".into()));
         }
         let arch = Architecture::new(&config);
-        let opt = Optimizer::new(arch.initial_parameters(&config, &train.pixel_mean()), config.adam_eps);
+        // The training set's mean pixel only when the output bias starts from it (a pass over 47 MB).
+        let mean = if config.output_bias == OutputBias::Mean { train.pixel_mean() } else { Vec::new() };
+        let opt = Optimizer::new(arch.initial_parameters(&config, &mean), config.adam_eps);
         let mut c = Coordinator {
             config,
             arch,

@@ -24,7 +24,19 @@ pub struct IdxArray {
 
 /// Parses an IDX file held in memory (plain or gzipped). `name` only labels the errors.
 pub fn parse_idx(bytes: &[u8], name: &Path) -> Result<IdxArray> {
-    let raw = decompress(bytes, name)?;
+    parse_raw(decompress(bytes, name)?, name)
+}
+
+/// As `parse_idx`, taking the bytes: a plain file's buffer becomes the data (no second copy of
+/// 47 MB, which matters in wasm, whose memory never shrinks).
+pub fn parse_idx_owned(bytes: Vec<u8>, name: &Path) -> Result<IdxArray> {
+    if bytes.starts_with(&GZIP_MAGIC) {
+        return parse_idx(&bytes, name);
+    }
+    parse_raw(Cow::Owned(bytes), name)
+}
+
+fn parse_raw(raw: Cow<'_, [u8]>, name: &Path) -> Result<IdxArray> {
     let bad = |reason: String| VaeError::data(name, reason);
 
     let Some(&[z0, z1, dtype, ndims]) = raw.first_chunk::<4>() else {
@@ -73,7 +85,7 @@ pub fn parse_idx(bytes: &[u8], name: &Path) -> Result<IdxArray> {
     }
 
     let data = match raw {
-        // Owned after inflating: reuse the buffer instead of copying 47 MB again.
+        // Owned (inflated, or handed over): reuse the buffer instead of copying 47 MB again.
         Cow::Owned(mut v) => {
             v.drain(..header_len);
             v

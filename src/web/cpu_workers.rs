@@ -96,9 +96,17 @@ impl CpuFollower {
         self.shard.backward(&self.params, kl_weight);
     }
 
-    /// The weight-gradient partials, concatenated (each over every parameter).
-    pub fn blocks(&self) -> Vec<f32> {
-        self.shard.blocks.concat()
+    /// The weight-gradient partials, concatenated (each over every parameter), copied once,
+    /// straight into a JS array.
+    pub fn blocks(&self) -> js_sys::Float32Array {
+        let len: usize = self.shard.blocks.iter().map(Vec::len).sum();
+        let out = js_sys::Float32Array::new_with_length(len as u32);
+        let mut at = 0;
+        for block in &self.shard.blocks {
+            out.subarray(at, at + block.len() as u32).copy_from(block);
+            at += block.len() as u32;
+        }
+        out
     }
 
     /// (first unit, units) of each partial, flattened.
@@ -133,9 +141,8 @@ impl CpuLeader {
         workers: u32,
     ) -> Result<CpuLeader, JsError> {
         let config = config_of(config)?;
-        let train = Arc::new(dataset(&train_images, &train_labels, "train")?);
-        drop(train_images);
-        let test = Arc::new(dataset(&test_images, &test_labels, "t10k")?);
+        let train = Arc::new(dataset(train_images, train_labels, "train")?);
+        let test = Arc::new(dataset(test_images, test_labels, "t10k")?);
         let run = Coordinator::new(config, train, test, workers as usize, 1).map_err(js_err)?;
         Ok(CpuLeader {
             run,

@@ -104,9 +104,8 @@ impl Engine {
         test_images: Vec<u8>,
         test_labels: Vec<u8>,
     ) -> Result<(), JsError> {
-        let train = Rc::new(dataset(&train_images, &train_labels, "train")?);
-        let test = Rc::new(dataset(&test_images, &test_labels, "t10k")?);
-        drop((train_images, test_images));
+        let train = Rc::new(dataset(train_images, train_labels, "train")?);
+        let test = Rc::new(dataset(test_images, test_labels, "t10k")?);
         self.install(train, test)
     }
 

@@ -9,7 +9,7 @@ mod cpu_bench;
 mod cpu_workers;
 use crate::config::ModelConfig;
 use crate::data::Dataset;
-use crate::data::idx::parse_idx;
+use crate::data::idx::parse_idx_owned;
 pub use cpu_bench::CpuKernelBench;
 pub use cpu_workers::{CpuFollower, CpuLeader};
 
@@ -36,9 +36,9 @@ pub(crate) fn js_err(e: impl std::fmt::Display) -> JsError {
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_err)
 }
-pub(crate) fn dataset(images: &[u8], labels: &[u8], name: &str) -> Result<Dataset, JsError> {
-    let images = parse_idx(images, std::path::Path::new(&format!("{name}-images"))).map_err(js_err)?;
-    let labels = parse_idx(labels, std::path::Path::new(&format!("{name}-labels"))).map_err(js_err)?;
+pub(crate) fn dataset(images: Vec<u8>, labels: Vec<u8>, name: &str) -> Result<Dataset, JsError> {
+    let images = parse_idx_owned(images, std::path::Path::new(&format!("{name}-images"))).map_err(js_err)?;
+    let labels = parse_idx_owned(labels, std::path::Path::new(&format!("{name}-labels"))).map_err(js_err)?;
     if images.dims.len() != 3 || labels.dims.len() != 1 || images.dims[0] != labels.dims[0] {
         return Err(JsError::new(&format!(
             "{name}: images {:?} and labels {:?} do not match",

@@ -54,6 +54,7 @@ export class CpuEngine {
     this.leader = new Worker(new URL('./leader.js', import.meta.url), { type: 'module', name: 'vaelab-cpu-leader' });
     this.leader.onmessage = ({ data }) => this.#receive(data);
     this.leader.onerror = (e) => this.#fail(`the CPU engine stopped: ${e.message ?? 'worker error'}`);
+    this.leader.postMessage({ op: 'init', moduleUrl, module });
     this.followers = [];
     this.ports = [];
     for (let index = 0; index < workers; index++) {

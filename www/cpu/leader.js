@@ -113,16 +113,31 @@ async function pump() {
   pumping = false;
 }
 
+let wasmReady = null;
+/** Instantiates the engine's wasm (once): sent ahead of the data, so it is ready when MNIST arrives. */
+function loadWasm({ moduleUrl, module }) {
+  wasmReady ??= import(moduleUrl).then(async (wasm) => {
+    await wasm.default({ module_or_path: module });
+    return wasm;
+  });
+  return wasmReady;
+}
+
 async function start({ moduleUrl, module, config, workers, ports, data }) {
-  const wasm = await import(moduleUrl);
-  await wasm.default({ module_or_path: module });
+  const wasm = await loadWasm({ moduleUrl, module });
   leader = new wasm.CpuLeader(config, data.trainImages, data.trainLabels, data.testImages, data.testLabels, workers);
+  // The engine copied MNIST into its memory; the message's buffers can go now.
+  for (const key of Object.keys(data)) data[key] = null;
   followers = ports.map(connect);
   await Promise.all(followers.map((f) => new Promise((resolve, reject) => f.waiting.push([resolve, reject]))));
   return { status: leader.status(), labels: leader.test_labels(1 << 20) };
 }
 
 self.onmessage = async ({ data }) => {
+  if (data.op === 'init') {
+    loadWasm(data).catch(() => {}); // a failure shows when 'start' awaits it
+    return;
+  }
   if (data.op === 'start') {
     try {
       self.postMessage({ id: data.id, value: await start(data) });
