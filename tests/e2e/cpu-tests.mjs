@@ -3,16 +3,10 @@
 // WebGPU says why; the main thread has no task over 50 ms while the CPU trains; a lost GPU continues
 // on the CPU from the kept weights.
 import assert from 'node:assert/strict';
-import { LINK, ready, status, tileVariance, trainLink } from './page-helpers.mjs';
+import { LINK, LONG_TASKS, ready, startPlaying, status, tileVariance, trainLink } from './page-helpers.mjs';
 
 // What a browser without WebGPU looks like (Firefox on Linux, older Safari).
 const NO_WEBGPU = () => delete Navigator.prototype.gpu;
-const LONG_TASKS = () => {
-  window.__longTasks = [];
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-  }).observe({ type: 'longtask', buffered: true });
-};
 const SMALL = 'enc_hidden=64&dec_hidden=64&batch_size=64';
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -51,11 +45,7 @@ export const tests = [
     async run({ open, note, shared }) {
       const { page, errors } = shared.cpuPage ?? await open('#v=1&backend=cpu', { init: [LONG_TASKS] });
       if (!shared.cpuPage) await ready(page);
-      const t0 = await page.evaluate(() => {
-        window.__trainStart = performance.now();
-        window.vaelab.play();
-        return window.vaelab.status().step;
-      });
+      const t0 = await startPlaying(page);
       await page.waitForTimeout(4000);
       await page.evaluate(() => window.vaelab.setView('latent'));
       await page.waitForTimeout(4000);

@@ -49,3 +49,37 @@ export async function trainLink(open, hash, steps) {
   const result = await page.evaluate(() => ({ status: window.vaelab.status(), history: window.vaelab.history() }));
   return { page, errors, ...result };
 }
+
+/**
+ * Records long tasks from the very start of the page (installed before the page's scripts), and
+ * long animation frames with the scripts that ran in them, to say what a long task was.
+ */
+export const LONG_TASKS = () => {
+  window.__longTasks = [];
+  window.__longFrames = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const scripts = e.scripts.map((s) => `${s.invoker} ${s.sourceURL.split('/').pop()}:${s.sourceFunctionName} ${Math.round(s.duration)} ms`);
+        const end = e.startTime + e.duration;
+        const layout = e.styleAndLayoutStart ? end - e.styleAndLayoutStart : 0;
+        const render = e.renderStart ? end - e.renderStart : 0;
+        window.__longFrames.push({ start: e.startTime, end, scripts, detail: `frame ${Math.round(e.duration)} ms, blocking ${Math.round(e.blockingDuration)} ms, render ${Math.round(render)} ms (style+layout+paint ${Math.round(layout)} ms)` });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    // long-animation-frame is newer than longtask; the attribution is optional
+  }
+};
+
+/** Marks the start of training (window.__trainStart, for long tasks) and plays; resolves with the step. */
+export function startPlaying(page) {
+  return page.evaluate(() => {
+    window.__trainStart = performance.now();
+    window.vaelab.play();
+    return window.vaelab.status().step;
+  });
+}

@@ -3,33 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { LINK, STEPS, ready, status, tileVariance, trainLink, tuning } from './page-helpers.mjs';
+import { LINK, LONG_TASKS, STEPS, ready, startPlaying, status, tileVariance, trainLink, tuning } from './page-helpers.mjs';
 
-
-/**
- * Records long tasks from the very start of the page (installed before the page's scripts), and
- * long animation frames with the scripts that ran in them, to say what a long task was.
- */
-const LONG_TASKS = () => {
-  window.__longTasks = [];
-  window.__longFrames = [];
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-  }).observe({ type: 'longtask', buffered: true });
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        const scripts = e.scripts.map((s) => `${s.invoker} ${s.sourceURL.split('/').pop()}:${s.sourceFunctionName} ${Math.round(s.duration)} ms`);
-        const end = e.startTime + e.duration;
-        const layout = e.styleAndLayoutStart ? end - e.styleAndLayoutStart : 0;
-        const render = e.renderStart ? end - e.renderStart : 0;
-        window.__longFrames.push({ start: e.startTime, end, scripts, detail: `frame ${Math.round(e.duration)} ms, blocking ${Math.round(e.blockingDuration)} ms, render ${Math.round(render)} ms (style+layout+paint ${Math.round(layout)} ms)` });
-      }
-    }).observe({ type: 'long-animation-frame', buffered: true });
-  } catch {
-    // long-animation-frame is newer than longtask; the attribution is optional
-  }
-};
 
 export const tests = [
   {
@@ -67,12 +42,8 @@ export const tests = [
     async run({ shared, note, open }) {
       const { page, errors } = shared.trained ?? await open('', { init: [LONG_TASKS] });
       if (!shared.trained) await ready(page);
-      const t0 = await page.evaluate(() => {
-        window.__trainStart = performance.now();
-        window.vaelab.timings();
-        window.vaelab.play();
-        return window.vaelab.status().step;
-      });
+      await page.evaluate(() => window.vaelab.timings());
+      const t0 = await startPlaying(page);
       // The worst time of each part of the training frames, per 2 s (to tell what a long task was).
       const timings = [];
       for (let i = 0; i < 6; i++) {
