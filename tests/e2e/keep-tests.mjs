@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ready, status } from './page-helpers.mjs';
 
 const SMALL = 'enc_hidden=64&dec_hidden=64&batch_size=64';
+const LESSONS = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae'];
 const api = (page, fn, arg) => page.evaluate(fn, arg);
 const losses = (page) => api(page, () => window.vaelab.history().train.loss);
 const notices = (page) => api(page, () => window.vaelab.notices());
@@ -50,6 +51,7 @@ export const tests = [
       const resumed = await losses(page);
       assert.equal((await status(page)).step, 40);
       // The list's Delete forgets the run.
+      await page.locator('#saved-runs summary').click();
       await page.locator('#saved-list button').click();
       await page.locator('#saved').waitFor({ state: 'hidden' });
       assert.deepEqual((await api(page, () => window.vaelab.savedRuns())).runs, []);
@@ -170,7 +172,7 @@ export const tests = [
     },
   },
   {
-    name: 'csp: the lab (both views) and a lesson train under the pages’ Content-Security-Policy with no violation',
+    name: 'csp: the lab (both views) and every lesson run under the pages’ Content-Security-Policy with no violation',
     async run({ open, note }) {
       const lab = await openWatched(open, `#v=1&${SMALL}&latent=2`, { backend: 'cpu' });
       await ready(lab.page);
@@ -190,9 +192,15 @@ export const tests = [
         await window.vaelabLessons.lessonReady();
         await window.vaelabLessons.untilTrained();
       });
-      assert.deepEqual(await lesson.csp(), [], 'the lesson broke its CSP');
+      for (const name of LESSONS) {
+        // One page, the lesson switched by its link (as a reader moves on): each lesson opens and draws.
+        await lesson.page.evaluate((hash) => (location.hash = hash), `#lesson=${name}&lang=en&${SMALL}&train=0`);
+        await lesson.page.waitForFunction((n) => window.vaelabLessons.state().lesson === n, name);
+        await lesson.page.evaluate(() => window.vaelabLessons.lessonReady());
+      }
+      assert.deepEqual(await lesson.csp(), [], 'a lesson broke its CSP');
       assert.deepEqual(lesson.errors, []);
-      note(`policy: ${policy}`);
+      note(`lab, index and ${LESSONS.length} lessons; policy: ${policy}`);
       await lesson.page.close();
     },
   },

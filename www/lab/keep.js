@@ -29,9 +29,14 @@ export function labKeeping({ session, applyPairs, addNotice, message, store = ne
   session.on('run', ({ restored }) => {
     if (!restored) runId = newId(); // a rebuild or reset is a new run; a rewind or recovery is the same one
   });
-  session.on('kept', (kept) => {
-    saving = saving.then(() => save(kept));
-  });
+  session.on('kept', (kept) => queue(kept));
+
+  /** Saves `kept` after the saves before it, as the run it belongs to now. */
+  function queue(kept) {
+    const id = runId;
+    saving = saving.then(() => save(kept, { id })).catch((e) => ({ ok: false, reason: e?.message ?? String(e) }));
+    return saving;
+  }
 
   /** Resolves once the session's metrics reached `step` (or after a few seconds). */
   function metricsReach(step) {
@@ -48,8 +53,8 @@ export function labKeeping({ session, applyPairs, addNotice, message, store = ne
   }
 
   /** Saves `kept` (a Session copy) as this run, with the history as far as its step. */
-  async function save(kept, { wait = true } = {}) {
-    if (!kept || kept.step === 0 || (lastSaved.id === runId && lastSaved.step === kept.step)) return { ok: true, skipped: true };
+  async function save(kept, { wait = true, id = runId } = {}) {
+    if (!kept || kept.step === 0 || (lastSaved.id === id && lastSaved.step === kept.step)) return { ok: true, skipped: true };
     if (!allFinite(kept.weights)) return { ok: false, reason: 'the weights are not finite numbers' };
     if (wait) await metricsReach(kept.step);
     let history;
@@ -61,10 +66,10 @@ export function labKeeping({ session, applyPairs, addNotice, message, store = ne
       history = new MetricHistory().save(); // the weights matter more than the charts
     }
     const weights = kept.weights instanceof Float32Array ? kept.weights : Float32Array.from(kept.weights);
-    const run = { id: runId, link: config_to_query(kept.config), step: kept.step, at: Date.now(), config: kept.config,
+    const run = { id, link: config_to_query(kept.config), step: kept.step, at: Date.now(), config: kept.config,
       backend: session.info.backend, weights, history };
     const result = await store.save(run).catch((e) => ({ ok: false, reason: e?.message ?? String(e) }));
-    if (result.ok) lastSaved = { id: runId, step: kept.step };
+    if (result.ok) lastSaved = { id, step: kept.step };
     else tell(`Could not save this run for a later visit: ${result.reason}. Training goes on.`);
     return result;
   }
@@ -72,7 +77,7 @@ export function labKeeping({ session, applyPairs, addNotice, message, store = ne
   /** Keeps the newest weights and saves them: resolves `{ok, step}` or `{ok: false, reason}`. */
   async function saveNow() {
     const kept = await session.keep();
-    const result = await (saving = saving.then(() => save(kept)));
+    const result = await queue(kept);
     return { ...result, step: kept?.step ?? 0 };
   }
 
@@ -149,7 +154,8 @@ export function labKeeping({ session, applyPairs, addNotice, message, store = ne
   function runItem(r, sameLink) {
     const li = document.createElement('li');
     const c = r.config ?? {};
-    const what = `step ${Number(r.step).toLocaleString('en')} · latent ${c.latent}, β ${c.beta}, lr ${c.lr}, seed ${c.seed} · ${r.backend ?? ''} · saved ${ago(r.at)}`;
+    const num = (v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v); // f32 values without their float noise
+    const what = `step ${Number(r.step).toLocaleString('en')} · latent ${c.latent}, β ${num(c.beta)}, lr ${num(c.lr)}, seed ${c.seed} · ${r.backend ?? ''} · saved ${ago(r.at)}`;
     const label = document.createElement(sameLink ? 'span' : 'a');
     label.textContent = sameLink ? `${what} (this link)` : what;
     if (!sameLink) label.href = buildHash(r.link, 'training');
