@@ -13,6 +13,26 @@ const untilNotice = (page, pattern) => page.waitForFunction((source) => window.v
 // The link key of the page's config (the config part of its hash), as keep.js stores it.
 const linkKey = (page) => api(page, () => location.hash.slice(1).split('&').filter((p) => !/^(v|view|backend|autoplay)=/.test(p)).join('&'));
 
+const lessonTrained = (page) => page.evaluate(async () => {
+  await window.vaelabLessons.ready;
+  await window.vaelabLessons.lessonReady();
+  await window.vaelabLessons.untilTrained();
+});
+
+/** The steps of the lesson models saved in this origin's IndexedDB (never creates the database). */
+const savedLessonSteps = (page) => api(page, () => new Promise((resolve) => {
+  const req = indexedDB.open('vaelab-lessons', 1);
+  req.onupgradeneeded = () => req.transaction.abort();
+  req.onerror = () => resolve([]);
+  req.onsuccess = () => {
+    const db = req.result;
+    const all = db.transaction('runs').objectStore('runs').getAll();
+    all.onsuccess = () => resolve(all.result.map((m) => m.step));
+    all.onerror = () => resolve([]);
+    all.transaction.oncomplete = () => db.close();
+  };
+}));
+
 // Chrome reports CSP violations as `securitypolicyviolation` events (and console errors, also from workers).
 const CSP_WATCH = () => {
   window.__csp = [];
@@ -140,6 +160,27 @@ export const tests = [
       assert.equal((await status(page)).step, 23);
       assert.ok(after.slice(-3).every(Number.isFinite), `still not finite: ${after.slice(-3)}`);
       note((await notices(page)).at(-1));
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  },
+  {
+    name: 'keep: a lesson’s trained model comes back after a reload (CPU), curves and all, instead of training again',
+    async run({ open, note }) {
+      const { page, errors } = await open(`lessons.html#lesson=elbo&lang=en&${SMALL}&train=12`, { backend: 'cpu' });
+      await lessonTrained(page);
+      const first = await api(page, () => window.vaelabLessons.history().train.loss);
+      assert.equal(first.length, 12);
+      for (let i = 0; i < 50 && !(await savedLessonSteps(page)).includes(12); i++) await page.waitForTimeout(100);
+      assert.deepEqual(await savedLessonSteps(page), [12], 'the trained model was not saved');
+      await page.reload();
+      await lessonTrained(page);
+      const [s, lastRun, again] = await api(page, () => [window.vaelabLessons.status(), window.vaelabLessons.lastRun(), window.vaelabLessons.history().train.loss]);
+      assert.equal(s.step, 12);
+      assert.deepEqual(lastRun, { restored: true, step: 12 });
+      assert.deepEqual(again, first, 'the curves did not come back');
+      const bar = await page.locator('.train-status').first().textContent();
+      note(`after the reload: step ${s.step}; ${bar}`);
       assert.deepEqual(errors, []);
       await page.close();
     },

@@ -47,8 +47,10 @@ function done(tx) {
 }
 
 export class CheckpointStore {
-  constructor(name = DB_NAME) {
+  /** `name`: the database (the lab's runs and the lessons' models live apart); `maxRuns`: how many stay. */
+  constructor(name = DB_NAME, { maxRuns = MAX_RUNS } = {}) {
     this.name = name;
+    this.maxRuns = maxRuns;
     this.db = null;
     this.opening = null;
   }
@@ -116,16 +118,17 @@ export class CheckpointStore {
     });
     if (!saved.ok) return saved;
     const listed = await this.list();
-    if (listed.ok) for (const old of listed.runs.slice(MAX_RUNS)) await this.remove(old.id);
+    if (listed.ok) for (const old of listed.runs.slice(this.maxRuns)) await this.remove(old.id);
     return { ok: true };
   }
 
-  /** Loads and checks run `id`: `{ok: true, run}` or `{ok: false, reason}`. */
+  /** Loads and checks run `id`: `{ok: true, run}` or `{ok: false, reason}` (`missing: true` when there is none). */
   async load(id) {
     const result = await this.#run(['runs', 'states'], 'readonly', (tx) =>
       Promise.all([request(tx.objectStore('runs').get(id)), request(tx.objectStore('states').get(id))]));
     if (!result.ok) return result;
     const [meta, state] = result.value;
+    if (meta === undefined && state === undefined) return { ...failed('there is no such saved run'), missing: true };
     return checkRecord(meta, state);
   }
 

@@ -1,6 +1,7 @@
 // The lessons page's training: widget and link changes to the config or the steps, the engine session
 // (started once, shared by every lesson), redrawing the widget while it trains, and failures.
 // ---------------------------------------------------------------- state changes from widgets
+import { CheckpointStore } from '../core/checkpoints.js';
 import { loadMnistProgress } from '../core/data.js';
 import { apply_pairs, showUnavailable } from '../core/engine.js';
 import { hideError, showError } from '../core/gpu-check.js';
@@ -59,7 +60,9 @@ export async function restartRun() {
 // ---------------------------------------------------------------- the engine session
 
 export async function startEngine(lesson) {
-  page.session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed, backend: state.backend });
+  // Trained models also go to IndexedDB (their own database: the lab's list does not show them).
+  page.session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed, backend: state.backend,
+    store: new CheckpointStore('vaelab-lessons', { maxRuns: 12 }), onStorage: storageNotice });
   const progress = $('load-progress');
   if (!page.session.started) {
     progress.hidden = false;
@@ -172,6 +175,14 @@ export async function recoverGpu() {
   } catch (e) {
     gpuFailed([String(e?.message ?? e)]);
   }
+}
+
+const storageSaid = new Set();
+/** A storage problem (quota, blocked, damaged record), said once: the lesson trains on without it. */
+function storageNotice(text) {
+  if (storageSaid.has(text)) return;
+  storageSaid.add(text);
+  setNotices([...state.notices, engineNotice(text)]);
 }
 
 function badNumbers({ step, back, value, cause, advice }) {
