@@ -3,6 +3,8 @@
 // Plain by default, like the static hosts the page targets (GitHub Pages sends no COOP/COEP).
 // { isolated: true } (or --isolated) adds the headers that make its pages cross-origin isolated
 // (SharedArrayBuffer, so wasm threads): the speed bench serves the peers' pages this way.
+// { prefix: '/a/b/' } (or --prefix=/a/b/) serves the site under that sub-path only, as a project
+// page on GitHub Pages is (https://user.github.io/repo/): the browser tests check the page works there.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -22,12 +24,15 @@ const ISOLATION_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-export function serve(root, port = 8080, { isolated = false } = {}) {
+export function serve(root, port = 8080, { isolated = false, prefix = '/' } = {}) {
   const base = resolve(root);
+  const under = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const extra = isolated ? ISOLATION_HEADERS : {};
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+      const full = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+      if (!full.startsWith(under)) throw new Error('outside the prefix');
+      const path = `/${full.slice(under.length)}`;
       let file = normalize(join(base, path));
       if (!file.startsWith(base)) { res.writeHead(403).end('forbidden'); return; }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
@@ -47,7 +52,9 @@ export function serve(root, port = 8080, { isolated = false } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const isolated = args.includes('--isolated');
-  const [root = 'dist', port = '8080'] = args.filter((a) => a !== '--isolated');
-  const server = await serve(root, Number(port), { isolated });
-  console.log(`serving ${root} at http://127.0.0.1:${server.address().port}/${isolated ? ' (cross-origin isolated: COOP/COEP)' : ''}`);
+  const prefix = args.find((a) => a.startsWith('--prefix='))?.slice('--prefix='.length) ?? '/';
+  const [root = 'dist', port = '8080'] = args.filter((a) => !a.startsWith('--'));
+  const server = await serve(root, Number(port), { isolated, prefix });
+  const at = `http://127.0.0.1:${server.address().port}${prefix.endsWith('/') ? prefix : `${prefix}/`}`;
+  console.log(`serving ${root} at ${at}${isolated ? ' (cross-origin isolated: COOP/COEP)' : ''}`);
 }

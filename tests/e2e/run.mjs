@@ -13,6 +13,7 @@ import { tests as linkTests } from './link-tests.mjs';
 import { tests as lessonTests } from './lessons-tests.mjs';
 import { tests as cpuTests } from './cpu-tests.mjs';
 import { tests as a11yTests } from './a11y-tests.mjs';
+import { tests as keepTests } from './keep-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dist = resolve(root, process.env.DIST ?? 'dist');
@@ -34,6 +35,10 @@ mkdirSync(results, { recursive: true });
 
 const server = await serve(dist, 0);
 const base = `http://127.0.0.1:${server.address().port}/`;
+// The same site under a sub-path (as GitHub Pages serves a project), for the any-static-host test.
+const SUB_PATH = '/some/sub/path/';
+const subServer = await serve(dist, 0, { prefix: SUB_PATH });
+const subBase = `http://127.0.0.1:${subServer.address().port}${SUB_PATH}`;
 const userDataDir = mkdtempSync(join(tmpdir(), 'vaelab-e2e-'));
 // headless: false because --headless=new is passed here explicitly, with the rest of the flags.
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -46,16 +51,25 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 /**
  * Opens `hash` in a fresh page, recording page errors; `init` scripts run before the page's own,
  * `before(page)` (e.g. network routes) before it navigates. The link gets `backend` (webgpu unless
- * a test says otherwise; null leaves the link as written) when it names none.
+ * a test says otherwise; null leaves the link as written) when it names none. `at`: the site's
+ * address (default: served at the root). Runs saved in IndexedDB by earlier tests are forgotten
+ * first (tests share one profile) unless `keepSaved`.
  */
-async function open(hash = '', { init = [], before = null, backend = 'webgpu' } = {}) {
+async function open(hash = '', { init = [], before = null, backend = 'webgpu', at = base, keepSaved = false } = {}) {
   const page = await context.newPage();
+  if (!keepSaved) await forgetSavedRuns(page, at);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   for (const script of init) await page.addInitScript(script);
   if (before) await before(page);
-  await page.goto(base + withBackend(hash, backend));
+  await page.goto(at + withBackend(hash, backend));
   return { page, errors };
+}
+
+async function forgetSavedRuns(page, at) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(at).origin, storageTypes: 'indexeddb' });
+  await cdp.detach();
 }
 
 function withBackend(link, backend) {
@@ -69,14 +83,14 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests]) {
+for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...keepTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];
   let timer;
   try {
     await Promise.race([
-      test.run({ open, base, shared, note: (line) => notes.push(line), shot: (page, name) => page.screenshot({ path: join(results, `${name}.png`), fullPage: true }) }),
+      test.run({ open, base, subBase, shared, note: (line) => notes.push(line), shot: (page, name) => page.screenshot({ path: join(results, `${name}.png`), fullPage: true }) }),
       new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS / 1000} s`)), TEST_TIMEOUT_MS))),
     ]);
     passed++;
@@ -92,6 +106,7 @@ for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11y
 
 await context.close();
 server.close();
+subServer.close();
 rmSync(userDataDir, { recursive: true, force: true });
 console.log(`screenshots in ${results}/ · ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 console.log(`${passed} passed, ${failed} failed`);

@@ -60,6 +60,24 @@ class Series {
   toJSON() {
     return Object.fromEntries([['width', this.width], ...FIELDS.map((f) => [f, this[f].slice()])]);
   }
+
+  /** The newest point as a metrics record (or null). */
+  get lastPoint() {
+    const i = this.step.length - 1;
+    return i < 0 ? null : { step: this.step[i], recon: this.recon[i], kl: this.kl[i], objective: this.objective[i] };
+  }
+
+  /** Takes the points of `saved` (toJSON() plus `partial`), checking they are numbers of one length. */
+  load(saved) {
+    const n = saved?.step?.length;
+    if (!Number.isInteger(saved?.width) || saved.width < 1 || !Number.isInteger(n)) throw new Error('a metric series is malformed');
+    for (const f of FIELDS) {
+      if (!Array.isArray(saved[f]) || saved[f].length !== n || saved[f].some((v) => typeof v !== 'number')) throw new Error(`the metric “${f}” is malformed`);
+    }
+    this.width = saved.width;
+    for (const f of FIELDS) this[f] = saved[f].slice();
+    this.partial = saved.partial && typeof saved.partial === 'object' ? { ...saved.partial } : null;
+  }
 }
 
 export class MetricHistory {
@@ -102,7 +120,29 @@ export class MetricHistory {
     this.train.truncate(step);
     this.test.truncate(step);
     this.recentTest = [];
+    if (this.last && this.last.step > step) this.last = this.train.lastPoint;
+    if (this.lastTest && this.lastTest.step > step) this.lastTest = this.test.lastPoint;
     this.version++;
+  }
+
+  /** A structured-clone copy for IndexedDB (MetricHistory.load reads it back). */
+  save() {
+    const series = (s) => ({ ...s.toJSON(), partial: s.partial ? { ...s.partial } : null });
+    return { train: series(this.train), test: series(this.test), recentTest: this.recentTest.slice(), last: this.last, lastTest: this.lastTest };
+  }
+
+  /** The history `save()` made; throws an Error that says what is malformed. */
+  static load(saved) {
+    const history = new MetricHistory();
+    if (!saved || typeof saved !== 'object') throw new Error('the metric history is missing');
+    history.train.load(saved.train);
+    history.test.load(saved.test);
+    const recent = Array.isArray(saved.recentTest) ? saved.recentTest.filter((v) => typeof v === 'number') : [];
+    history.recentTest = recent.slice(-TEST_CHUNKS);
+    history.last = saved.last ?? history.train.lastPoint;
+    history.lastTest = saved.lastTest ?? history.test.lastPoint;
+    history.version = 1;
+    return history;
   }
 
   toJSON() {

@@ -12,7 +12,8 @@ const TEST_EVERY = 10; // one 500-image test chunk every 10 steps (≈5% extra w
 export class Session {
   /**
    * `onGpuErrors(list)`: device lost or uncaptured errors; `onError(e)`: anything else from the
-   * engine; `onNotice(text)`: what the backend wants said. Events (`on`): metrics, frame, run, tuning.
+   * engine; `onNotice(text)`: what the backend wants said. Events (`on`): metrics, frame, run, tuning,
+   * kept (a new copy of the weights is on the CPU).
    */
   constructor({ backend = 'auto', onGpuErrors = () => {}, onError = () => {}, onNotice = () => {} } = {}) {
     Object.assign(this, { backend, onGpuErrors, onError, onNotice });
@@ -28,7 +29,7 @@ export class Session {
     this.lost = false;
     this.viewsBusy = false; // set by a page while it draws from the engine (tuning waits for it)
     this.target = 0;
-    this.listeners = { metrics: new Set(), frame: new Set(), run: new Set(), tuning: new Set() };
+    this.listeners = { metrics: new Set(), frame: new Set(), run: new Set(), tuning: new Set(), kept: new Set() };
     this.pending = new Map(); // pairs waiting for the engine (before it is up, or for the next job)
     this.starting = null;
   }
@@ -214,13 +215,28 @@ export class Session {
       const config = this.config;
       return { weights: await engine.snapshot(), step, config, at: Date.now() };
     }).then(
-      (kept) => (this.kept = kept),
+      (kept) => {
+        this.kept = kept;
+        this.emit('kept', kept);
+      },
       (e) => console.warn('keeping the weights failed; keeping the previous copy', e), // a lost device shows via errors()
     ).finally(() => {
       this.keeping = null;
       if (this.keepAgain && !this.lost) this.keep();
     });
     return this.keeping.then(() => this.kept);
+  }
+
+  /**
+   * Goes on from `kept` `{weights, step, config, history?}` (a saved run of this config, or the last
+   * good copy after bad numbers): pauses, lets the steps in flight report, then restores it.
+   */
+  async continueFrom(kept) {
+    this.loop.pause();
+    await this.settle();
+    await this.scheduler.run((engine) => this.newModel({ kept, rebuilt: false }, engine));
+    this.kept = kept;
+    this.emit('kept', kept);
   }
 
   /**

@@ -2,6 +2,7 @@
 // URL hash, error panels and window.vaelab around it. Start-up loads the wasm, MNIST and the GPU at once.
 import { config_from_pairs, config_to_query, configPairs, default_config, loadWasm, schema, showUnavailable } from '../core/engine.js';
 import { loadMnistProgress } from '../core/data.js';
+import { NumberGuard } from '../core/number-guard.js';
 import { Session } from '../core/session.js';
 import { takeTimings, timed } from '../core/timing.js';
 import { HashWriter, buildHash, parseHash } from '../core/url-state.js';
@@ -12,13 +13,14 @@ import { drawDigitGrid } from '../core/views/digits.js';
 import { LatentExplorer } from '../core/views/latent.js';
 import { Controls } from './controls.js';
 import { labFailures } from './failures.js';
+import { labKeeping } from './keep.js';
 import { foldPanel } from './layout.js';
 import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
 const $ = (id) => document.getElementById(id);
 const VIEWS = ['training', 'latent'];
-const SNAPSHOT_EVERY_MS = 20_000;
+const SNAPSHOT_EVERY_MS = 30_000; // a copy on the CPU (for a lost GPU) that also goes to IndexedDB
 
 const session = new Session({ onGpuErrors: (errors) => failures.gpuFailed(errors), onError: (e) => failures.engineFailed(e),
   onNotice: (text) => setNotices([...page.notices, text]) });
@@ -33,6 +35,7 @@ const hashWriter = new HashWriter();
 const refresher = { busy: null, next: 0, dirty: true };
 const views = { charts: null, digits: null, explorer: null, controls: null };
 let lastPaint = 0;
+let keeping = null; // saved runs (./keep.js), from boot() on
 
 let resolveReady;
 let rejectReady;
@@ -43,7 +46,8 @@ ready.catch(() => {}); // a page without WebGPU is not an unhandled error; `awai
  * The page's API for tests and lessons: ready (Promise; rejects when the page cannot run), status(),
  * setConfig(partial) → Promise<{rebuilt, config, notices}> (clamped like a link), play(), pause(),
  * step(n) → Promise (the steps ran and their metrics arrived), notices(), history(), setView(v),
- * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice().
+ * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice(),
+ * checkpoint() → Promise<{ok, step}> (keep and save now), savedRuns(), deleteSavedRun(id), injectNaN().
  */
 const api = {
   ready,
@@ -70,6 +74,15 @@ const api = {
   tune: () => ready.then(() => session.tuner.tune(session.loop)),
   /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
   loseDevice: () => session.engine?.lose_device?.(),
+  checkpoint: () => ready.then(() => keeping.saveNow()),
+  savedRuns: () => ready.then(() => keeping.list()),
+  deleteSavedRun: (id) => ready.then(() => keeping.store.remove(id)),
+  /** For tests of the bad-numbers path: puts NaN into every 997th weight or moment, as an overflow would. */
+  injectNaN: () => ready.then(() => session.run(async (engine) => {
+    const state = Float32Array.from(await engine.snapshot());
+    for (let i = 0; i < state.length; i += 997) state[i] = NaN;
+    await engine.restore(state, session.loop.submitted);
+  })),
 };
 window.vaelab = api;
 
@@ -79,6 +92,10 @@ function setNotices(list) {
   page.notices = list;
   $('notice-list').replaceChildren(...list.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   $('notice').hidden = list.length === 0;
+}
+
+function addNotice(text) {
+  setNotices([...page.notices, text]);
 }
 
 function message(text) {
@@ -244,7 +261,7 @@ async function boot() {
     resample: () => views.digits.refreshSamples(), digits: () => views.digits, charts: () => views.charts, newRun });
   window.addEventListener('hashchange', () => {
     const { pairs, notices: linkNotices } = followHash();
-    applyPairs(pairs, { notices: linkNotices }).catch(engineFailed);
+    applyPairs(pairs, { notices: linkNotices }).then(() => keeping.refresh()).catch(engineFailed);
   });
   showConfig();
   // Empty tiles where the digits will be, so the layout does not jump when they arrive.
@@ -254,6 +271,11 @@ async function boot() {
   // layout would be a long task in the middle of training.
   loadKatex();
   session.viewsBusy = true; // no kernel tuning before the page is up
+  keeping = labKeeping({ session, applyPairs, addNotice, message });
+  new NumberGuard(session, { onError: engineFailed, onTripped: ({ step, back, value, cause, advice }) => {
+    updateButtons(true, false);
+    addNotice(`Training stopped at step ${step}: the loss became ${value}. The run went back to ${back ? `the weights of step ${back}` : 'its initial weights'}. Likely cause: ${cause}. Try ${advice}, then press Train.`);
+  } });
   try {
     await session.start({ config, data: dataReady, onStage: mark, onRejected: (e) => {
       message(`Could not apply that change: ${e?.message ?? e}. Kept the settings the page opened with.`);
@@ -301,6 +323,8 @@ async function boot() {
   if (!page.autoplay) await refreshVisible(); // with autoplay the frame loop draws them once the first step is in
   page.ready = true;
   session.viewsBusy = Boolean(refresher.busy);
+  // "Resume step N" when this link was trained here before (a storage that never answers delays nothing long).
+  await Promise.race([keeping.refresh().catch(engineFailed), new Promise((resolve) => setTimeout(resolve, 3000))]);
   resolveReady(api);
 }
 

@@ -116,7 +116,7 @@ export const TRAIN_UI = {
     paused: { en: 'paused', zh: '已暂停' },
     trained: { en: 'trained', zh: '训练完成' },
   },
-  restored: { en: (n) => `Restored this model from earlier in this visit (step ${n}).`, zh: (n) => `已恢复本次访问中训练过的同一个模型（第 ${n} 步）。` },
+  restored: { en: (n) => `Restored this model, trained earlier in this browser (step ${n}).`, zh: (n) => `已恢复之前在此浏览器中训练过的同一个模型（第 ${n} 步）。` },
   fresh: { en: 'Training from the initial weights of the link’s seed.', zh: '从链接中种子对应的初始权重开始训练。' },
   same: { en: (n) => `The same model as in the previous lesson (step ${n}): nothing to retrain.`, zh: (n) => `与上一课是同一个模型（第 ${n} 步），无需重新训练。` },
   model: { en: 'Model and training', zh: '模型与训练' },

@@ -39,6 +39,9 @@ const api = {
     hash: location.hash,
   }),
   status: () => page.session?.status() ?? null,
+  history: () => page.session?.history.toJSON() ?? null,
+  /** `{restored, step}`: whether the lesson's model came from the shelf or a saved copy, and at which step. */
+  lastRun: () => page.session?.lastRun ?? null,
   untilTrained: async () => {
     await page.lessonReady;
     if (page.session?.started) await page.session.untilIdle();

@@ -1,9 +1,11 @@
 // The lessons page's training: widget and link changes to the config or the steps, the engine session
 // (started once, shared by every lesson), redrawing the widget while it trains, and failures.
 // ---------------------------------------------------------------- state changes from widgets
+import { CheckpointStore } from '../core/checkpoints.js';
 import { loadMnistProgress } from '../core/data.js';
 import { apply_pairs, showUnavailable } from '../core/engine.js';
 import { hideError, showError } from '../core/gpu-check.js';
+import { NumberGuard } from '../core/number-guard.js';
 import { motionFactor } from '../core/views/a11y.js';
 import { engineNotice, UI } from './i18n.js';
 import { LessonSession } from './lesson-session.js';
@@ -58,7 +60,9 @@ export async function restartRun() {
 // ---------------------------------------------------------------- the engine session
 
 export async function startEngine(lesson) {
-  page.session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed, backend: state.backend });
+  // Trained models also go to IndexedDB (their own database: the lab's list does not show them).
+  page.session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed, backend: state.backend,
+    store: new CheckpointStore('vaelab-lessons', { maxRuns: 12 }), onStorage: storageNotice });
   const progress = $('load-progress');
   if (!page.session.started) {
     progress.hidden = false;
@@ -84,6 +88,8 @@ export async function startEngine(lesson) {
       page.widget?.onRun?.();
     });
     page.session.on('frame', onFrame);
+    // A loss that comes back NaN or infinite: paused, back to the last good copy (or the start), and said.
+    new NumberGuard(page.session, { onError: engineFailed, onTripped: (t) => setNotices([...state.notices, badNumbers(t)]) });
   }
   if (state.name !== lesson.name) return; // the reader moved on while the engine started
   if (lesson.training === 'custom') {
@@ -169,6 +175,21 @@ export async function recoverGpu() {
   } catch (e) {
     gpuFailed([String(e?.message ?? e)]);
   }
+}
+
+const storageSaid = new Set();
+/** A storage problem (quota, blocked, damaged record), said once: the lesson trains on without it. */
+function storageNotice(text) {
+  if (storageSaid.has(text)) return;
+  storageSaid.add(text);
+  setNotices([...state.notices, engineNotice(text)]);
+}
+
+function badNumbers({ step, back, value, cause, advice }) {
+  return {
+    en: `Training stopped at step ${step}: the loss became ${value}. The model went back to ${back ? `the weights of step ${back}` : 'its initial weights'}. Likely cause: ${cause}. Try ${advice}.`,
+    zh: `训练在第 ${step} 步停止：损失变成了 ${value}。模型回到了${back ? `第 ${back} 步的权重` : '初始权重'}。可能的原因：${cause}。可以尝试：${advice}。`,
+  };
 }
 
 export function engineFailed(e) {
