@@ -176,9 +176,11 @@ impl CpuLeader {
         bytemuck::cast::<StepUniform, [u32; 12]>(self.record).to_vec()
     }
 
-    /// The current parameters (a copy for the followers, made straight into a JS array).
-    pub fn params(&self) -> js_sys::Float32Array {
-        js_sys::Float32Array::from(&self.run.opt.params[..])
+    /// The current parameters as a view into this instance's memory: valid only until the next
+    /// call into the engine, so copy it at once (`view.slice()`, one copy per follower).
+    pub fn params_view(&self) -> js_sys::Float32Array {
+        // SAFETY: the view is copied by the caller before any other call can grow or move memory.
+        unsafe { js_sys::Float32Array::view(&self.run.opt.params) }
     }
 
     /// `{firstRow, bytes, imageIndex, labels, nImages}`: the rows follower `w` reads this step.

@@ -30,10 +30,11 @@ function connect(port) {
 async function step() {
   const known = leader.begin_step();
   const record = leader.record_words();
-  const params = leader.params();
+  const view = leader.params_view();
+  const params = followers.map(() => view.slice()); // copied before any other call into the engine
   let answers = await Promise.all(followers.map((f, w) => {
     const input = leader.input(w);
-    const p = w === followers.length - 1 ? params : params.slice();
+    const p = params[w];
     const transfer = [p.buffer, input.bytes.buffer, input.imageIndex.buffer, input.labels.buffer];
     return ask(f, { op: 'forward', params: p, record, input, known }, transfer);
   }));
