@@ -100,6 +100,16 @@ pub fn config_to_query(config: JsValue) -> Result<String, JsError> {
     Ok(config.to_query())
 }
 
+/// The named presets (`preset=NAME` in links): `[{name, pairs}]`, `pairs` as a link's text.
+#[wasm_bindgen]
+pub fn config_presets() -> Result<JsValue, JsError> {
+    let rows: Vec<_> = crate::config::PRESETS
+        .iter()
+        .map(|(name, pairs)| serde_json::json!({ "name": name, "pairs": pairs }))
+        .collect();
+    to_js(&rows)
+}
+
 /// Whether going from config `from` to `to` restarts the run (a new model from its seed).
 #[wasm_bindgen]
 pub fn restarts_run(from: JsValue, to: JsValue) -> Result<bool, JsError> {

@@ -163,4 +163,26 @@ export const tests = [
       await page.close();
     },
   },
+  {
+    name: 'a preset=burda link opens the protocol model (later pairs override it), and the lab offers the presets',
+    async run({ open }) {
+      const { page, errors } = await open('#v=1&preset=burda&seed=3', { backend: 'cpu' });
+      await ready(page);
+      const { config } = await status(page);
+      assert.deepEqual([config.enc_hidden, config.dec_hidden, config.latent, config.activation, config.batch_size],
+        [[200, 200], [200, 200], 50, 'tanh', 100]);
+      assert.deepEqual([config.binarize, config.output_bias, config.seed], ['dynamic', 'mean', 3]);
+      assert.ok(Math.abs(config.adam_eps - 1e-4) < 1e-9, `adam_eps ${config.adam_eps}`);
+      const hash = await page.evaluate(() => location.hash);
+      assert.match(hash, /&latent=50&/, 'the hash does not carry the config of the preset');
+      assert.doesNotMatch(hash, /preset=/, 'the hash kept the preset instead of its values');
+      const options = await page.locator('#preset option').allTextContents();
+      assert.ok(options.includes('burda') && options.includes('default'), `preset options: ${options}`);
+      await page.locator('#preset').selectOption('default');
+      await page.waitForFunction(() => window.vaelab.status().config.latent === 20);
+      assert.equal((await status(page)).config.activation, 'relu');
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  },
 ];

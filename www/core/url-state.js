@@ -48,8 +48,8 @@ export function parseHash(hash, { configKeys, views }) {
     } else if (key === 'backend') {
       if (BACKEND_CHOICES.includes(value)) backend = value;
       else notices.push(`backend: ${shown(value)} is not ${BACKEND_CHOICES.join(', ')}; choosing automatically`);
-    } else if (configKeys.includes(key)) {
-      pairs.push([key, value]);
+    } else if (configKeys.includes(key) || key === 'preset') {
+      pairs.push([key, value]); // a preset (config/presets.rs) is expanded by the engine, first
     } else {
       notices.push(`ignored the unknown key ${shown(key)}`);
     }

@@ -4,13 +4,14 @@ import { config_from_pairs, config_to_query, configPairs, default_config, loadWa
 import { loadMnistProgress } from '../core/data.js';
 import { NumberGuard } from '../core/number-guard.js';
 import { Session } from '../core/session.js';
-import { takeTimings, timed } from '../core/timing.js';
+import { timed } from '../core/timing.js';
 import { HashWriter, buildHash, parseHash } from '../core/url-state.js';
 import { motionFactor, spaceToPlay } from '../core/views/a11y.js';
 import { LossCharts } from '../core/views/charts.js';
 import { DigitViews } from '../core/views/digit-views.js';
 import { drawDigitGrid } from '../core/views/digits.js';
 import { LatentExplorer } from '../core/views/latent.js';
+import { labApi } from './api.js';
 import { Controls } from './controls.js';
 import { labFailures } from './failures.js';
 import { labKeeping } from './keep.js';
@@ -42,48 +43,10 @@ let rejectReady;
 const ready = new Promise((resolve, reject) => [resolveReady, rejectReady] = [resolve, reject]);
 ready.catch(() => {}); // a page without WebGPU is not an unhandled error; `await vaelab.ready` still sees it
 
-/**
- * The page's API for tests and lessons: ready (Promise; rejects when the page cannot run), status(),
- * setConfig(partial) → Promise<{rebuilt, config, notices}> (clamped like a link), play(), pause(),
- * step(n) → Promise (the steps ran and their metrics arrived), notices(), history(), setView(v),
- * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice(),
- * checkpoint() → Promise<{ok, step}> (keep and save now), savedRuns(), deleteSavedRun(id), injectNaN().
- */
-const api = {
-  ready,
-  status: () => ({ ...session.status(), view: page.view }),
-  setConfig: (partial) => applyPairs(Object.entries(partial).map(([k, v]) => {
-    if (!page.configKeys.includes(k)) throw new Error(`unknown config key “${k}”`);
-    return [k, Array.isArray(v) ? v.join(',') : String(v)];
-  })),
-  play,
-  pause,
-  step: (n) => (session.loop ? session.loop.step(n) : ready.then(() => session.loop.step(n))),
-  notices: () => page.notices.slice(),
-  history: () => session.history.toJSON(),
-  setView: (view) => setView(view),
-  refresh: async () => {
-    await refresher.busy;
-    return refreshVisible();
-  },
-  /** Worst milliseconds spent in each part of the training frames since the last call. */
-  timings: () => ({ ...session.loop?.takeTimings(), jobs: session.scheduler?.takeTimings() ?? {}, views: takeTimings() }),
-  firstStepMs: null,
-  startup,
-  tuning: () => session.tuner?.toJSON() ?? { state: 'default', report: [] },
-  tune: () => ready.then(() => session.tuner.tune(session.loop)),
-  /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
-  loseDevice: () => session.engine?.lose_device?.(),
-  checkpoint: () => ready.then(() => keeping.saveNow()),
-  savedRuns: () => ready.then(() => keeping.list()),
-  deleteSavedRun: (id) => ready.then(() => keeping.store.remove(id)),
-  /** For tests of the bad-numbers path: puts NaN into every 997th weight or moment, as an overflow would. */
-  injectNaN: () => ready.then(() => session.run(async (engine) => {
-    const state = Float32Array.from(await engine.snapshot());
-    for (let i = 0; i < state.length; i += 997) state[i] = NaN;
-    await engine.restore(state, session.loop.submitted);
-  })),
-};
+const api = labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh: async () => {
+  await refresher.busy;
+  return refreshVisible();
+}, keeping: () => keeping });
 window.vaelab = api;
 
 // ---------------------------------------------------------------- config, URL and notices
@@ -144,7 +107,9 @@ function followHash() {
   page.autoplay = parsed.autoplay;
   page.backend = parsed.backend; // read once, at start-up: the engine runs where it opened
   showView();
-  return { pairs: [...page.defaultPairs, ...parsed.pairs], notices: parsed.notices };
+  // A preset is a whole config of its own: the defaults do not go under it.
+  const base = parsed.pairs.some(([key]) => key === 'preset') ? [] : page.defaultPairs;
+  return { pairs: [...base, ...parsed.pairs], notices: parsed.notices };
 }
 
 function setView(view) {

@@ -1,6 +1,6 @@
 // The lab's control panel, built from config_schema(): keys with a slider under "While training", keys
 // that always restart the run under "Model", the rest under "More options". Sliders report while dragged.
-import { schema } from '../core/engine.js';
+import { config_presets, schema } from '../core/engine.js';
 import { configInput, configSlider, readInput, showInput } from '../core/fields.js';
 
 function make(tag, props = {}, ...children) {
@@ -27,6 +27,18 @@ function rowFor(row) {
   return make('div', { className: 'pair' }, label, make('span', { className: 'with-button' }, input, button));
 }
 
+/** "Start from a preset": the engine's named configs (`preset=NAME`), applied as one pair. */
+function presetRow(onChange) {
+  const select = make('select', { id: 'preset' },
+    make('option', { value: '', textContent: 'choose…' }),
+    ...config_presets().map(({ name, pairs }) => make('option', { value: name, textContent: name, title: pairs || 'the defaults' })));
+  select.addEventListener('change', () => {
+    if (select.value) onChange([['preset', select.value]], { dragging: false });
+    select.value = '';
+  });
+  return make('label', { className: 'pair', title: 'Sets the whole model config at once (the run restarts)' }, make('span', { className: 'name' }, 'Start from a preset'), select);
+}
+
 export class Controls {
   /**
    * Fills `root` (the panel's config part) from the schema. `onChange([[key, value]], {dragging})`
@@ -39,7 +51,7 @@ export class Controls {
     const more = rows.filter((r) => !r.slider && r.restarts !== 'always');
     root.replaceChildren(
       make('fieldset', {}, make('legend', {}, 'While training'), ...live.map(rowFor)),
-      make('fieldset', {}, make('legend', {}, 'Model ', make('small', {}, 'changing these restarts the run')), ...model.map(rowFor),
+      make('fieldset', {}, make('legend', {}, 'Model ', make('small', {}, 'changing these restarts the run')), presetRow(onChange), ...model.map(rowFor),
         make('details', {}, make('summary', {}, 'More options'), ...more.map(rowFor))),
     );
     this.dragging = null;

@@ -68,7 +68,7 @@ export function parseLessonHash(hash, { lessons, configKeys, fallbackLang }) {
       else notices.push({ en: `backend: ${shown(value)} is not ${BACKEND_CHOICES.join(', ')}; choosing automatically`, zh: `backend：${shown(value)} 不是 ${BACKEND_CHOICES.join('、')} 之一，自动选择` });
     } else if (key === 'hide') {
       hide = parseHide(value, lesson, configKeys, notices);
-    } else if (configKeys.includes(key)) {
+    } else if (configKeys.includes(key) || key === 'preset') {
       pairs.push([key, value]);
     } else if (key in specs) {
       const { value: v, notice } = clampParam(key, specs[key], value);
