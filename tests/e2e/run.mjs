@@ -13,6 +13,7 @@ import { tests as linkTests } from './link-tests.mjs';
 import { tests as lessonTests } from './lessons-tests.mjs';
 import { tests as cpuTests } from './cpu-tests.mjs';
 import { tests as a11yTests } from './a11y-tests.mjs';
+import { tests as importTests } from './import-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dist = resolve(root, process.env.DIST ?? 'dist');
@@ -69,7 +70,7 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests]) {
+for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...importTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];

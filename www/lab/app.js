@@ -13,6 +13,7 @@ import { LatentExplorer } from '../core/views/latent.js';
 import { Controls } from './controls.js';
 import { labFailures } from './failures.js';
 import { foldPanel } from './layout.js';
+import { openWeights, wireOpenWeights } from './open-weights.js';
 import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
@@ -43,7 +44,9 @@ ready.catch(() => {}); // a page without WebGPU is not an unhandled error; `awai
  * The page's API for tests and lessons: ready (Promise; rejects when the page cannot run), status(),
  * setConfig(partial) → Promise<{rebuilt, config, notices}> (clamped like a link), play(), pause(),
  * step(n) → Promise (the steps ran and their metrics arrived), notices(), history(), setView(v),
- * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice().
+ * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice(),
+ * importWeights(bytes, name?) → Promise<{config, notices}> (as "Open weights…"; rejects with the
+ * message the page shows), evaluate() → Promise<{loss, recon, kl, active_units, images}> (whole test set).
  */
 const api = {
   ready,
@@ -70,6 +73,8 @@ const api = {
   tune: () => ready.then(() => session.tuner.tune(session.loop)),
   /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
   loseDevice: () => session.engine?.lose_device?.(),
+  importWeights: (bytes, name) => ready.then(() => openWeights(lab(), bytes, name)),
+  evaluate: () => ready.then(() => session.run((engine) => engine.evaluate())),
 };
 window.vaelab = api;
 
@@ -79,6 +84,11 @@ function setNotices(list) {
   page.notices = list;
   $('notice-list').replaceChildren(...list.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   $('notice').hidden = list.length === 0;
+}
+
+/** What opening a weights file needs from the page. */
+function lab() {
+  return { session, setNotices, message, showConfig, play };
 }
 
 function message(text) {
@@ -242,6 +252,7 @@ async function boot() {
   views.controls = new Controls($('config-controls'), (pairs, { dragging }) => applyPairs(pairs, { dragging }).catch(engineFailed));
   wireButtons({ session, play, pause, applyPairs, setView, setNotices, message, hashWriter, engineFailed,
     resample: () => views.digits.refreshSamples(), digits: () => views.digits, charts: () => views.charts, newRun });
+  wireOpenWeights(lab());
   window.addEventListener('hashchange', () => {
     const { pairs, notices: linkNotices } = followHash();
     applyPairs(pairs, { notices: linkNotices }).catch(engineFailed);

@@ -66,7 +66,7 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Weights written by `vaelab train`.
+    /// Weights written by `vaelab train` or the page, or a PyTorch state dict in our names (README: Open a model).
     file: PathBuf,
     /// Also estimate log p(x) with the importance-weighted bound using K samples per image.
     #[arg(long)]
@@ -201,7 +201,10 @@ fn train(args: TrainArgs) -> Result<()> {
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
-    let (config, params) = weights::load(&args.file)?;
+    let weights::Imported { config, params, notices } = weights::load(&args.file)?;
+    for notice in notices {
+        eprintln!("{}: {notice}", args.file.display());
+    }
     let mnist = load_data(&args.data)?;
     let mut trainer = backend::open(args.data.backend, config, &mnist, false)?;
     trainer.write_parameters(&params)?;
