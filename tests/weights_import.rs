@@ -165,7 +165,9 @@ fn wrong_names_shapes_dtypes_and_values_are_named() {
     let renamed = edit(&|t| t[0].0 = "fc1.weight".into());
     assert!(matches!(problem(&renamed), P::Unknown { name, .. } if name == "fc1.weight"));
     let gap = edit(&|t| t.push(("enc.5.weight".into(), Dtype::F32, vec![1, 1], floats(&[0.0]))));
-    assert!(matches!(problem(&gap), P::Unknown { name, why } if name == "enc.5.weight" && why.contains("without gaps")));
+    assert!(
+        matches!(problem(&gap), P::Unknown { name, why } if name == "enc.5.weight" && why.contains("without gaps"))
+    );
     let missing = edit(&|t| t.retain(|x| x.0 != "enc.logvar.bias"));
     assert!(matches!(problem(&missing), P::Missing { name, .. } if name == "enc.logvar.bias"));
     let no_head = edit(&|t| t.retain(|x| !x.0.starts_with("enc.mu")));
@@ -174,12 +176,16 @@ fn wrong_names_shapes_dtypes_and_values_are_named() {
         let x = t.iter_mut().find(|x| x.0 == "dec.out.weight").unwrap();
         x.2 = vec![x.2.iter().product()];
     });
-    assert!(matches!(problem(&flat), P::WrongShape { name, found, .. } if name == "dec.out.weight" && found == &[4704]));
+    assert!(
+        matches!(problem(&flat), P::WrongShape { name, found, .. } if name == "dec.out.weight" && found == &[4704])
+    );
     let narrow = edit(&|t| {
         let x = t.iter_mut().find(|x| x.0 == "dec.0.bias").unwrap();
         (x.2, x.3) = (vec![2], floats(&[0.0, 0.0]));
     });
-    assert!(matches!(problem(&narrow), P::WrongShape { name, expected, .. } if name == "dec.0.bias" && expected == "[6]"));
+    assert!(
+        matches!(problem(&narrow), P::WrongShape { name, expected, .. } if name == "dec.0.bias" && expected == "[6]")
+    );
     let ints = edit(&|t| t[1].1 = Dtype::I32);
     assert!(matches!(problem(&ints), P::Dtype { dtype, .. } if dtype == "I32"));
     let nan = edit(&|t| {

@@ -146,7 +146,10 @@ fn infer(infos: &Infos) -> Result<(ModelConfig, Vec<String>), P> {
     let config = ModelConfig { enc_hidden, dec_hidden, latent, conditional, ..ModelConfig::default() };
     config.validate().map_err(|e| P::OutOfLimits { detail: e.to_string() })?;
     let notices = vec![
-        format!("no config in the file: sizes inferred from the shapes ({}); other settings are the defaults", sizes(&config)),
+        format!(
+            "no config in the file: sizes inferred from the shapes ({}); other settings are the defaults",
+            sizes(&config)
+        ),
         "activation assumed relu: the shapes cannot tell (a file with a `config` in __metadata__ says it)".into(),
     ];
     Ok((config, notices))

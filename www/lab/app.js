@@ -80,8 +80,12 @@ window.vaelab = api;
 
 // ---------------------------------------------------------------- config, URL and notices
 
-function setNotices(list) {
+const NOTICE_TITLE = 'Some values could not be used as written, so the page changed them:';
+
+/** Shows `list` in the notice panel under `title` (by default: values the page had to change). */
+function setNotices(list, title = NOTICE_TITLE) {
   page.notices = list;
+  $('notice-title').textContent = title;
   $('notice-list').replaceChildren(...list.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   $('notice').hidden = list.length === 0;
 }

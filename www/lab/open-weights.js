@@ -21,7 +21,7 @@ export async function openWeights(p, bytes, name = 'weights.safetensors') {
     if (running) p.play();
   }
   const notices = [`opened ${name}: fresh optimizer state`, ...result.notices];
-  p.setNotices(notices);
+  p.setNotices(notices, 'Weights file opened:');
   p.showConfig();
   p.message(`Opened ${name}: training continues from its weights at step 0.`);
   return { config: structuredClone(result.config), notices };
