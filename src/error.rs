@@ -23,8 +23,8 @@ pub enum VaeError {
     #[error("GPU error: {0}")]
     Gpu(String),
 
-    #[error("weights file {path}: {reason}")]
-    Weights { path: String, reason: String },
+    #[error("weights file {path}: {problem}")]
+    Weights { path: String, problem: crate::weights::WeightsProblem },
 
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },

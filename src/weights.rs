@@ -1,10 +1,17 @@
 //! Weights files: safetensors in PyTorch nn.Linear layout (weight [out, in], bias [out]), names
 //! enc.{i}, enc.mu, enc.logvar, dec.{i}, dec.out, and the config as JSON in `__metadata__`.
+//! Writing is here; reading (ours, and PyTorch files without a config) is in weights/read.rs.
+
+mod problem;
+mod read;
+
+pub use problem::{LAYOUT, WeightsProblem};
+pub use read::{Imported, f16_to_f32, to_f32};
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, TensorView};
 
 use crate::config::ModelConfig;
 use crate::error::{Result, VaeError};
@@ -42,15 +49,15 @@ fn entries(arch: &Architecture) -> Vec<Entry> {
     out
 }
 
-fn bad(path: &str, reason: impl Into<String>) -> VaeError {
-    VaeError::Weights { path: path.into(), reason: reason.into() }
+fn bad(path: &str, problem: WeightsProblem) -> VaeError {
+    VaeError::Weights { path: path.into(), problem }
 }
 
 /// Serializes the flat parameters of `config`'s model.
 pub fn to_bytes(config: &ModelConfig, params: &[f32]) -> Result<Vec<u8>> {
     let arch = Architecture::new(config);
     if params.len() != arch.total {
-        return Err(bad("<memory>", format!("{} parameters given, the model has {}", params.len(), arch.total)));
+        return Err(bad("<memory>", WeightsProblem::ParameterCount { given: params.len(), expected: arch.total }));
     }
     let bytes: &[u8] = bytemuck::cast_slice(params);
     let views: Vec<(String, TensorView)> = entries(&arch)
@@ -64,7 +71,8 @@ pub fn to_bytes(config: &ModelConfig, params: &[f32]) -> Result<Vec<u8>> {
         .collect();
     let metadata =
         HashMap::from([("config".to_string(), config.to_json()), ("format".to_string(), FORMAT.to_string())]);
-    safetensors::tensor::serialize(views, Some(metadata)).map_err(|e| bad("<memory>", e.to_string()))
+    safetensors::tensor::serialize(views, Some(metadata))
+        .map_err(|e| bad("<memory>", WeightsProblem::NotSafetensors { detail: e.to_string() }))
 }
 
 pub fn save(path: &Path, config: &ModelConfig, params: &[f32]) -> Result<()> {
@@ -72,40 +80,20 @@ pub fn save(path: &Path, config: &ModelConfig, params: &[f32]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| VaeError::io(path, e))
 }
 
-/// Parses a weights file: checks the config, then every tensor's presence, dtype and shape.
-pub fn from_bytes(bytes: &[u8], name: &str) -> Result<(ModelConfig, Vec<f32>)> {
-    let (_, metadata) =
-        SafeTensors::read_metadata(bytes).map_err(|e| bad(name, format!("not a safetensors file ({e})")))?;
-    let config_json = metadata
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get("config"))
-        .ok_or_else(|| bad(name, "no `config` entry in __metadata__ — was it written by `vaelab train`?"))?;
-    let config = ModelConfig::from_json(config_json).map_err(|e| bad(name, e.to_string()))?;
-    let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(name, e.to_string()))?;
-    let arch = Architecture::new(&config);
-    let expected = entries(&arch);
-    let mut params = vec![0f32; arch.total];
-    for e in &expected {
-        let view = tensors.tensor(&e.name).map_err(|_| bad(name, format!("tensor `{}` is missing", e.name)))?;
-        if view.dtype() != Dtype::F32 {
-            return Err(bad(name, format!("tensor `{}` is {:?}, expected F32", e.name, view.dtype())));
-        }
-        if view.shape() != e.shape.as_slice() {
-            return Err(bad(name, format!("tensor `{}` has shape {:?}, expected {:?}", e.name, view.shape(), e.shape)));
-        }
-        let values: Vec<f32> = bytemuck::pod_collect_to_vec(view.data());
-        params[e.start..e.start + values.len()].copy_from_slice(&values);
-    }
-    if let Some(extra) = tensors.names().into_iter().find(|n| !expected.iter().any(|e| e.name == *n)) {
-        return Err(bad(name, format!("unexpected tensor `{extra}` for this config")));
-    }
-    Ok((config, params))
+/// Reads a weights file called `name` (for messages): ours, or a PyTorch state dict in our names
+/// without a config; see weights/read.rs.
+pub fn read(bytes: &[u8], name: &str) -> Result<Imported> {
+    read::read_bytes(bytes).map_err(|problem| bad(name, problem))
 }
 
-pub fn load(path: &Path) -> Result<(ModelConfig, Vec<f32>)> {
+/// `read`, without the notices.
+pub fn from_bytes(bytes: &[u8], name: &str) -> Result<(ModelConfig, Vec<f32>)> {
+    read(bytes, name).map(|i| (i.config, i.params))
+}
+
+pub fn load(path: &Path) -> Result<Imported> {
     let bytes = std::fs::read(path).map_err(|e| VaeError::io(path, e))?;
-    from_bytes(&bytes, &path.display().to_string())
+    read(&bytes, &path.display().to_string())
 }
 
 #[cfg(test)]

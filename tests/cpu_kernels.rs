@@ -25,7 +25,7 @@ struct Problem {
 }
 
 fn problem(v: MatmulVariant, (m, n, k): (u32, u32, u32), pad: u32, seed: u64) -> Problem {
-    let mut rng = Rng(seed * 0x9E37_79B9_7F4A_7C15 + 1);
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1));
     let (lda, ldb) = (if v.trans_a { m } else { k } + pad, if v.trans_b { k } else { n } + pad);
     let (ldc, ld_aux) = (n + 2 * pad, n + pad);
     let a_rows = if v.trans_a { k } else { m };

@@ -254,6 +254,18 @@ impl CpuLeader {
         Ok(false)
     }
 
+    /// Opens a weights file (`name` for messages): a new model of the file's config with its weights,
+    /// fresh Adam state, at step 0. Returns `{config, notices}`; on any problem the run is untouched.
+    /// The followers then need the new config (leader.js sends it).
+    pub fn import_weights(&mut self, bytes: Vec<u8>, name: String) -> Result<JsValue, JsError> {
+        let imported = crate::weights::read(&bytes, &name).map_err(js_err)?;
+        let mut run = self.rebuilt(imported.config.clone())?;
+        run.write_state(&imported.params).map_err(js_err)?;
+        self.run = run;
+        self.local.clear();
+        to_js(&serde_json::json!({ "config": imported.config, "notices": imported.notices }))
+    }
+
     /// Restarts from the initial weights of the current config.
     pub fn reset(&mut self) -> Result<(), JsError> {
         self.run = self.rebuilt(self.run.config.clone())?;

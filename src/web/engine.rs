@@ -264,10 +264,19 @@ impl Engine {
     }
 
     fn rebuild(&self, config: ModelConfig) -> Result<(), JsError> {
+        self.replace_model(config, None).map_err(|e| JsError::new(&e))
+    }
+
+    /// A new model of `config` (with `params` when given, and fresh Adam state); the running one is
+    /// kept when the new one cannot be built. Errors are words, for callers to add their context.
+    pub(super) fn replace_model(&self, config: ModelConfig, params: Option<&[f32]>) -> Result<(), String> {
         let mut slot = self.trainer.borrow_mut();
-        let old = slot.as_ref().ok_or_else(|| JsError::new(if self.loaded.get() { BUSY } else { NOT_LOADED }))?;
+        let old = slot.as_ref().ok_or(if self.loaded.get() { BUSY } else { NOT_LOADED })?;
         // Same device, pipelines and GPU-resident MNIST: only the model is new.
-        let fresh = old.reconfigured(config.clone()).map_err(js_err)?;
+        let mut fresh = old.reconfigured(config.clone()).map_err(|e| e.to_string())?;
+        if let Some(params) = params {
+            fresh.write_parameters(params).map_err(|e| e.to_string())?;
+        }
         *slot = Some(fresh);
         *self.config.borrow_mut() = config;
         // A new model has new shapes: any tuning in progress or done is for the old ones.

@@ -1,5 +1,6 @@
 //! The page's views and model I/O on the WebGPU engine: decoding and encoding points and test
-//! images, reconstructions, importance weights, gradient statistics, snapshots and weights files.
+//! images, reconstructions, importance weights, gradient statistics, snapshots, evaluation and
+//! weights files out (`weights_file`) and in (`import_weights`).
 
 use wasm_bindgen::prelude::*;
 
@@ -90,5 +91,21 @@ impl Engine {
             crate::weights::to_bytes(&t.config, &params)
         })
         .await
+    }
+
+    /// Opens a weights file (`name` for messages): a new model of the file's config with its weights,
+    /// fresh Adam state, at step 0. Returns `{config, notices}`; on any problem (the file, or a model
+    /// this device cannot hold) the error says what and the running model is untouched.
+    pub fn import_weights(&self, bytes: Vec<u8>, name: String) -> Result<JsValue, JsError> {
+        let imported = crate::weights::read(&bytes, &name).map_err(js_err)?;
+        self.replace_model(imported.config.clone(), Some(&imported.params))
+            .map_err(|e| JsError::new(&format!("weights file {name}: {e}")))?;
+        to_js(&serde_json::json!({ "config": imported.config, "notices": imported.notices }))
+    }
+
+    /// The test-set ELBO of the current weights: `{loss, recon, kl, active_units, images}`.
+    pub async fn evaluate(&self) -> Result<JsValue, JsError> {
+        let evaluation = self.with_async(async |t| t.eval().evaluate().await).await?;
+        to_js(&evaluation)
     }
 }

@@ -51,7 +51,9 @@ export function changedRows(before, after) {
  * pending, set_cadence, errors, status (with backend, adapter, nTrain, nTest, stepsPerEpoch,
  * parameters, config), set_pairs (→ {config, rebuilt, notices}), reset, decode, encode_test,
  * reconstruct, test_images, test_labels, snapshot, restore, log_weights, gradient_stats,
- * encode_test_range, weights_file, recreate (a new engine with the same data, after a loss).
+ * encode_test_range, weights_file, import_weights (bytes, name → {config, notices}: a new model from
+ * a file, fresh optimizer state, step 0; throws and keeps the run on a bad file), evaluate, recreate
+ * (a new engine with the same data, after a loss).
  * train, metrics, pending, errors, set_cadence and status are called from the animation frame and
  * must answer at once; every other method may return a value or a promise (callers await them).
  * Optional, GPU-only (callers check that they exist first): autotune, tune_step, profile,

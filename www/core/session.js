@@ -201,6 +201,28 @@ export class Session {
     await this.tuner.prepare(this.config);
   }
 
+  /**
+   * Opens a weights file (`bytes`; `name` for messages) as the model: the engine rebuilds it with the
+   * file's config and weights and fresh optimizer state, and training continues from it at step 0
+   * (training pauses meanwhile; the page plays again). Resolves `{config, notices}`; rejects with
+   * the engine's words, the current run untouched.
+   */
+  async importWeights(bytes, name = 'weights.safetensors') {
+    const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    this.loop.pause();
+    await this.settle();
+    const result = await this.scheduler.run(async (engine) => {
+      const before = this.config;
+      const opened = await engine.import_weights(data, name);
+      this.config = opened.config;
+      this.pending.clear();
+      await this.newModel({ before }, engine);
+      return opened;
+    });
+    await this.tuner.prepare(this.config); // new shapes: cached kernels, or tune later
+    return result;
+  }
+
   /** Keeps the weights (and Adam's state) of every submitted step on the CPU: resolves `kept`. */
   keep() {
     if (!this.scheduler || this.lost) return Promise.resolve(this.kept);

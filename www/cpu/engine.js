@@ -180,6 +180,15 @@ export class CpuEngine {
     this.#ask('restore', { state: copy, step }, [copy.buffer], true);
   }
 
+  /** Opens a weights file (`name` for messages): `{config, notices}`; throws, the run untouched, on a bad file. */
+  async import_weights(bytes, name) {
+    const copy = Uint8Array.from(bytes);
+    const result = await this.#ask('import_weights', { bytes: copy, name }, [copy.buffer]);
+    this.config = result.config;
+    this.step = 0;
+    return result;
+  }
+
   test_labels(count) {
     return this.labels.slice(0, count);
   }

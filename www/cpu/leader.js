@@ -76,6 +76,12 @@ const REQUESTS = {
   cadence: ({ testEvery }) => ({ value: leader.set_test_every(testEvery) ?? null }),
   config: async ({ config }) => ({ value: await configure(config) }),
   reset: () => ({ value: leader.reset() ?? null }),
+  // A new model from a file: the followers rebuild their shards for its config, as for `config`.
+  import_weights: async ({ bytes, name }) => {
+    const result = leader.import_weights(bytes, name);
+    await Promise.all(followers.map((f) => ask(f, { op: 'config', config: result.config })));
+    return { value: result };
+  },
   restore: ({ state, step }) => ({ value: leader.restore(state, step) ?? null }),
   status: () => ({ value: leader.status() }),
   evaluate: () => ({ value: leader.evaluate() }),

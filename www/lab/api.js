@@ -7,9 +7,11 @@ import { takeTimings } from '../core/timing.js';
  * setConfig(partial) → Promise<{rebuilt, config, notices}> (clamped like a link), play(), pause(),
  * step(n) → Promise (the steps ran and their metrics arrived), notices(), history(), setView(v),
  * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice(),
- * checkpoint() → Promise<{ok, step}> (keep and save now), savedRuns(), deleteSavedRun(id), injectNaN().
+ * checkpoint() → Promise<{ok, step}> (keep and save now), savedRuns(), deleteSavedRun(id), injectNaN(),
+ * importWeights(bytes, name?) → Promise<{config, notices}> (as "Open weights…"; rejects with the
+ * message the page shows), evaluate() → Promise<{loss, recon, kl, active_units, images}> (whole test set).
  */
-export function labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh, keeping }) {
+export function labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh, keeping, importWeights }) {
   return {
     ready,
     status: () => ({ ...session.status(), view: page.view }),
@@ -32,6 +34,8 @@ export function labApi({ ready, session, page, startup, applyPairs, play, pause,
     tune: () => ready.then(() => session.tuner.tune(session.loop)),
     /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
     loseDevice: () => session.engine?.lose_device?.(),
+    importWeights: (bytes, name) => ready.then(() => importWeights(bytes, name)),
+    evaluate: () => ready.then(() => session.run((engine) => engine.evaluate())),
     checkpoint: () => ready.then(() => keeping().saveNow()),
     savedRuns: () => ready.then(() => keeping().list()),
     deleteSavedRun: (id) => ready.then(() => keeping().store.remove(id)),

@@ -16,6 +16,8 @@ import { Controls } from './controls.js';
 import { labFailures } from './failures.js';
 import { labKeeping } from './keep.js';
 import { foldPanel } from './layout.js';
+import { noticePanel } from './notices.js';
+import { openWeights, wireOpenWeights } from './open-weights.js';
 import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
@@ -29,6 +31,7 @@ const failures = labFailures({ session, message, showConfig });
 const engineFailed = failures.engineFailed;
 /** Page state: the view, the link's autoplay, notices, and what the hash reads against. */
 const page = { view: 'training', autoplay: false, backend: 'auto', ready: false, notices: [], configKeys: [], defaultPairs: [] };
+const { setNotices, addNotice } = noticePanel(page);
 /** ms since navigation start at each start-up stage, also as performance marks (`vaelab:engine`, …). */
 const startup = {};
 const mark = (name) => (startup[name] ??= Math.round(performance.mark(`vaelab:${name}`).startTime));
@@ -46,19 +49,14 @@ ready.catch(() => {}); // a page without WebGPU is not an unhandled error; `awai
 const api = labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh: async () => {
   await refresher.busy;
   return refreshVisible();
-}, keeping: () => keeping });
+}, keeping: () => keeping, importWeights: (bytes, name) => openWeights(lab(), bytes, name) });
 window.vaelab = api;
 
 // ---------------------------------------------------------------- config, URL and notices
 
-function setNotices(list) {
-  page.notices = list;
-  $('notice-list').replaceChildren(...list.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
-  $('notice').hidden = list.length === 0;
-}
-
-function addNotice(text) {
-  setNotices([...page.notices, text]);
+/** What opening a weights file needs from the page. */
+function lab() {
+  return { session, setNotices, message, showConfig, play };
 }
 
 function message(text) {
@@ -224,6 +222,7 @@ async function boot() {
   views.controls = new Controls($('config-controls'), (pairs, { dragging }) => applyPairs(pairs, { dragging }).catch(engineFailed));
   wireButtons({ session, play, pause, applyPairs, setView, setNotices, message, hashWriter, engineFailed,
     resample: () => views.digits.refreshSamples(), digits: () => views.digits, charts: () => views.charts, newRun });
+  wireOpenWeights(lab());
   window.addEventListener('hashchange', () => {
     const { pairs, notices: linkNotices } = followHash();
     applyPairs(pairs, { notices: linkNotices }).then(() => keeping.refresh()).catch(engineFailed);

@@ -62,7 +62,7 @@ export function renderKernels({ state, report }) {
 export function updateButtons(up, running) {
   $('play').disabled = !up || running;
   $('pause').disabled = !up || !running;
-  for (const id of ['step', 'reset', 'new-seed', 'download']) $(id).disabled = !up;
+  for (const id of ['step', 'reset', 'new-seed', 'download', 'open-weights']) $(id).disabled = !up;
 }
 
 let katex = null;

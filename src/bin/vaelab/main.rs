@@ -81,7 +81,7 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// Weights written by `vaelab train`.
+    /// Weights written by `vaelab train` or the page, or a PyTorch state dict in our names (README: Open a model).
     file: PathBuf,
     #[command(flatten)]
     iwae: IwaeArgs,
@@ -221,7 +221,10 @@ fn report_iwae(trainer: &mut backend::Engine, args: &IwaeArgs) -> Result<()> {
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
-    let (config, params) = weights::load(&args.file)?;
+    let weights::Imported { config, params, notices } = weights::load(&args.file)?;
+    for notice in notices {
+        eprintln!("{}: {notice}", args.file.display());
+    }
     let mnist = load_data(&args.data)?;
     let mut trainer = backend::open(args.data.backend, config, &mnist, false)?;
     trainer.write_parameters(&params)?;
