@@ -99,7 +99,7 @@ impl Replay {
                 Err(e) => notes.push(format!("edits: {e}")),
             }
         }
-        (Replay { steps, edits: out }, notes)
+        (Replay { steps, edits: without_no_ops(start, out) }, notes)
     }
 
     /// The link's text for this replay: `steps=N` and, when there are edits, `&edits=…`. Edits after
@@ -142,6 +142,22 @@ fn apply_entry(
         return Err(EditError::Restarts { key: spec.key });
     }
     Ok((next != *config).then_some(next))
+}
+
+/// Drops changes that end where their step began (`4:beta=2;4:beta=1` from β = 1), and steps left
+/// with none, so a list and its own link read back alike.
+fn without_no_ops(start: &ModelConfig, edits: Vec<Edit>) -> Vec<Edit> {
+    let mut config = start.clone();
+    let mut out = Vec::with_capacity(edits.len());
+    for mut edit in edits {
+        edit.pairs.retain(|(k, v)| spec(k).is_some_and(|s| s.access.text(&config) != *v));
+        if edit.pairs.is_empty() {
+            continue;
+        }
+        config = config.with_pairs(edit.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).0;
+        out.push(edit);
+    }
+    out
 }
 
 /// Adds `key=value` at `step` (the last edit, when it is at that step), the later value of a key winning.
@@ -204,7 +220,7 @@ mod tests {
 
     #[test]
     fn same_step_changes_merge_and_no_ops_vanish() {
-        let (replay, notes) = read("10", "4:beta=2;4:lr=0.01;4:beta=3;6:beta=3;8:objective=capacity");
+        let (replay, notes) = read("10", "4:beta=2;4:lr=0.01;4:beta=3;6:beta=3;8:objective=capacity;9:beta=2;9:beta=3");
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!(replay.to_link(), "steps=10&edits=4:lr=0.01;4:beta=3;8:objective=capacity");
         let (_, notes) = read("10", "8:objective=iwae");

@@ -1,5 +1,5 @@
-// Browser tests of links that rebuild a trained model (run by run.mjs, on the CPU engine): steps=N trains
-// to N and pauses, two loads give bitwise the same weights file, live changes replay from `edits`,
+// Browser tests of links that rebuild a trained model (run by run.mjs, on the CPU engine, one on WebGPU):
+// steps=N trains to N and pauses, two loads give bitwise the same weights file, live changes replay from `edits`,
 // malformed or huge `edits` lists are clamped with notices, and Stop ends a rebuild.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -50,6 +50,22 @@ export const tests = [
       assert.deepEqual(second.losses, first.losses, 'two loads of one link had different losses');
       assert.deepEqual([...first.errors, ...second.errors], []);
       await first.page.close();
+      await second.page.close();
+    },
+  },
+  {
+    name: 'replay: on WebGPU too, two loads of a link with steps and edits give bitwise the same weights file',
+    async run({ open, note }) {
+      const link = `#v=1&${SMALL}&seed=25&steps=12&edits=6:beta=2`;
+      const first = await rebuildOf(open, link, 'webgpu');
+      assert.deepEqual(first.result, { done: true, step: 12 });
+      assert.equal((await status(first.page)).backend, 'WebGPU');
+      await first.page.close();
+      const second = await rebuildOf(open, link, 'webgpu');
+      note(`weights sha256 ${first.hash.slice(0, 16)}… on both loads (kernels: ${(await status(second.page)).kernels} on the second)`);
+      assert.equal(second.hash, first.hash, 'two loads of one link trained different weights on WebGPU');
+      assert.deepEqual(second.losses, first.losses);
+      assert.deepEqual([...first.errors, ...second.errors], []);
       await second.page.close();
     },
   },
