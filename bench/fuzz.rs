@@ -99,7 +99,7 @@ fn main() {
             t0.elapsed().as_secs_f64(), t.accepted, t.repaired, t.notes, t.rejected, t.panics, t.broken
         );
         let mut kinds: Vec<_> = t.kinds.into_iter().collect();
-        kinds.sort_by(|a, b| b.1.cmp(&a.1));
+        kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
         for (kind, n) in kinds.iter().take(6) {
             println!("    {n:>8}  {kind}");
         }
