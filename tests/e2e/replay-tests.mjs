@@ -44,6 +44,14 @@ export const tests = [
       assert.equal((await status(first.page)).step, 40, 'training went on past the link’s step');
       assert.match(await api(first.page, () => window.vaelab.exactLink()), /&steps=40$/);
       await shot(first.page, 'replay-steps-40');
+      // The same link arriving as a new hash (the page rewrote its own) rebuilds from the initial weights.
+      await first.page.evaluate((link) => {
+        document.getElementById('run-message').textContent = '';
+        location.hash = link;
+      }, link);
+      await first.page.waitForFunction(() => /^Rebuilt the shared model: step 40\./.test(document.getElementById('run-message').textContent)
+        && window.vaelab.status().step === 40 && !window.vaelab.status().training);
+      assert.equal(await weightsHash(first.page), first.hash, 'the hash change rebuilt another model');
       const second = await rebuildOf(open, link);
       note(`weights sha256 ${first.hash.slice(0, 16)}… on both loads; loss at step 40 ${first.losses[39].toFixed(4)}`);
       assert.equal(second.hash, first.hash, 'two loads of one link trained different weights');

@@ -15,7 +15,9 @@ import { takeTimings } from '../core/timing.js';
  */
 export function labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh, keeping, importWeights, rebuild }) {
   return {
-    rebuilt: ready.then(() => rebuild().rebuilt),
+    get rebuilt() { // a getter: made on use, so a page that cannot start leaves no rejected promise behind
+      return ready.then(() => rebuild().rebuilt);
+    },
     exactLink: () => rebuild()?.exactLink() ?? null,
     weightsFile: () => ready.then(() => session.run((engine) => engine.weights_file())),
     ready,

@@ -232,17 +232,10 @@ async function boot() {
   wireOpenWeights(lab());
   window.addEventListener('hashchange', () => {
     const { pairs, replay: texts, notices: linkNotices } = followHash();
-    applyPairs(pairs, { notices: linkNotices }).then(async () => {
-      const again = rebuild.read(session.config, texts);
-      if (again.notices.length > 0) setNotices([...page.notices, ...again.notices]);
-      if (again.steps > 0 || again.edits.length > 0) {
-        // The link names a trained model: from the initial weights of its config, as on open.
-        rebuild.stop();
-        await session.reset();
-        await rebuild.start(again);
-      }
-      await keeping.refresh();
-    }).catch(engineFailed);
+    applyPairs(pairs, { notices: linkNotices })
+      .then(() => rebuild.follow(texts, (notices) => setNotices([...page.notices, ...notices])))
+      .then(() => keeping.refresh())
+      .catch(engineFailed);
   });
   showConfig();
   // Empty tiles where the digits will be, so the layout does not jump when they arrive.

@@ -10,7 +10,7 @@ const SHOW_EVERY_MS = 250;
 
 /**
  * `session`, `page` (its view and backend), `applyPairs(pairs)` (the lab's config change) and
- * `message(text)` from the page. Returns `{record, read, start, stop, exactLink, copyExact}`.
+ * `message(text)` from the page. Returns `{record, read, start, follow, stop, active, exactLink}`.
  */
 export function labRebuild({ session, page, applyPairs, message }) {
   const record = new RunRecord(session);
@@ -45,6 +45,19 @@ export function labRebuild({ session, page, applyPairs, message }) {
     }
   }
 
+  /**
+   * A new hash, its config applied already, with `texts` (its steps/edits): when it names a trained
+   * model, trains it again from its initial weights, as on open. `tell(notices)` for repairs.
+   */
+  async function follow(texts, tell) {
+    const replay = readReplay(session.config, texts);
+    if (replay.notices.length > 0) tell(replay.notices);
+    if (replay.steps === 0 && replay.edits.length === 0) return null;
+    rebuild.stop();
+    await session.reset();
+    return start(replay);
+  }
+
   /** A link that rebuilds the model at its current step, or null (and `record.why`) when none can. */
   function exactLink() {
     if (record.why || !record.start) return null;
@@ -71,6 +84,7 @@ export function labRebuild({ session, page, applyPairs, message }) {
     /** A link's `{steps, edits}` texts read for a run from `config`: `{steps, edits, notices}`. */
     read: (config, texts) => readReplay(config, texts),
     start,
+    follow,
     stop: () => rebuild.stop(),
     get active() {
       return rebuild.active;
