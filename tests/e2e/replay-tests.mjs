@@ -95,6 +95,14 @@ export const tests = [
       await page.waitForFunction(() => /Link to this exact model copied|Copy this link/.test(document.getElementById('run-message').textContent));
       const hash = await weightsHash(page);
       const trained = await losses(page);
+      // A saved run keeps its list of changes: resumed after a reload, it offers the same link.
+      const saved = await api(page, () => window.vaelab.checkpoint());
+      assert.deepEqual([saved.ok, saved.step], [true, 30]);
+      await page.reload();
+      await ready(page);
+      await page.locator('#resume').click();
+      await page.waitForFunction(() => window.vaelab.status().step === 30);
+      assert.equal(await api(page, () => window.vaelab.exactLink()), link, 'the resumed run lost its list of changes');
 
       const replayed = await rebuildOf(open, hashOf(link));
       assert.deepEqual(replayed.result, { done: true, step: 30 });
