@@ -3,10 +3,12 @@
 //! flags and the page's controls (`schema_json`, exported as `config_schema()`) all derive from it.
 
 pub mod presets;
+pub mod replay;
 pub mod schema;
 pub mod values;
 
 pub use presets::{PRESETS, preset};
+pub use replay::{Edit, EditError, Replay};
 pub use schema::{KeySpec, Restart, schema_json, spec};
 pub use values::{KeyValue, Limits};
 

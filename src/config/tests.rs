@@ -175,3 +175,14 @@ fn schedules() {
     assert_eq!(config.capacity_at(5), 2.5);
     assert_eq!(config.capacity_at(50), 5.0);
 }
+
+#[test]
+fn float_bounds_that_f32_cannot_hold_still_validate() {
+    // Found by tests/parsers.rs: lr=0 clamped to 1e-6, which f32 rounds to 9.99999997e-7 < 1e-6.
+    for raw in ["0", "0.000001", "1e-30"] {
+        let (config, _) = ModelConfig::default().with_pairs([("lr", raw), ("adam_eps", raw)]);
+        config.validate().unwrap();
+        let (back, notes) = ModelConfig::default().with_pairs(pairs(&config.to_query()));
+        assert_eq!((back, notes), (config, vec![]), "lr={raw}");
+    }
+}

@@ -137,7 +137,16 @@ impl KeyValue for f32 {
     }
 
     fn from_text(key: &str, raw: &str, limits: &Limits, fallback: &Self, notes: &mut Vec<String>) -> Self {
-        clamp_number(key, raw, limits, false, *fallback as f64, notes) as f32
+        let value = clamp_number(key, raw, limits, false, *fallback as f64, notes) as f32;
+        // Rounding to f32 can put a bound just outside the range (1e-6 becomes 9.99999997e-7): step
+        // back inside, so what a link is clamped to always validates.
+        if (value as f64) < limits.min {
+            value.next_up()
+        } else if (value as f64) > limits.max {
+            value.next_down()
+        } else {
+            value
+        }
     }
 
     fn check(&self, key: &str, limits: &Limits, problems: &mut Vec<String>) {

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 mod cpu_bench;
 mod cpu_workers;
-use crate::config::ModelConfig;
+use crate::config::{ModelConfig, Replay};
 use crate::data::Dataset;
 use crate::data::idx::parse_idx_owned;
 pub use cpu_bench::CpuKernelBench;
@@ -125,4 +125,21 @@ pub fn validate_config(config: JsValue) -> String {
         Ok(c) => c.validate().err().map(|e| e.to_string()).unwrap_or_default(),
         Err(e) => e.to_string(),
     }
+}
+
+/// Reads a link's `steps` and `edits` texts (either may be undefined) for a run that starts from
+/// `config`: `{steps, edits: [{step, pairs: [[key, value], …]}], notices}`, clamped and explained
+/// like every config key (config/replay.rs).
+#[wasm_bindgen]
+pub fn replay_from_link(config: JsValue, steps: Option<String>, edits: Option<String>) -> Result<JsValue, JsError> {
+    let start: ModelConfig = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+    let (replay, notices) = Replay::from_link(&start, steps.as_deref(), edits.as_deref());
+    to_js(&serde_json::json!({ "steps": replay.steps, "edits": replay.edits, "notices": notices }))
+}
+
+/// The link text of a replay `{steps, edits}`: `steps=N` and, with edits, `&edits=STEP:key=value;…`.
+#[wasm_bindgen]
+pub fn replay_to_link(replay: JsValue) -> Result<String, JsError> {
+    let replay: Replay = serde_wasm_bindgen::from_value(replay).map_err(js_err)?;
+    Ok(replay.to_link())
 }

@@ -1,12 +1,12 @@
 // The engine edge: the wasm module, the config table it exports, and the one place an engine is
 // opened (`openEngine`, through the `BACKENDS` table). Everything above this file sees an engine-like.
-import init, { Engine, apply_pairs, config_presets, config_schema, config_from_pairs, config_to_query, default_config } from '../pkg/vaelab.js';
+import init, { Engine, apply_pairs, config_presets, config_schema, config_from_pairs, config_to_query, default_config, replay_from_link, replay_to_link } from '../pkg/vaelab.js';
 import { CpuEngine, defaultWorkers } from '../cpu/engine.js';
 import { BackendError, chooseBackend } from './choose-backend.js';
 import { checkWebGPU, gpuProblem, showError } from './gpu-check.js';
 import { queryPairs } from './url-state.js';
 
-export { apply_pairs, config_from_pairs, config_presets, config_to_query, default_config };
+export { apply_pairs, config_from_pairs, config_presets, config_to_query, default_config, replay_from_link, replay_to_link };
 
 let wasmReady = null;
 /** Loads the wasm module (config parsing works from then on; no device is touched). */

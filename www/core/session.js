@@ -13,7 +13,8 @@ export class Session {
   /**
    * `onGpuErrors(list)`: device lost or uncaptured errors; `onError(e)`: anything else from the
    * engine; `onNotice(text)`: what the backend wants said. Events (`on`): metrics, frame, run, tuning,
-   * kept (a new copy of the weights is on the CPU).
+   * kept (a new copy of the weights is on the CPU), change (a config change the engine took:
+   * `{before, after, step, rebuilt}`, `step` the first step that runs with it).
    */
   constructor({ backend = 'auto', onGpuErrors = () => {}, onError = () => {}, onNotice = () => {} } = {}) {
     Object.assign(this, { backend, onGpuErrors, onError, onNotice });
@@ -29,7 +30,7 @@ export class Session {
     this.lost = false;
     this.viewsBusy = false; // set by a page while it draws from the engine (tuning waits for it)
     this.target = 0;
-    this.listeners = { metrics: new Set(), frame: new Set(), run: new Set(), tuning: new Set(), kept: new Set() };
+    this.listeners = { metrics: new Set(), frame: new Set(), run: new Set(), tuning: new Set(), kept: new Set(), change: new Set() };
     this.pending = new Map(); // pairs waiting for the engine (before it is up, or for the next job)
     this.starting = null;
   }
@@ -155,6 +156,7 @@ export class Session {
       const merged = [...this.pending];
       this.pending.clear();
       const before = this.config;
+      const step = this.loop.submitted; // nothing is submitted while a job runs: the change starts here
       let result;
       try {
         result = await engine.set_pairs(merged);
@@ -163,6 +165,7 @@ export class Session {
       }
       this.config = result.config;
       if (result.rebuilt) await this.newModel({ before, kept: this.shelved(result.config) }, engine);
+      this.emit('change', { before, after: result.config, step, rebuilt: result.rebuilt });
       return { ...result, before };
     }, 'config').then(async (result) => {
       if (result.rebuilt) await this.tuner.prepare(this.config); // new shapes: cached kernels, or tune later
@@ -177,9 +180,9 @@ export class Session {
 
   /**
    * Inside an engine job, after the engine built a new model: restores `kept` if given, and starts
-   * the run's bookkeeping over at its step. Emits `run` `{restored, step, rebuilt, before}`.
+   * the run's bookkeeping over at its step. Emits `run` `{restored, step, rebuilt, before, imported}`.
    */
-  async newModel({ before = null, kept = null, rebuilt = true }, engine) {
+  async newModel({ before = null, kept = null, rebuilt = true, imported = false }, engine) {
     if (kept) await engine.restore(kept.weights, kept.step);
     const step = kept ? kept.step : 0;
     this.loop.reset(step);
@@ -187,7 +190,7 @@ export class Session {
     this.kept = null;
     this.target = step;
     this.#readInfo();
-    this.emit('run', { restored: Boolean(kept), step, rebuilt, before });
+    this.emit('run', { restored: Boolean(kept), step, rebuilt, before, imported });
   }
 
   /** Restarts the current config from its initial weights (same seed, same run). */
@@ -216,7 +219,7 @@ export class Session {
       const opened = await engine.import_weights(data, name);
       this.config = opened.config;
       this.pending.clear();
-      await this.newModel({ before }, engine);
+      await this.newModel({ before, imported: true }, engine);
       return opened;
     });
     await this.tuner.prepare(this.config); // new shapes: cached kernels, or tune later

@@ -1,6 +1,7 @@
-// The shareable state in the URL hash, `#v=1&<every config key>&view=<view>[&autoplay=1][&backend=…]`. Config
-// values go to the engine's config_from_pairs, which clamps and explains; nothing read from the URL
-// becomes HTML. `autoplay=1` (start training once the engine is up) stays only where it was given.
+// The shareable state in the URL hash, `#v=1&<every config key>&view=<view>[&autoplay=1][&backend=…]
+// [&steps=N&edits=…]`. Config values go to the engine's config_from_pairs and `steps`/`edits` to its
+// replay_from_link, which clamp and explain; nothing read from the URL becomes HTML. `autoplay=1`
+// (start training once the engine is up) stays only where it was given.
 import { BACKEND_CHOICES } from './choose-backend.js';
 
 export const LINK_VERSION = '1';
@@ -22,7 +23,8 @@ function decode(text, notices) {
 
 /**
  * Splits a hash into config pairs and page state. `configKeys` is the engine's key list, `views`
- * the page's views. Returns `{pairs, view, autoplay, backend, notices}`; unknown keys are ignored with a notice.
+ * the page's views. Returns `{pairs, view, autoplay, backend, replay: {steps, edits}, notices}` (`replay`
+ * holds the raw texts, undefined when absent); unknown keys are ignored with a notice.
  */
 export function parseHash(hash, { configKeys, views }) {
   const notices = [];
@@ -30,8 +32,9 @@ export function parseHash(hash, { configKeys, views }) {
   let view;
   let autoplay = false;
   let backend = 'auto';
+  const replay = { steps: undefined, edits: undefined };
   const body = hash.replace(/^#/, '');
-  if (body === '') return { pairs, view, autoplay, backend, notices };
+  if (body === '') return { pairs, view, autoplay, backend, replay, notices };
   for (const part of body.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
@@ -48,13 +51,15 @@ export function parseHash(hash, { configKeys, views }) {
     } else if (key === 'backend') {
       if (BACKEND_CHOICES.includes(value)) backend = value;
       else notices.push(`backend: ${shown(value)} is not ${BACKEND_CHOICES.join(', ')}; choosing automatically`);
+    } else if (key === 'steps' || key === 'edits') {
+      replay[key] = value; // read by the engine against the link's config (config/replay.rs)
     } else if (configKeys.includes(key) || key === 'preset') {
       pairs.push([key, value]); // a preset (config/presets.rs) is expanded by the engine, first
     } else {
       notices.push(`ignored the unknown key ${shown(key)}`);
     }
   }
-  return { pairs, view, autoplay, backend, notices };
+  return { pairs, view, autoplay, backend, replay, notices };
 }
 
 /** `key=value&…` (the engine's config_to_query output) as `[[key, value], …]`. */
@@ -65,10 +70,13 @@ export function queryPairs(query) {
   });
 }
 
-/** The hash for a config query and a view (and `&autoplay=1` when `autoplay`, `&backend=…` unless auto). */
-export function buildHash(query, view, { autoplay = false, backend = 'auto' } = {}) {
+/**
+ * The hash for a config query and a view (and `&autoplay=1` when `autoplay`, `&backend=…` unless
+ * auto, then `replay`: the engine's `steps=N&edits=…` text, when given).
+ */
+export function buildHash(query, view, { autoplay = false, backend = 'auto', replay = '' } = {}) {
   const encoded = queryPairs(query).map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`);
-  const tail = `${backend !== 'auto' ? `&backend=${backend}` : ''}${autoplay ? '&autoplay=1' : ''}`;
+  const tail = `${backend !== 'auto' ? `&backend=${backend}` : ''}${autoplay ? '&autoplay=1' : ''}${replay ? `&${replay}` : ''}`;
   return `#v=${LINK_VERSION}&${encoded.join('&')}&view=${encodeURIComponent(view)}${tail}`;
 }
 

@@ -9,10 +9,17 @@ import { takeTimings } from '../core/timing.js';
  * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice(),
  * checkpoint() → Promise<{ok, step}> (keep and save now), savedRuns(), deleteSavedRun(id), injectNaN(),
  * importWeights(bytes, name?) → Promise<{config, notices}> (as "Open weights…"; rejects with the
- * message the page shows), evaluate() → Promise<{loss, recon, kl, active_units, images}> (whole test set).
+ * message the page shows), evaluate() → Promise<{loss, recon, kl, active_units, images}> (whole test set),
+ * rebuilt → Promise<{done, step}> (a `steps=N` link's rebuild ended; at once without one), exactLink()
+ * (the "Copy link (model)" link, or null), weightsFile() → Promise<Uint8Array> (as Download weights).
  */
-export function labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh, keeping, importWeights }) {
+export function labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh, keeping, importWeights, rebuild }) {
   return {
+    get rebuilt() { // a getter: made on use, so a page that cannot start leaves no rejected promise behind
+      return ready.then(() => rebuild().rebuilt);
+    },
+    exactLink: () => rebuild()?.exactLink() ?? null,
+    weightsFile: () => ready.then(() => session.run((engine) => engine.weights_file())),
     ready,
     status: () => ({ ...session.status(), view: page.view }),
     setConfig: (partial) => applyPairs(Object.entries(partial).map(([k, v]) => {

@@ -18,6 +18,7 @@ import { labKeeping } from './keep.js';
 import { foldPanel } from './layout.js';
 import { noticePanel } from './notices.js';
 import { openWeights, wireOpenWeights } from './open-weights.js';
+import { labRebuild } from './rebuild.js';
 import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
@@ -40,6 +41,7 @@ const refresher = { busy: null, next: 0, dirty: true };
 const views = { charts: null, digits: null, explorer: null, controls: null };
 let lastPaint = 0;
 let keeping = null; // saved runs (./keep.js), from boot() on
+let rebuild = null; // steps=N links and the record of live changes (./rebuild.js), from boot() on
 
 let resolveReady;
 let rejectReady;
@@ -49,7 +51,7 @@ ready.catch(() => {}); // a page without WebGPU is not an unhandled error; `awai
 const api = labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh: async () => {
   await refresher.busy;
   return refreshVisible();
-}, keeping: () => keeping, importWeights: (bytes, name) => openWeights(lab(), bytes, name) });
+}, keeping: () => keeping, rebuild: () => rebuild, importWeights: (bytes, name) => openWeights(lab(), bytes, name) });
 window.vaelab = api;
 
 // ---------------------------------------------------------------- config, URL and notices
@@ -98,7 +100,10 @@ function newRun() {
   updateButtons(!session.lost, session.loop.running);
 }
 
-/** Reads the hash: its view and autoplay now; returns its config pairs (over the defaults) and notices. */
+/**
+ * Reads the hash: its view and autoplay now; returns its config pairs (over the defaults), its
+ * `steps`/`edits` texts (`replay`, read against the config once it is known) and notices.
+ */
 function followHash() {
   const parsed = parseHash(location.hash, { configKeys: page.configKeys, views: VIEWS });
   page.view = parsed.view ?? page.view;
@@ -107,7 +112,7 @@ function followHash() {
   showView();
   // A preset is a whole config of its own: the defaults do not go under it.
   const base = parsed.pairs.some(([key]) => key === 'preset') ? [] : page.defaultPairs;
-  return { pairs: [...base, ...parsed.pairs], notices: parsed.notices };
+  return { pairs: [...base, ...parsed.pairs], replay: parsed.replay, notices: parsed.notices };
 }
 
 function setView(view) {
@@ -216,7 +221,9 @@ async function boot() {
   page.defaultPairs = configPairs(default_config());
   const link = followHash();
   const { config, notices } = config_from_pairs(link.pairs);
-  setNotices([...link.notices, ...notices]);
+  rebuild = labRebuild({ session, page, applyPairs, message });
+  const replay = rebuild.read(config, link.replay);
+  setNotices([...link.notices, ...notices, ...replay.notices]);
   session.config = config;
   session.backend = page.backend;
   views.controls = new Controls($('config-controls'), (pairs, { dragging }) => applyPairs(pairs, { dragging }).catch(engineFailed));
@@ -224,8 +231,11 @@ async function boot() {
     resample: () => views.digits.refreshSamples(), digits: () => views.digits, charts: () => views.charts, newRun });
   wireOpenWeights(lab());
   window.addEventListener('hashchange', () => {
-    const { pairs, notices: linkNotices } = followHash();
-    applyPairs(pairs, { notices: linkNotices }).then(() => keeping.refresh()).catch(engineFailed);
+    const { pairs, replay: texts, notices: linkNotices } = followHash();
+    applyPairs(pairs, { notices: linkNotices })
+      .then(() => rebuild.follow(texts, (notices) => setNotices([...page.notices, ...notices])))
+      .then(() => keeping.refresh())
+      .catch(engineFailed);
   });
   showConfig();
   // Empty tiles where the digits will be, so the layout does not jump when they arrive.
@@ -235,7 +245,7 @@ async function boot() {
   // layout would be a long task in the middle of training.
   loadKatex();
   session.viewsBusy = true; // no kernel tuning before the page is up
-  keeping = labKeeping({ session, applyPairs, addNotice, message });
+  keeping = labKeeping({ session, applyPairs, addNotice, message, record: rebuild.record });
   new NumberGuard(session, { onError: engineFailed, onTripped: ({ step, back, value, cause, advice }) => {
     updateButtons(true, false);
     addNotice(`Training stopped at step ${step}: the loss became ${value}. The run went back to ${back ? `the weights of step ${back}` : 'its initial weights'}. Likely cause: ${cause}. Try ${advice}, then press Train.`);
@@ -266,8 +276,10 @@ async function boot() {
   });
   session.on('run', newRun);
   session.on('frame', onFrame);
-  // No await from here until the views exist: the loop's first frame draws into them.
-  if (page.autoplay) {
+  // No await from here until the views exist: the loop's first frame draws into them. A link that
+  // rebuilds a model trains to its step instead of playing.
+  const rebuilding = replay.steps > 0 || replay.edits.length > 0;
+  if (page.autoplay && !rebuilding) {
     session.play();
     session.loop.kick(1); // the first step goes to the GPU now, alone (its metrics come back on their own)
     mark('firstSubmit');
@@ -289,6 +301,8 @@ async function boot() {
   session.viewsBusy = Boolean(refresher.busy);
   // "Resume step N" when this link was trained here before (a storage that never answers delays nothing long).
   await Promise.race([keeping.refresh().catch(engineFailed), new Promise((resolve) => setTimeout(resolve, 3000))]);
+  rebuild.rebuilt = rebuild.start(replay);
+  rebuild.rebuilt.catch(engineFailed);
   resolveReady(api);
 }
 

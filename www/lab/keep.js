@@ -12,9 +12,10 @@ const WAIT_FOR_METRICS_MS = 3000;
 
 /**
  * `session`: the page's Session; `applyPairs(pairs)`: the lab's config change (controls, link);
- * `addNotice(text)`, `message(text)`: the page's words; `store`: where runs go (tests pass their own).
+ * `addNotice(text)`, `message(text)`: the page's words; `record`: the run's start and live changes
+ * (core/replay.js), saved with it; `store`: where runs go (tests pass their own).
  */
-export function labKeeping({ session, applyPairs, addNotice, message, store = new CheckpointStore() }) {
+export function labKeeping({ session, applyPairs, addNotice, message, record = null, store = new CheckpointStore() }) {
   let runId = newId();
   let lastSaved = { id: null, step: -1 };
   let saving = Promise.resolve({ ok: true });
@@ -67,7 +68,7 @@ export function labKeeping({ session, applyPairs, addNotice, message, store = ne
     }
     const weights = kept.weights instanceof Float32Array ? kept.weights : Float32Array.from(kept.weights);
     const run = { id, link: config_to_query(kept.config), step: kept.step, at: Date.now(), config: kept.config,
-      backend: session.info.backend, weights, history };
+      backend: session.info.backend, weights, history, replay: record?.save() ?? null };
     const result = await store.save(run).catch((e) => ({ ok: false, reason: e?.message ?? String(e) }));
     if (result.ok) lastSaved = { id, step: kept.step };
     else tell(`Could not save this run for a later visit: ${result.reason}. Training goes on.`);
@@ -112,6 +113,7 @@ export function labKeeping({ session, applyPairs, addNotice, message, store = ne
       runId = run.id;
       lastSaved = { id: run.id, step: run.step };
       await session.continueFrom({ weights: run.weights, step: run.step, config: session.config, history, at: run.at });
+      record?.load(run.replay, run.step, session.config); // its start and changes, for "Copy link (model)"
     } catch (e) {
       ({ runId, lastSaved } = before);
       return damaged(id, `the engine could not use it (${e?.message ?? e})`);

@@ -30,7 +30,7 @@ export function renderStatus(s, kernels) {
     `loss ${fmt(s.trainLoss)}`,
     `test ${fmt(s.testLoss)}`,
     `${s.backend}${s.adapter ? ` · ${s.adapter}` : ''}${s.reason ? ` (${s.reason})` : ''}`,
-    s.lost ? 'stopped' : kernels === 'tuning' ? 'timing the GPU kernels (once)' : s.running ? 'training' : 'paused',
+    s.lost ? 'stopped' : kernels === 'tuning' ? 'timing the GPU kernels (once)' : s.training ? 'training' : 'paused', // s.training: playing, or steps asked for (Step, a rebuild link)
   ];
   $('status').textContent = parts.join(' · ');
   // Screen readers hear the state when it changes (training, paused, …) and the progress now and then.
