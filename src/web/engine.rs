@@ -96,7 +96,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Parses the four MNIST IDX files (raw bytes) and builds the trainer.
+    /// Parses the four IDX files (raw bytes; MNIST's layout) and builds the trainer. Called again
+    /// with other files (another data set), it starts a new model of the current config on them.
     pub fn load(
         &self,
         train_images: Vec<u8>,

@@ -9,7 +9,8 @@ import { takeTimings } from '../core/timing.js';
  * refresh(), timings(), firstStepMs, startup (ms per start-up stage), tuning() / tune(), loseDevice(),
  * checkpoint() → Promise<{ok, step}> (keep and save now), savedRuns(), deleteSavedRun(id), injectNaN(),
  * importWeights(bytes, name?) → Promise<{config, notices}> (as "Open weights…"; rejects with the
- * message the page shows), evaluate() → Promise<{loss, recon, kl, active_units, images}> (whole test set).
+ * message the page shows), evaluate() → Promise<{loss, recon, kl, active_units, images}> (whole test set),
+ * metricsCsv() → the text “Metrics as CSV” saves (set once the page is up; www/lab/exports.js).
  */
 export function labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh, keeping, importWeights }) {
   return {
