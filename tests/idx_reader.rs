@@ -233,7 +233,7 @@ fn fashion_checksum_failure_names_the_file_the_set_and_the_fix() {
     let msg = verify_set(&dir, &FASHION).unwrap_err().to_string();
     assert!(msg.contains("sha256 mismatch") && msg.contains("Fashion-MNIST"), "{msg}");
     // A missing file names the set's own fix, not MNIST's.
-    std::fs::remove_file(dir.join(format!("{TRAIN_LABELS}.gz"))).unwrap();
+    std::fs::remove_file(dir.join(format!("{TRAIN_IMAGES}.gz"))).unwrap();
     match Mnist::load_verified_as(&dir, &FASHION) {
         Err(VaeError::DataMissing { fix, .. }) => assert!(fix.contains("dataset-fashion-mnist"), "{fix}"),
         other => panic!("expected DataMissing, got {other:?}"),
