@@ -125,14 +125,17 @@ export class Session {
    */
   async #matchData(engine, bytes = null) {
     const wanted = this.config.data;
-    if (!wanted || wanted === this.dataKey) return false;
+    const again = this.reload === wanted; // the same key, other files (reloadData)
+    this.reload = null;
+    if (!wanted || (wanted === this.dataKey && !again)) return false;
     try {
       const data = await (bytes ?? this.provideData(wanted));
       await engine.load(data.trainImages, data.trainLabels, data.testImages, data.testLabels);
       this.dataKey = wanted;
       return true;
     } catch (e) {
-      this.config = (await engine.set_pairs([['data', this.dataKey]])).config;
+      // A failed load leaves the engine's data and model as they were.
+      if (!again) this.config = (await engine.set_pairs([['data', this.dataKey]])).config;
       throw e;
     }
   }
@@ -179,10 +182,11 @@ export class Session {
     // Other data is fetched (or asked of the page) before the job, which then only loads it; data
     // that cannot be had changes nothing.
     const wanted = apply_pairs(this.config, [...this.pending]).config.data;
-    if (wanted !== this.dataKey && this.fetched?.key !== wanted) {
+    if ((wanted !== this.dataKey || this.reload === wanted) && this.fetched?.key !== wanted) {
       try {
         this.fetched = { key: wanted, data: await this.provideData(wanted) };
       } catch (e) {
+        this.reload = null;
         for (const [k] of pairs) this.pending.delete(k);
         return { config: this.config, rebuilt: false, notices: [], error: e };
       }
@@ -195,7 +199,7 @@ export class Session {
       try {
         result = await engine.set_pairs(merged);
         this.config = result.config;
-        if (this.config.data !== this.dataKey) {
+        if (this.config.data !== this.dataKey || this.reload === this.config.data) {
           const data = this.fetched?.key === this.config.data ? this.fetched.data : null;
           this.fetched = null; // its buffers may move to the engine
           result.rebuilt = (await this.#matchData(engine, data)) || result.rebuilt;
@@ -214,7 +218,7 @@ export class Session {
 
   /** Loads the data of `key` again (e.g. other files of the reader's own): a new run on them. */
   reloadData(key) {
-    if (this.engine && this.dataKey === key) this.dataKey = null;
+    if (this.engine) this.reload = key;
     return this.apply([['data', key]]);
   }
 

@@ -24,8 +24,6 @@ export function ownData(p) {
     try {
       const set = await ownDataSet(files, { invert: $('own-invert').checked,
         onProgress: (done, total) => (status.textContent = `Converting pictures to 28×28 grey… ${done} / ${total}`) });
-      DATA_SETS.own = { ...DATA_SETS.own, classes: set.classes ?? DATA_SETS.mnist.classes };
-      held = set;
       status.textContent = '';
       panel.hidden = true;
       return set;
@@ -44,6 +42,12 @@ export function ownData(p) {
     return [`your own images: ${set.count.toLocaleString('en')} images, ${classes}, split 90/10 — they stay on this machine`, ...set.notices];
   }
 
+  /** Makes `set` the data that data=own means (null: back to `previous`). */
+  function hold(set) {
+    held = set;
+    DATA_SETS.own = { ...DATA_SETS.own, classes: set?.classes ?? DATA_SETS.mnist.classes };
+  }
+
   /** Files chosen in the panel or dropped: a waiting request gets them, else the run switches to them. */
   async function useFiles(files) {
     if (busy) return;
@@ -53,6 +57,8 @@ export function ownData(p) {
     } catch {
       return;
     }
+    const previous = held;
+    hold(set);
     if (waiting) {
       const { resolve } = waiting;
       waiting = null;
@@ -62,6 +68,7 @@ export function ownData(p) {
     }
     const result = await p.session.reloadData('own');
     if (result.error) {
+      hold(previous);
       p.message(`Could not train on those images: ${result.error?.message ?? result.error}. Kept the previous run.`);
       return;
     }
