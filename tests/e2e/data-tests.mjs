@@ -1,5 +1,5 @@
-// Browser tests of the lab's data (run by run.mjs, on the CPU engine): a data=fashion link trains with
-// the class names in the scatter legend; dropped IDX files (gzip, one without labels) and PNG pictures
+// Browser tests of the lab's data (run by run.mjs, on the CPU engine unless named): a data=fashion link
+// trains with the class names in the scatter legend, and WebGPU switches to it; dropped IDX files (gzip, one without labels) and PNG pictures
 // train; the figures save as PNG and the metrics as CSV in the CLI's columns; a data=own link asks for files.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -79,7 +79,8 @@ export const tests = [
         assert.ok(legend.includes(name), `the legend lacks ${name}: ${legend}`);
       }
       assert.ok((await colours(page, 'latent-canvas')) > 5, 'the scatter looks empty');
-      assert.match(await page.locator('#latent-canvas').getAttribute('aria-label'), /test items by label \(0 T-shirt\/top, 1 Trouser/);
+      // The scatter's name follows at most once a second.
+      await page.waitForFunction(() => /test items by label \(0 T-shirt\/top, 1 Trouser/.test(document.getElementById('latent-canvas').getAttribute('aria-label')));
       // Back to MNIST by the selector: a new run on the digits, the legend back to digits.
       await page.selectOption('#data-select', 'mnist');
       await page.waitForFunction(() => window.vaelab.status().config.data === 'mnist' && window.vaelab.status().step === 0);
@@ -88,6 +89,25 @@ export const tests = [
       assert.equal(await page.locator('#latent-legend').textContent(), '0123456789');
       assert.match(await page.evaluate(() => location.hash), /data=mnist/);
       await shot(page, 'data-fashion');
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  },
+  {
+    name: 'data: on WebGPU, switching to Fashion-MNIST loads it into the engine and trains a new run on it',
+    async run({ open, note }) {
+      const { page, errors } = await open(`#v=1&${SMALL}`, { backend: 'webgpu' });
+      await ready(page);
+      await train(page, 5);
+      const result = await page.evaluate(() => window.vaelab.setConfig({ data: 'fashion' }));
+      assert.ok(result.rebuilt, 'switching the data did not start a new run');
+      const s = await status(page);
+      assert.deepEqual([s.config.data, s.step, s.nTrain], ['fashion', 0, 60000]);
+      assert.match(s.backend, /WebGPU/);
+      const losses = await train(page, 15);
+      note(`loss ${losses[0].toFixed(1)} → ${losses[14].toFixed(1)} over 15 steps on ${s.adapter}`);
+      assert.ok(losses.every(Number.isFinite) && losses[14] < losses[0], 'the loss did not fall');
+      assert.match(await page.locator('#latent-legend').textContent(), /9 Ankle boot/);
       assert.deepEqual(errors, []);
       await page.close();
     },
