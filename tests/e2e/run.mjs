@@ -16,6 +16,7 @@ import { tests as a11yTests } from './a11y-tests.mjs';
 import { tests as keepTests } from './keep-tests.mjs';
 import { tests as importTests } from './import-tests.mjs';
 import { tests as replayTests } from './replay-tests.mjs';
+import { tests as dataTests } from './data-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dist = resolve(root, process.env.DIST ?? 'dist');
@@ -85,7 +86,7 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...keepTests, ...importTests, ...replayTests]) {
+for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...keepTests, ...importTests, ...replayTests, ...dataTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];

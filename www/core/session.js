@@ -1,5 +1,6 @@
 // The engine session both pages train through: opens and loads an engine (openEngine), applies config
 // changes (one set_pairs per change), keeps weights on the CPU, recovers a lost device, tunes kernels, and runs the training loop.
+import { loadDataSet } from './data.js';
 import { apply_pairs, backendLabel, configPairs, openEngine } from './engine.js';
 import { MetricHistory } from './metric-history.js';
 import { EngineScheduler } from './scheduler.js';
@@ -14,10 +15,12 @@ export class Session {
    * `onGpuErrors(list)`: device lost or uncaptured errors; `onError(e)`: anything else from the
    * engine; `onNotice(text)`: what the backend wants said. Events (`on`): metrics, frame, run, tuning,
    * kept (a new copy of the weights is on the CPU), change (a config change the engine took:
-   * `{before, after, step, rebuilt}`, `step` the first step that runs with it).
+   * `{before, after, step, rebuilt}`, `step` the first step that runs with it). `provideData(key)`: a promise of the four IDX files of
+   * `data=key` (default: fetched from the site; `own` rejects unless the page holds the reader's files).
    */
-  constructor({ backend = 'auto', onGpuErrors = () => {}, onError = () => {}, onNotice = () => {} } = {}) {
-    Object.assign(this, { backend, onGpuErrors, onError, onNotice });
+  constructor({ backend = 'auto', onGpuErrors = () => {}, onError = () => {}, onNotice = () => {}, provideData = (key) => loadDataSet(key) } = {}) {
+    Object.assign(this, { backend, onGpuErrors, onError, onNotice, provideData });
+    this.dataKey = null; // the `data` whose files the engine holds
     this.engine = null;
     this.scheduler = null;
     this.loop = null;
@@ -69,16 +72,17 @@ export class Session {
   }
 
   /**
-   * Opens the engine with `config` and `data` (a promise of the MNIST bytes), once per page (later
-   * calls return the same promise). Changes applied meanwhile go in with one set_pairs after loading;
+   * Opens the engine with `config` and `data` (a promise of the IDX bytes of `config.data`, or of
+   * `dataKey()` when given), once per page (later calls return the same promise). Changes applied meanwhile go in with one set_pairs after loading;
    * if the engine refuses them it keeps `config` and `onRejected(e)` is told.
    */
-  start({ config, data, onStage = () => {}, onRejected = () => {} }) {
+  start({ config, data, dataKey = null, onStage = () => {}, onRejected = () => {} }) {
     this.config ??= config;
     const opened = this.config;
     this.starting ??= (async () => {
       const onAdapter = (text) => (this.adapterHint = text);
       const engine = await openEngine({ backend: this.backend, config: opened, data, onNotice: this.onNotice, onStage, onAdapter });
+      this.dataKey = dataKey?.() ?? opened.data; // `data` may have gone another way meanwhile (the page says)
       onStage('engine');
       const flush = async () => {
         if (this.pending.size === 0) return false;
@@ -95,6 +99,7 @@ export class Session {
         }
       };
       await flush();
+      await this.#matchData(engine).catch(onRejected);
       engine.set_cadence(READ_EVERY, TEST_EVERY);
       this.scheduler = new EngineScheduler(engine);
       this.#readInfo(engine);
@@ -102,7 +107,7 @@ export class Session {
       // Cached kernel choices apply before the first step (a quick call; no timing happens here).
       await this.tuner.prepare(this.config);
       // Changes made during that call go in now; from here on they go through the scheduler.
-      if (await flush()) {
+      if ((await flush()) | (await this.#matchData(engine).catch(onRejected))) {
         this.#readInfo(engine);
         this.tuner.prepare(this.config);
       }
@@ -111,6 +116,29 @@ export class Session {
       return this;
     })();
     return this.starting;
+  }
+
+  /**
+   * Inside an engine job (or before the loop exists): when the config names other data than the
+   * engine holds, loads it (`bytes`, or from `provideData`) — a new model of the config on it.
+   * Resolves whether it loaded. When the data cannot be had, the config goes back to the data held
+   * (that set_pairs rebuilds nothing the load would not have) and the error is thrown.
+   */
+  async #matchData(engine, bytes = null) {
+    const wanted = this.config.data;
+    const again = this.reload === wanted; // the same key, other files (reloadData)
+    this.reload = null;
+    if (!wanted || (wanted === this.dataKey && !again)) return false;
+    try {
+      const data = await (bytes ?? this.provideData(wanted));
+      await engine.load(data.trainImages, data.trainLabels, data.testImages, data.testLabels);
+      this.dataKey = wanted;
+      return true;
+    } catch (e) {
+      // A failed load leaves the engine's data and model as they were.
+      if (!again) this.config = (await engine.set_pairs([['data', this.dataKey]])).config;
+      throw e;
+    }
   }
 
   #readInfo(engine = this.engine) {
@@ -143,15 +171,27 @@ export class Session {
    * changes queued meanwhile merge into it (a slider drag is one call per job, latest value wins).
    * Resolves `{config, rebuilt, notices}`, plus `error` when the engine refused (then it kept its model).
    */
-  apply(pairs) {
+  async apply(pairs) {
     if (!this.engine || this.lost) {
       // Nothing to train yet (or a lost device): the config only decides what the engine builds.
       const { config, notices } = apply_pairs(this.config, pairs);
       this.config = config;
       for (const [k, v] of pairs) this.pending.set(k, v);
-      return Promise.resolve({ config, rebuilt: false, notices });
+      return { config, rebuilt: false, notices };
     }
     for (const [k, v] of pairs) this.pending.set(k, v);
+    // Other data is fetched (or asked of the page) before the job, which then only loads it; data
+    // that cannot be had changes nothing.
+    const wanted = apply_pairs(this.config, [...this.pending]).config.data;
+    if ((wanted !== this.dataKey || this.reload === wanted) && this.fetched?.key !== wanted) {
+      try {
+        this.fetched = { key: wanted, data: await this.provideData(wanted) };
+      } catch (e) {
+        this.reload = null;
+        for (const [k] of pairs) this.pending.delete(k);
+        return { config: this.config, rebuilt: false, notices: [], error: e };
+      }
+    }
     return this.scheduler.run(async (engine) => {
       const merged = [...this.pending];
       this.pending.clear();
@@ -160,10 +200,16 @@ export class Session {
       let result;
       try {
         result = await engine.set_pairs(merged);
+        this.config = result.config;
+        if (this.config.data !== this.dataKey || this.reload === this.config.data) {
+          const data = this.fetched?.key === this.config.data ? this.fetched.data : null;
+          this.fetched = null; // its buffers may move to the engine
+          result.rebuilt = (await this.#matchData(engine, data)) || result.rebuilt;
+        }
       } catch (e) {
-        return { config: before, rebuilt: false, notices: [], error: e };
+        if (result?.rebuilt) await this.newModel({ before }, engine);
+        return { config: this.config, rebuilt: Boolean(result?.rebuilt), notices: result?.notices ?? [], error: e, before };
       }
-      this.config = result.config;
       if (result.rebuilt) await this.newModel({ before, kept: this.shelved(result.config) }, engine);
       this.emit('change', { before, after: result.config, step, rebuilt: result.rebuilt });
       return { ...result, before };
@@ -171,6 +217,12 @@ export class Session {
       if (result.rebuilt) await this.tuner.prepare(this.config); // new shapes: cached kernels, or tune later
       return result;
     });
+  }
+
+  /** Loads the data of `key` again (e.g. other files of the reader's own): a new run on them. */
+  reloadData(key) {
+    if (this.engine) this.reload = key;
+    return this.apply([['data', key]]);
   }
 
   /** The weights to continue from when the model becomes `config` (the lessons keep several). */
@@ -219,6 +271,19 @@ export class Session {
       const opened = await engine.import_weights(data, name);
       this.config = opened.config;
       this.pending.clear();
+      if (this.config.data !== this.dataKey) {
+        // Trained on other data: that data comes in under the file's weights (a load starts a new
+        // model), or, when it cannot be had, the model stays on the data the page holds.
+        const weights = await engine.snapshot();
+        const from = opened.config.data;
+        try {
+          await this.#matchData(engine);
+        } catch (e) {
+          opened.notices = [...opened.notices, `the file was trained on data=${from}, which could not be loaded here (${e?.message ?? e}): it is shown on data=${this.dataKey}`];
+        }
+        await engine.restore(weights, 0);
+        opened.config = this.config;
+      }
       await this.newModel({ before, imported: true }, engine);
       return opened;
     });

@@ -100,10 +100,18 @@ export class CpuEngine {
     });
   }
 
-  /** Hands MNIST (raw IDX bytes; their buffers move to the leader) to the engine and builds the model. */
+  /**
+   * Hands the four IDX files (raw bytes; their buffers move to the leader) to the engine and builds
+   * the model. Called again with other files (another data set), a new model of the current config
+   * starts on them.
+   */
   async load(trainImages, trainLabels, testImages, testLabels) {
     const data = { trainImages, trainLabels, testImages, testLabels };
     const transfer = [...new Set(Object.values(data).map((a) => a.buffer))];
+    if (this.labels) {
+      this.labels = await this.#ask('data', { data }, transfer);
+      return;
+    }
     const { moduleUrl, module, config, workers, ports } = this;
     const started = await this.#ask('start', { moduleUrl, module, config, workers, ports, data }, [...ports, ...transfer]);
     this.cached = started.status;

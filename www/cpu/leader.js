@@ -82,6 +82,11 @@ const REQUESTS = {
     await Promise.all(followers.map((f) => ask(f, { op: 'config', config: result.config })));
     return { value: result };
   },
+  // Other data (another set, or the reader's own): a new model of the same config on it.
+  data: ({ data }) => {
+    leader.load_data(data.trainImages, data.trainLabels, data.testImages, data.testLabels);
+    return { value: leader.test_labels(1 << 20) };
+  },
   restore: ({ state, step }) => ({ value: leader.restore(state, step) ?? null }),
   status: () => ({ value: leader.status() }),
   evaluate: () => ({ value: leader.evaluate() }),

@@ -11,7 +11,8 @@ import { takeTimings } from '../core/timing.js';
  * importWeights(bytes, name?) → Promise<{config, notices}> (as "Open weights…"; rejects with the
  * message the page shows), evaluate() → Promise<{loss, recon, kl, active_units, images}> (whole test set),
  * rebuilt → Promise<{done, step}> (a `steps=N` link's rebuild ended; at once without one), exactLink()
- * (the "Copy link (model)" link, or null), weightsFile() → Promise<Uint8Array> (as Download weights).
+ * (the "Copy link (model)" link, or null), weightsFile() → Promise<Uint8Array> (as Download weights),
+ * metricsCsv() → the text “Metrics as CSV” saves (set once the page is up; www/lab/exports.js).
  */
 export function labApi({ ready, session, page, startup, applyPairs, play, pause, setView, refresh, keeping, importWeights, rebuild }) {
   return {

@@ -1,7 +1,7 @@
 // The lab page: one engine Session (www/core) with the controls, charts, digit and latent views, the
 // URL hash, error panels and window.vaelab around it. Start-up loads the wasm, MNIST and the GPU at once.
 import { config_from_pairs, config_to_query, configPairs, default_config, loadWasm, schema, showUnavailable } from '../core/engine.js';
-import { loadMnistProgress } from '../core/data.js';
+import { dataSet, linkDataKey, loadDataSet, loadMnistProgress } from '../core/data.js';
 import { NumberGuard } from '../core/number-guard.js';
 import { Session } from '../core/session.js';
 import { timed } from '../core/timing.js';
@@ -13,12 +13,14 @@ import { drawDigitGrid } from '../core/views/digits.js';
 import { LatentExplorer } from '../core/views/latent.js';
 import { labApi } from './api.js';
 import { Controls } from './controls.js';
+import { wireExports } from './exports.js';
 import { labFailures } from './failures.js';
 import { labKeeping } from './keep.js';
 import { foldPanel } from './layout.js';
 import { noticePanel } from './notices.js';
 import { openWeights, wireOpenWeights } from './open-weights.js';
 import { labRebuild } from './rebuild.js';
+import { ownData } from './own-data.js';
 import { describeChange, forgetRate, loadKatex, renderFormula, renderKernels, renderStatus, updateButtons } from './status.js';
 import { wireButtons } from './wire.js';
 
@@ -27,7 +29,7 @@ const VIEWS = ['training', 'latent'];
 const SNAPSHOT_EVERY_MS = 30_000; // a copy on the CPU (for a lost GPU) that also goes to IndexedDB
 
 const session = new Session({ onGpuErrors: (errors) => failures.gpuFailed(errors), onError: (e) => failures.engineFailed(e),
-  onNotice: (text) => setNotices([...page.notices, text]) });
+  onNotice: (text) => setNotices([...page.notices, text]), provideData: (key) => (key === 'own' ? own.request() : loadDataSet(key)) });
 const failures = labFailures({ session, message, showConfig });
 const engineFailed = failures.engineFailed;
 /** Page state: the view, the link's autoplay, notices, and what the hash reads against. */
@@ -56,10 +58,13 @@ window.vaelab = api;
 
 // ---------------------------------------------------------------- config, URL and notices
 
-/** What opening a weights file needs from the page. */
+/** What opening a weights file (or the reader's own data) needs from the page. */
 function lab() {
-  return { session, setNotices, message, showConfig, play };
+  return { session, setNotices, message, showConfig, play, dropData: (files) => own.useFiles(files) };
 }
+const own = ownData(lab());
+let configured; // resolves once the config and the controls exist (boot)
+const whenConfigured = new Promise((resolve) => (configured = resolve));
 
 function message(text) {
   $('run-message').textContent = text;
@@ -95,7 +100,7 @@ async function applyPairs(pairs, { dragging = false, notices = null } = {}) {
 function newRun() {
   forgetRate();
   views.charts.update(session.history, session.status().stepsPerEpoch, true);
-  views.explorer.reset(session.config.latent);
+  views.explorer.reset(session.config.latent, dataSet(session.config.data));
   refresher.dirty = true;
   updateButtons(!session.lost, session.loop.running);
 }
@@ -205,10 +210,20 @@ foldPanel();
 spaceToPlay(() => (!$('pause').disabled ? pause() : !$('play').disabled && play()));
 const wasmReady = loadWasm().then(() => void mark('wasm'));
 const dataAbort = new AbortController();
-const dataReady = loadMnistProgress({ signal: dataAbort.signal, onStage: mark, onProgress: (fraction, text) => {
+const loadData = (key) => loadMnistProgress({ key, signal: dataAbort.signal, onStage: mark, onProgress: (fraction, text) => {
   $('load-bar').value = fraction;
   $('load-text').textContent = text.en;
 } });
+// A data=own link asks for the reader's files (the sender's never travel); "Use MNIST instead" goes on with MNIST.
+let dataKey = linkDataKey(location.hash); // what dataReady brings
+const dataReady = dataKey !== 'own' ? loadData(dataKey)
+  : own.request('This link trained on its sender’s own images, which stayed on their machine: choose files of yours to train on, or use MNIST.')
+    .catch(async () => {
+      dataKey = 'mnist';
+      await whenConfigured;
+      await applyPairs([['data', 'mnist']]);
+      return loadData('mnist');
+    });
 
 /**
  * Start-up, with the marks of `vaelab.startup`: script, wasm, adapter (the backend checked), fetched /
@@ -230,6 +245,7 @@ async function boot() {
   wireButtons({ session, play, pause, applyPairs, setView, setNotices, message, hashWriter, engineFailed,
     resample: () => views.digits.refreshSamples(), digits: () => views.digits, charts: () => views.charts, newRun });
   wireOpenWeights(lab());
+  configured();
   window.addEventListener('hashchange', () => {
     const { pairs, replay: texts, notices: linkNotices } = followHash();
     applyPairs(pairs, { notices: linkNotices })
@@ -251,7 +267,7 @@ async function boot() {
     addNotice(`Training stopped at step ${step}: the loss became ${value}. The run went back to ${back ? `the weights of step ${back}` : 'its initial weights'}. Likely cause: ${cause}. Try ${advice}, then press Train.`);
   } });
   try {
-    await session.start({ config, data: dataReady, onStage: mark, onRejected: (e) => {
+    await session.start({ config, data: dataReady, dataKey: () => dataKey, onStage: mark, onRejected: (e) => {
       message(`Could not apply that change: ${e?.message ?? e}. Kept the settings the page opened with.`);
       showConfig();
     } });
@@ -292,7 +308,8 @@ async function boot() {
     sliders: $('latent-sliders'), zCanvas: $('z-canvas'), zCaption: $('z-caption'), zZero: $('z-zero'),
     strip: $('interp-canvas'), stripCaption: $('interp-caption'), keysHint: $('latent-keys'),
   });
-  views.explorer.reset(session.config.latent);
+  views.explorer.reset(session.config.latent, dataSet(session.config.data));
+  api.metricsCsv = wireExports({ session, message }).csv;
   $('load-progress').hidden = true;
   updateButtons(true, session.loop.running);
   renderStatus(session.status(), session.tuner.state);

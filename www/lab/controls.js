@@ -1,5 +1,6 @@
 // The lab's control panel, built from config_schema(): keys with a slider under "While training", keys
 // that always restart the run under "Model", the rest under "More options". Sliders report while dragged.
+import { DATA_SETS } from '../core/data.js';
 import { config_presets, schema } from '../core/engine.js';
 import { configInput, configSlider, readInput, showInput } from '../core/fields.js';
 
@@ -19,6 +20,11 @@ function rowFor(row) {
     return make('label', { className: 'field', title: row.help }, name, configSlider(row), number);
   }
   const input = configInput(row);
+  if (row.key === 'data') {
+    // The data sets by name (own: the reader's files, opened with "Your own images…").
+    input.id = 'data-select';
+    for (const option of input.options) option.textContent = DATA_SETS[option.value]?.title ?? option.value;
+  }
   if (row.key !== 'seed') return make('label', { className: 'pair' }, name, input);
   // The seed has a button beside it that draws a new one.
   input.id = 'seed-input';

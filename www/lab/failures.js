@@ -1,6 +1,5 @@
 // The lab's error panels: a lost GPU (with "Continue from the last weights" on a new device, or
 // "Continue on the CPU": the session recovers from the weights it kept), an engine error, a failed start.
-import { loadMnist } from '../core/data.js';
 import { hideError, showError } from '../core/gpu-check.js';
 import { updateButtons } from './status.js';
 
@@ -44,8 +43,9 @@ export function labFailures({ session, message, showConfig }) {
   async function recover(backend = null) {
     hideError($('error'));
     message(backend ? 'Starting the CPU engine…' : 'Opening the GPU again…');
-    // The CPU engine needs MNIST again (the browser's cache has it); the GPU engine kept its copy.
-    const other = backend ? { backend, data: loadMnist('www/data'), reason: 'continued on the CPU after the GPU stopped' } : {};
+    // The CPU engine needs the data again (the browser's cache, or the page's copy of the reader's
+    // own files); the GPU engine kept its copy.
+    const other = backend ? { backend, data: session.provideData(session.dataKey), reason: 'continued on the CPU after the GPU stopped' } : {};
     try {
       const { restored, step } = await session.recover(undefined, other);
       showConfig();

@@ -32,7 +32,7 @@ function openFile(p, file) {
   file.arrayBuffer().then((buffer) => openWeights(p, new Uint8Array(buffer), file.name)).catch(() => {});
 }
 
-/** The button (through a hidden file input) and drag-and-drop onto the page. */
+/** The button (through a hidden file input) and drag-and-drop onto the page (other files: `p.dropData`). */
 export function wireOpenWeights(p) {
   const input = $('weights-file');
   $('open-weights').addEventListener('click', () => input.click());
@@ -55,9 +55,12 @@ export function wireOpenWeights(p) {
     if (!withFiles(event)) return;
     event.preventDefault(); // the browser would otherwise navigate to the file
     document.body.classList.remove('dropping');
-    const file = event.dataTransfer.files?.[0];
+    const files = [...(event.dataTransfer.files ?? [])];
+    const file = files[0];
     if (!file) return;
-    if ($('open-weights').disabled) p.message('Wait until the model is ready, then drop the weights file again.');
+    // Anything but a weights file is data of the reader's own (IDX files or pictures).
+    if (p.dropData && files.some((f) => !/\.safetensors$/i.test(f.name))) p.dropData(files);
+    else if ($('open-weights').disabled) p.message('Wait until the model is ready, then drop the weights file again.');
     else openFile(p, file);
   });
 }

@@ -69,7 +69,9 @@ export async function startEngine(lesson) {
     let loadText = UI.loadingEngine;
     texts.bind($('load-text'), () => texts.t(loadText));
     const abort = new AbortController();
-    const data = loadMnistProgress({ signal: abort.signal, onProgress: (fraction, text) => {
+    // A lesson link may name Fashion-MNIST; the reader's own images are the lab's (here: MNIST).
+    const key = state.config.data === 'fashion' ? 'fashion' : 'mnist';
+    const data = loadMnistProgress({ key, signal: abort.signal, onProgress: (fraction, text) => {
       $('load-bar').value = fraction;
       loadText = text;
       $('load-text').textContent = texts.t(text);

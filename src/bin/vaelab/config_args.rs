@@ -16,8 +16,18 @@ pub struct ConfigArgs {
     pairs: Vec<(&'static str, String)>,
 }
 
+/// The clap id of a key's flag: the key, except `data`, whose flag is `--dataset` because `--data DIR`
+/// (the directory the files are read from) already has that id.
+fn arg_id(key: &'static str) -> &'static str {
+    if key == "data" { "dataset" } else { key }
+}
+
+/// The flag of a key: its clap id with dashes.
 fn flag(key: &str) -> String {
-    key.replace('_', "-")
+    match key {
+        "data" => "dataset".to_string(),
+        _ => key.replace('_', "-"),
+    }
 }
 
 impl Args for ConfigArgs {
@@ -50,7 +60,7 @@ impl Args for ConfigArgs {
             };
             let default = ModelConfig::default().to_pairs().into_iter().find(|(k, _)| *k == spec.key).map(|p| p.1);
             let help = format!("{} [default: {}]", spec.help.trim(), default.unwrap_or_default());
-            cmd = cmd.arg(Arg::new(spec.key).long(flag(spec.key)).value_name(value_name).help(help));
+            cmd = cmd.arg(Arg::new(arg_id(spec.key)).long(flag(spec.key)).value_name(value_name).help(help));
         }
         cmd
     }
@@ -64,7 +74,7 @@ impl FromArgMatches for ConfigArgs {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
         let pairs = SCHEMA
             .iter()
-            .filter_map(|spec| matches.get_one::<String>(spec.key).map(|v| (spec.key, v.clone())))
+            .filter_map(|spec| matches.get_one::<String>(arg_id(spec.key)).map(|v| (spec.key, v.clone())))
             .collect();
         Ok(ConfigArgs {
             file: matches.get_one::<PathBuf>("config").cloned(),
@@ -95,9 +105,12 @@ impl ConfigArgs {
         let (config, notes) = base.with_pairs(pairs);
         if !notes.is_empty() {
             // A link repairs and says what it used instead; the CLI refuses and says why.
-            let refuse = |note: &String| match note.rsplit_once("; using") {
-                Some((why, _)) => format!("--{}", flag(why)),
-                None => format!("--{}", flag(note)),
+            let refuse = |note: &String| {
+                let why = note.rsplit_once("; using").map_or(note.as_str(), |(why, _)| why);
+                match why.split_once(':') {
+                    Some((key, rest)) => format!("--{}:{rest}", flag(key)),
+                    None => format!("--{why}"),
+                }
             };
             let notes: Vec<String> = notes.iter().map(refuse).collect();
             return Err(VaeError::Config(notes.join("; ")));

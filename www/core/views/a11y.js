@@ -192,13 +192,14 @@ export function outlineCell(ctx, canvas, n, [col, row]) {
 }
 
 /** The scatter legend: a swatch and the digit for each label (the digit is the cue that is not colour). */
-export function labelLegend(legend) {
+/** The scatter's colour key: one dot per label with its class name (`classes[i]`; digits by default). */
+export function labelLegend(legend, classes = LABEL_COLOURS.map((_, i) => String(i))) {
   legend.setAttribute('aria-hidden', 'true'); // the scatter's name says what the colours mean
-  legend.replaceChildren(...LABEL_COLOURS.map((c, i) => {
+  legend.replaceChildren(...LABEL_COLOURS.slice(0, classes.length).map((c, i) => {
     const span = document.createElement('span');
     const dot = document.createElement('i');
     dot.style.background = css(c);
-    span.append(dot, String(i));
+    span.append(dot, classes[i] === String(i) ? classes[i] : `${i} ${classes[i]}`);
     return span;
   }));
 }

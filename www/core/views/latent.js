@@ -38,11 +38,21 @@ export class LatentExplorer {
     els.zZero.addEventListener('click', () => this.setZ(new Float32Array(this.latent)));
   }
 
-  /** Call when the model changed shape (or on first use): clears what no longer applies. */
-  reset(latent) {
+  /**
+   * Call when the model changed shape (or on first use): clears what no longer applies. `set`: the
+   * data's entry of DATA_SETS (www/core/data.js: class names, what an image is); other data means
+   * other test images.
+   */
+  reset(latent, set = this.set) {
     const changed = latent !== this.latent;
     this.latent = latent;
     this.mulv = null;
+    if (set && set !== this.set) {
+      this.set = set;
+      this.labels = null;
+      this.pick = DEFAULT_PICK.slice();
+      labelLegend(this.els.legend, set.classes);
+    }
     if (changed) {
       this.pick = DEFAULT_PICK.slice();
       this.z = new Float32Array(latent);
@@ -189,10 +199,13 @@ export class LatentExplorer {
 
   /** The scatter's accessible name: what it shows, where the cursor is, which digits are picked. */
   nameScatter() {
-    const d = (i) => `#${i} (${aDigit(this.labels?.[i])})`;
-    const where = this.hover && this.z ? ` Cursor at z = ${formatZ(this.z)}${this.nearestIndex >= 0 ? `, nearest test digit ${d(this.nearestIndex)}` : ''}.` : '';
+    const item = this.set?.item ?? 'digit';
+    const label = (i) => (item === 'digit' ? aDigit(this.labels?.[i]) : this.set.classes[this.labels?.[i]] ?? '');
+    const d = (i) => `#${i} (${label(i)})`;
+    const where = this.hover && this.z ? ` Cursor at z = ${formatZ(this.z)}${this.nearestIndex >= 0 ? `, nearest test ${item} ${d(this.nearestIndex)}` : ''}.` : '';
     const ends = this.pick.length ? ` Interpolation ${this.pick.length === 2 ? 'ends' : 'end'}: ${this.pick.map(d).join(' and ')}.` : ' No interpolation ends picked.';
-    this.names.scatter.set(`Latent scatter of ${SCATTER_COUNT.toLocaleString('en')} test digits by label${this.latent > 2 ? ' (first two principal components)' : ''}.${where}${ends}`);
+    const key = item === 'digit' ? '' : ` (${this.set.classes.map((c, i) => `${i} ${c}`).join(', ')})`;
+    this.names.scatter.set(`Latent scatter of ${SCATTER_COUNT.toLocaleString('en')} test ${item}s by label${key}${this.latent > 2 ? ' (first two principal components)' : ''}.${where}${ends}`);
   }
 
   async refreshManifold() {
@@ -280,7 +293,9 @@ export class LatentExplorer {
     tiles.set(decoded, PIXELS);
     tiles.set(ends.subarray(PIXELS), (STRIP + 1) * PIXELS);
     drawDigitGrid(this.els.strip, tiles, { count: STRIP + 2, cols: STRIP + 2, scale: 2, gap: 4 });
-    this.els.stripCaption.textContent = `From test digit #${a} (a ${this.labels[a]}) to #${b} (a ${this.labels[b]}): the originals at both ends, ${STRIP} decoded steps between.`;
+    const item = this.set?.item ?? 'digit';
+    const name = (i) => (item === 'digit' ? `a ${this.labels[i]}` : this.set.classes[this.labels[i]]);
+    this.els.stripCaption.textContent = `From test ${item} #${a} (${name(a)}) to #${b} (${name(b)}): the originals at both ends, ${STRIP} decoded steps between.`;
     this.names.strip.set(`Interpolation: ${this.els.stripCaption.textContent}`);
   }
 
