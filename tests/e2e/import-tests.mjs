@@ -1,7 +1,8 @@
 // Browser tests of opening a weights file in the lab (run by run.mjs, on the CPU engine): downloaded
 // weights open again with the same test loss and reconstructions; a PyTorch-layout file without a
 // config (built here, byte by byte) opens by the button and its latent scatter draws; each malformed
-// file shows its message (by the API and by a drop) and training goes on with the model it had.
+// file shows its message (by the API and by a drop) and training goes on with the model it had; a
+// lesson's training bar opens a file too (button, API, drop) and its figure shows that model.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { ready, status } from './page-helpers.mjs';
@@ -171,6 +172,63 @@ export const tests = [
       }, [...cases[4][1]]);
       await page.waitForFunction(() => /weights file dropped\.safetensors: tensor `enc\.logvar\.bias` is missing/.test(document.getElementById('run-message').textContent));
       assert.deepEqual((await status(page)).config, config);
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  },
+  {
+    name: 'import: a lesson opens a weights file from its training bar, shows that model, and Continue trains it (CPU)',
+    async run({ open, note, shot }) {
+      const { page, errors } = await open(`lessons.html#lesson=latent-space&lang=en&${SMALL}&train=8`, { backend: 'cpu' });
+      await page.evaluate(async () => {
+        await window.vaelabLessons.ready;
+        await window.vaelabLessons.lessonReady();
+        await window.vaelabLessons.untilTrained();
+      });
+      const lesson = () => page.evaluate(() => ({ status: window.vaelabLessons.status(), state: window.vaelabLessons.state() }));
+      const scatter = () => page.evaluate(() => document.querySelector('#lesson [data-figure] canvas, #lesson canvas[data-figure]').toDataURL());
+      const before = await lesson();
+      assert.equal(before.status.step, 8);
+      const drawnBefore = await scatter();
+      // A malformed file, by the API: its message in the bar, the model and its steps unchanged.
+      const bad = pytorchFile({ edit: (t) => t.filter((x) => x[0] !== 'dec.out.weight') });
+      const { ok: opened, error } = await page.evaluate(([arr]) => window.vaelabLessons.importWeights(new Uint8Array(arr), 'bad.safetensors')
+        .then((r) => ({ ok: r }), (e) => ({ error: e.message })), [[...bad]]);
+      assert.ok(!opened, 'the malformed file was opened');
+      assert.match(error, /weights file bad\.safetensors: tensor `dec\.out\.weight` is missing/);
+      assert.match(await page.locator('.train-note').textContent(), /dec\.out\.weight` is missing.*The lesson’s model is unchanged/);
+      const kept = await lesson();
+      assert.deepEqual(kept.status.config, before.status.config);
+      assert.equal(kept.status.step, 8);
+      // The bar's button opens a PyTorch-layout file: sizes inferred, paused at step 0, figure redrawn.
+      await page.setInputFiles('.training-bar input[type=file]', { name: 'torch.safetensors', mimeType: 'application/octet-stream', buffer: pytorchFile() });
+      await page.waitForFunction(() => /Opened torch\.safetensors/.test(document.querySelector('.train-note').textContent));
+      await page.evaluate(() => window.vaelabLessons.refresh());
+      const after = await lesson();
+      assert.deepEqual([after.status.config.enc_hidden, after.status.config.dec_hidden, after.status.config.latent], [[32], [32], 2]);
+      assert.equal(after.status.step, 0);
+      assert.match(after.state.hash, /enc_hidden=32/);
+      assert.ok(after.state.notices.some((n) => /opened torch\.safetensors: fresh optimizer state/.test(n)), after.state.notices.join(' | '));
+      assert.ok(after.state.notices.some((n) => /activation assumed relu/.test(n)), after.state.notices.join(' | '));
+      assert.equal(await page.locator('#notice-title').textContent(), 'Weights file opened:');
+      assert.notEqual(await scatter(), drawnBefore, 'the figure still shows the model the lesson had');
+      note(`bar: ${await page.locator('.train-note').textContent()}`);
+      // Continue trains the opened model to the lesson's step target.
+      await page.locator('.training-bar .train-buttons button').first().click();
+      await page.evaluate(() => window.vaelabLessons.untilTrained());
+      const trained = await lesson();
+      assert.equal(trained.status.step, 8);
+      assert.equal(trained.status.config.enc_hidden[0], 32, 'training did not continue from the opened model');
+      assert.ok(Number.isFinite(trained.status.trainLoss), `train loss ${trained.status.trainLoss}`);
+      // A dropped file that is not weights: said in the bar, nothing else changes.
+      await page.evaluate(() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array([1, 2, 3])], 'digit.png'));
+        document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      });
+      assert.match(await page.locator('.train-note').textContent(), /digit\.png is not a \.safetensors weights file/);
+      assert.equal((await lesson()).status.config.enc_hidden[0], 32);
+      await shot(page, 'import-lesson');
       assert.deepEqual(errors, []);
       await page.close();
     },

@@ -62,6 +62,7 @@ export const UI = {
   },
   needsGpu: { en: 'trains on your GPU', zh: '在 GPU 上训练' },
   cpuOnly: { en: 'runs on the CPU', zh: '在 CPU 上运行' },
+  openedTitle: { en: 'Weights file opened:', zh: '已打开权重文件：' },
   noticeTitle: { en: 'Some values in the link could not be used as written, so the lesson changed them:', zh: '链接中的一些值无法直接使用，本课已作如下调整：' },
   dismiss: { en: 'Dismiss', zh: '关闭' },
   copyLink: { en: 'Copy link to this state', zh: '复制当前状态的链接' },
@@ -129,6 +130,16 @@ export const TRAIN_UI = {
   lr: { en: 'Learning rate', zh: '学习率' },
   seed: { en: 'Seed', zh: '随机种子' },
   binarize: { en: 'Binarization', zh: '二值化' },
+  openWeights: { en: 'Open weights…', zh: '打开权重…' },
+  openWeightsHelp: { en: 'Open a .safetensors file (from the lab, vaelab train or PyTorch); you can also drop it on the page', zh: '打开 .safetensors 权重文件（来自实验台、vaelab train 或 PyTorch），也可以把文件拖到页面上' },
+  opened: {
+    en: (name) => `Opened ${name}: the lesson shows its model. Continue trains it further from these weights, with fresh optimizer state.`,
+    zh: (name) => `已打开 ${name}：本课显示的是这个模型。点“继续”会从这些权重接着训练（优化器状态重新开始）。`,
+  },
+  openFailed: {
+    en: (reason) => `${reason}. The lesson’s model is unchanged.`,
+    zh: (reason) => `无法打开：${reason}。本课的模型没有改变。`,
+  },
   inLab: { en: 'Open this model’s settings in the lab', zh: '在实验台中打开这组设置' },
 };
 

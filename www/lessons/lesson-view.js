@@ -7,6 +7,7 @@ import { Texts, UI } from './i18n.js';
 import { BY_NAME, LESSONS } from './lessons.js';
 import { buildLessonHash } from './link.js';
 import { $, defaultPairs, lessonHref, page, refresher, state, texts, writeHash } from './page.js';
+import { openLessonWeightsFile } from './open-weights.js';
 import { inline, renderProse } from './prose.js';
 import { SharePanel } from './share.js';
 import { TrainingBar } from './training-bar.js';
@@ -55,7 +56,7 @@ export function openLesson(lesson) {
   const ctx = makeContext(lesson, t);
   page.widget = new lesson.Widget(ctx);
   page.trainingBar = lesson.engine && lesson.training !== 'custom'
-    ? new TrainingBar(t, { onPause: () => page.session?.pause(), onResume: () => startTraining(), onMore: (n) => setParam('train', (page.session?.target ?? 0) + n), onRestart: () => restartRun(), onConfig: (pairs) => setConfigPairs(pairs), onParam: (k, v) => setParam(k, v), labHref: () => `index.html#v=1&${config_to_query(state.config)}&view=training` })
+    ? new TrainingBar(t, { onPause: () => page.session?.pause(), onResume: () => startTraining(), onMore: (n) => setParam('train', (page.session?.target ?? 0) + n), onRestart: () => restartRun(), onConfig: (pairs) => setConfigPairs(pairs), onParam: (k, v) => setParam(k, v), onOpenWeights: openLessonWeightsFile, labHref: () => `index.html#v=1&${config_to_query(state.config)}&view=training` })
     : null;
   page.trainingBar?.show(state.config, state.params);
   page.share = new SharePanel(t, { hashFor: (hide) => buildLessonHash({ name: state.name, lang: state.lang, configQuery: config_to_query(state.config), params: state.params, hide, backend: state.backend }), root });

@@ -10,6 +10,7 @@ import { engineNotice, UI } from './i18n.js';
 import { configKey } from './lesson-session.js';
 import { applyHide, closeLesson, openLesson, renderIndex, renderProseInto } from './lesson-view.js';
 import { BY_NAME } from './lessons.js';
+import { openLessonWeights, wireLessonDrop } from './open-weights.js';
 import { parseLessonHash, preferredLang } from './link.js';
 import { $, defaultPairs, page, setNotices, state, texts, writeHash } from './page.js';
 import { loadKatex } from './prose.js';
@@ -25,6 +26,8 @@ let markReady;
  *  untilTrained()    Promise: training reached its target (or was paused) and the widget redrew
  *  refresh()         Promise: the widget redraws now
  *  setLang(lang)     switch language in place
+ *  importWeights(bytes, name)  Promise {config, notices}: the lesson's model from a .safetensors file
+ *                    (or throws the message its training bar shows)
  */
 const api = {
   ready: new Promise((resolve) => (markReady = resolve)),
@@ -50,6 +53,7 @@ const api = {
   },
   refresh: () => refreshNow(),
   setLang: (lang) => setLang(lang),
+  importWeights: (bytes, name) => openLessonWeights(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), name),
   widget: () => page.widget,
   /** For tests of the recovery path: destroys the GPU device, as a driver crash would. */
   loseDevice: () => page.session?.engine?.lose_device?.(),
@@ -58,6 +62,7 @@ window.vaelabLessons = api;
 // Every lesson figure is named by its caption; Space pauses or continues the lesson's training.
 nameFigures($('lesson'));
 spaceToPlay(() => page.trainingBar?.pauseButton.click());
+wireLessonDrop();
 
 // ---------------------------------------------------------------- language
 
@@ -146,7 +151,7 @@ function wireFrame() {
   texts.bind($('tagline'), UI.tagline);
   texts.bind($('lab-link'), UI.lab);
   texts.bind($('index-link'), UI.allLessons);
-  texts.bind($('notice-title'), UI.noticeTitle);
+  texts.bind($('notice-title'), (lang, t) => t(state.noticeTitle));
   texts.bind($('notice-dismiss'), UI.dismiss);
   texts.bind($('footer-text'), UI.footer);
   texts.bind($('lang-label'), UI.language);

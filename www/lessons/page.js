@@ -2,7 +2,7 @@
 // the engine session; and the small helpers every part of the page uses (hash, notices, links).
 import { config_to_query } from '../core/engine.js';
 import { HashWriter } from '../core/url-state.js';
-import { Texts } from './i18n.js';
+import { Texts, UI } from './i18n.js';
 import { buildLessonHash } from './link.js';
 import { el } from './ui.js';
 
@@ -16,6 +16,7 @@ export const state = {
   hide: [],
   backend: 'auto', // where the engine runs (the link's backend key, read at start-up)
   notices: [],
+  noticeTitle: UI.noticeTitle, // what the notices are about: the link's values, or an opened file
   configKeys: [],
 };
 export const texts = new Texts('en'); // the frame's texts (header, index, notices)
@@ -49,8 +50,10 @@ export function writeHash(dragging = false) {
   if (!dragging) hashWriter.flush();
 }
 
-export function setNotices(list) {
+export function setNotices(list, title = UI.noticeTitle) {
   state.notices = list;
+  state.noticeTitle = title;
+  $('notice-title').textContent = texts.t(title);
   const ul = $('notice-list');
   ul.replaceChildren(...list.map((n) => texts.bind(el('li'), n)));
   $('notice').hidden = list.length === 0;

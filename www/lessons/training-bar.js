@@ -12,7 +12,7 @@ const MORE = 1000;
 export class TrainingBar {
   /**
    * `on*` callbacks: onPause(), onResume(), onMore(n), onRestart(), onConfig([[key, value]]),
-   * onParam(key, value); `labHref()` links the same config in the lab page.
+   * onParam(key, value), onOpenWeights(file); `labHref()` links the same config in the lab page.
    */
   constructor(texts, handlers) {
     this.texts = texts;
@@ -32,8 +32,17 @@ export class TrainingBar {
     t.bind(this.moreButton, (lang) => TRAIN_UI.more[lang](MORE));
     const restart = el('button', { type: 'button', onclick: () => this.h.onRestart() });
     t.bind(restart, TRAIN_UI.restart);
+    // "Open weights…": a .safetensors file (from the lab, `vaelab train` or PyTorch) replaces the model.
+    this.weightsInput = el('input', { type: 'file', accept: '.safetensors', hidden: true, onchange: () => {
+      const file = this.weightsInput.files?.[0];
+      this.weightsInput.value = ''; // the same file can be opened again
+      if (file) this.h.onOpenWeights(file);
+    } });
+    const open = el('button.open-weights', { type: 'button', onclick: () => this.weightsInput.click() });
+    t.bind(open, TRAIN_UI.openWeights);
+    t.bind(open, TRAIN_UI.openWeightsHelp, 'title');
     const heading = t.bind(el('strong'), TRAIN_UI.heading);
-    this.buttons = el('span.train-buttons', { dataset: { control: 'training' } }, this.pauseButton, this.moreButton, restart);
+    this.buttons = el('span.train-buttons', { dataset: { control: 'training' } }, this.pauseButton, this.moreButton, restart, open, this.weightsInput);
     this.fields = this.#fields();
     this.root = el('section.training-bar', {},
       el('div.train-line', {}, heading, this.statusText, this.live, this.buttons),
@@ -77,6 +86,7 @@ export class TrainingBar {
   /** Writes a config and the widget params into the fields. */
   show(config, params) {
     if (!config) return;
+    this.params = params;
     for (const label of this.inputs) {
       const input = label.querySelector('[data-key]');
       if (document.activeElement === input) continue;
@@ -93,25 +103,32 @@ export class TrainingBar {
     this.texts.bind(this.message, (lang) => (kind === 'fresh' ? TRAIN_UI.fresh[lang] : TRAIN_UI[kind][lang](step)));
   }
 
+  /** A message of `texts[lang](arg)` under the bar (an opened file, or why it could not open). */
+  noteText(texts, arg) {
+    this.texts.bind(this.message, (lang) => texts[lang](arg));
+  }
+
   update(s) {
     const changed = this.last?.training !== s.training;
     this.last = s;
     const lang = this.texts.lang;
+    // The lesson's step target, also while the session has none yet (an opened file starts at step 0).
+    const goal = Math.max(s.target, this.params?.train ?? 0);
     const fmtRate = s.stepsPerSecond > 0 ? Math.round(s.stepsPerSecond).toLocaleString('en') : '';
     this.statusText.textContent = TRAIN_UI.status[lang]({
       step: s.step,
-      target: Math.max(s.target, s.step),
+      target: Math.max(goal, s.step),
       epoch: s.epoch.toFixed(2),
       loss: num(s.trainLoss),
       test: s.testLoss == null ? '' : num(s.testLoss),
       rate: s.training ? fmtRate : '',
-      phase: TRAIN_UI.phase[s.training ? 'training' : s.step >= s.target ? 'trained' : 'paused'][lang],
+      phase: TRAIN_UI.phase[s.training ? 'training' : s.step >= goal ? 'trained' : 'paused'][lang],
       backend: s.backend,
     });
-    this.say(this.statusText.textContent, `${s.training}${s.step >= s.target}${lang}`);
+    this.say(this.statusText.textContent, `${s.training}${s.step >= goal}${lang}`);
     this.statusText.title = [s.backend, s.adapter, s.reason].filter(Boolean).join(' · '); // what the model runs on
-    this.progress.value = s.target > 0 ? Math.min(1, s.step / s.target) : 1;
-    this.pauseButton.disabled = !s.training && s.step >= s.target; // nothing left to continue
+    this.progress.value = goal > 0 ? Math.min(1, s.step / goal) : 1;
+    this.pauseButton.disabled = !s.training && s.step >= goal; // nothing left to continue
     this.root.classList.toggle('is-training', s.training);
     if (changed) this.relabelPause();
   }
