@@ -1,6 +1,7 @@
 // Browser tests of the lab's data (run by run.mjs, on the CPU engine unless named): a data=fashion link
 // trains with the class names in the scatter legend, and WebGPU switches to it; dropped IDX files (gzip, one without labels) and PNG pictures
-// train; the figures save as PNG and the metrics as CSV in the CLI's columns; a data=own link asks for files.
+// train; the figures save as PNG and the metrics as CSV in the CLI's columns; a data=own link asks for files
+// in the lab, and in a lesson says that it trains on MNIST.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
@@ -239,6 +240,27 @@ export const tests = [
       await train(second.page, 3);
       assert.deepEqual([...errors, ...second.errors], []);
       await second.page.close();
+    },
+  },
+  {
+    name: 'data: a data=own lesson link says the sender’s images stayed with them and trains on MNIST (CPU)',
+    async run({ open, note }) {
+      const { page, errors } = await open(`lessons.html#lesson=latent-space&lang=en&${SMALL}&data=own&train=4`, { backend: 'cpu' });
+      await page.evaluate(async () => {
+        await window.vaelabLessons.ready;
+        await window.vaelabLessons.lessonReady();
+        await window.vaelabLessons.untilTrained();
+      });
+      const { notices, hash } = await page.evaluate(() => window.vaelabLessons.state());
+      note(notices.join(' | '));
+      assert.ok(notices.some((n) => /data=own: this link’s model was trained on the sender’s own images/.test(n)), notices.join(' | '));
+      assert.doesNotMatch(hash, /data=own/);
+      const s = await page.evaluate(() => window.vaelabLessons.status());
+      assert.equal(s.config.data, 'mnist');
+      assert.equal(s.step, 4);
+      assert.ok(Number.isFinite(s.trainLoss));
+      assert.deepEqual(errors, []);
+      await page.close();
     },
   },
 ];

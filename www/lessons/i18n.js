@@ -62,6 +62,10 @@ export const UI = {
   },
   needsGpu: { en: 'trains on your GPU', zh: '在 GPU 上训练' },
   cpuOnly: { en: 'runs on the CPU', zh: '在 CPU 上运行' },
+  ownData: {
+    en: 'data=own: this link’s model was trained on the sender’s own images, which never left their computer. This lesson trains it on MNIST; to train on images of yours, open the lab and drop them there.',
+    zh: 'data=own：这个链接的模型是在发送者自己的图片上训练的，这些图片从未离开他们的电脑。本课改用 MNIST 训练；想用你自己的图片，请打开实验台并把图片拖进去。',
+  },
   openedTitle: { en: 'Weights file opened:', zh: '已打开权重文件：' },
   noticeTitle: { en: 'Some values in the link could not be used as written, so the lesson changed them:', zh: '链接中的一些值无法直接使用，本课已作如下调整：' },
   dismiss: { en: 'Dismiss', zh: '关闭' },

@@ -63,13 +63,19 @@ export async function startEngine(lesson) {
   // Trained models also go to IndexedDB (their own database: the lab's list does not show them).
   page.session ??= new LessonSession({ onGpuErrors: gpuFailed, onError: engineFailed, backend: state.backend,
     store: new CheckpointStore('vaelab-lessons', { maxRuns: 12 }), onStorage: storageNotice });
+  // The sender's own images stay on their computer: a data=own link trains on MNIST here, and says
+  // so (the lab takes the reader's own files). A link may also name Fashion-MNIST.
+  if (state.config.data === 'own') {
+    state.config = apply_pairs(state.config, [['data', 'mnist']]).config;
+    writeHash();
+    setNotices([...state.notices, UI.ownData]);
+  }
   const progress = $('load-progress');
   if (!page.session.started) {
     progress.hidden = false;
     let loadText = UI.loadingEngine;
     texts.bind($('load-text'), () => texts.t(loadText));
     const abort = new AbortController();
-    // A lesson link may name Fashion-MNIST; the reader's own images are the lab's (here: MNIST).
     const key = state.config.data === 'fashion' ? 'fashion' : 'mnist';
     const data = loadMnistProgress({ key, signal: abort.signal, onProgress: (fraction, text) => {
       $('load-bar').value = fraction;
