@@ -133,6 +133,22 @@ fn structural_changes_are_refused_and_live_ones_apply() {
 }
 
 #[test]
+fn a_batch_larger_than_the_training_set_is_refused_with_the_gpu_paths_words() {
+    let (train, test) = mnist();
+    let small = train.subset(30);
+    let config = ModelConfig { batch_size: 31, ..variants()[0].1.clone() };
+    let err =
+        CpuTrainer::new(config.clone(), Arc::new(small.clone()), test.clone(), 2).err().expect("batch 31 of 30 images");
+    assert!(err.to_string().contains("batch_size = 31 is larger than the 30 training images"), "{err}");
+    let gpu_err = Trainer::new(common::gpu(), config.clone(), &small, test).err().expect("the GPU path refuses too");
+    assert_eq!(gpu_err.to_string(), err.to_string());
+    let fits = ModelConfig { batch_size: 30, ..config };
+    let mut t = CpuTrainer::new(fits.clone(), Arc::new(small), test.clone(), 2).expect("batch 30 of 30 images");
+    let err = t.update_config(ModelConfig { batch_size: 64, ..fits }).unwrap_err().to_string();
+    assert!(err.contains("larger than the 30 training images"), "{err}");
+}
+
+#[test]
 fn lesson_diagnostics_agree_with_the_gpu_path() {
     let config = ModelConfig { seed: 5, ..variants()[0].1.clone() };
     let (train, test) = mnist();

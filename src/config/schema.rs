@@ -173,6 +173,18 @@ impl ModelConfig {
         if problems.is_empty() { Ok(()) } else { Err(crate::VaeError::Config(problems.join("; "))) }
     }
 
+    /// Checks the config against the data it will train on: one batch must come from the training set.
+    /// Both engines call it before allocating, so they refuse with the same words.
+    pub fn check_data(&self, n_train: usize) -> crate::Result<()> {
+        if self.batch_size as usize > n_train {
+            return Err(crate::VaeError::Config(format!(
+                "batch_size = {} is larger than the {n_train} training images: lower batch_size or add images",
+                self.batch_size
+            )));
+        }
+        Ok(())
+    }
+
     /// Every key as `key=value&…` (defaults included, so a link pins the whole run).
     pub fn to_query(&self) -> String {
         let pairs: Vec<String> = super::SCHEMA.iter().map(|s| format!("{}={}", s.key, s.access.text(self))).collect();

@@ -57,6 +57,7 @@ impl Coordinator {
         if train.n == 0 || test.n == 0 {
             return Err(VaeError::Config("the training and test sets need at least one image each".into()));
         }
+        config.check_data(train.n)?;
         let arch = Architecture::new(&config);
         // The training set's mean pixel only when the output bias starts from it (a pass over 47 MB).
         let mean = if config.output_bias == OutputBias::Mean { train.pixel_mean() } else { Vec::new() };
@@ -168,6 +169,7 @@ impl Coordinator {
     /// training shards must be rebuilt (the objective switched to or from IWAE).
     pub fn update_config(&mut self, config: ModelConfig) -> Result<bool> {
         config.validate()?;
+        config.check_data(self.train.n)?;
         if self.config.needs_rebuild(&config) {
             return Err(VaeError::Config("this change needs a new model (reset)".into()));
         }

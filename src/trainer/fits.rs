@@ -24,12 +24,7 @@ fn largest_buffer(config: &ModelConfig, arch: &Architecture, n_train: usize, n_t
 pub(super) fn check_fits(gpu: &Gpu, config: &ModelConfig, n_train: usize, n_test: usize) -> Result<()> {
     config.validate()?;
     let arch = Architecture::new(config);
-    if config.batch_size as usize > n_train {
-        return Err(VaeError::Config(format!(
-            "batch_size = {} is larger than the {n_train} training images",
-            config.batch_size
-        )));
-    }
+    config.check_data(n_train)?;
     let decoder_rows = config.batch_size * config.samples;
     let max_groups = gpu.limits.max_compute_workgroups_per_dimension;
     if decoder_rows > max_groups {
