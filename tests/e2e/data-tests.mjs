@@ -64,10 +64,16 @@ export const tests = [
   {
     name: 'data: a data=fashion link trains on Fashion-MNIST, the loss falls and the legend names the classes (CPU)',
     async run({ open, note, shot }) {
-      const { page, errors } = await open(`#v=1&${SMALL}&data=fashion&view=latent`, { backend: 'cpu' });
+      const requested = [];
+      const { page, errors } = await open(`#v=1&${SMALL}&data=fashion&view=latent`, { backend: 'cpu',
+        before: (p) => p.on('request', (r) => requested.push(new URL(r.url()).pathname)) });
       await ready(page);
       const s = await status(page);
       assert.equal(s.config.data, 'fashion');
+      // Only the link's data set downloads (preloaded while the modules load, fetched once): no MNIST.
+      const downloads = requested.filter((path) => path.endsWith('-ubyte.gz'));
+      assert.deepEqual(downloads.filter((path) => !path.startsWith('/www/data/fashion/')), [], 'MNIST was downloaded for a data=fashion link');
+      assert.equal(downloads.filter((path) => path.endsWith('/train-images-idx3-ubyte.gz')).length, 1, downloads.join(' '));
       assert.equal(await page.locator('#data-select').inputValue(), 'fashion');
       assert.equal(await page.locator('#data-select option:checked').textContent(), 'Fashion-MNIST');
       const losses = await train(page, 40);
