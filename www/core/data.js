@@ -38,7 +38,7 @@ export function loadDataSet(key, onProgress, options) {
  */
 export async function loadMnist(base, onProgress = () => {}, { signal } = {}) {
   if (typeof DecompressionStream !== 'function') {
-    throw new Error('this browser has no DecompressionStream, which the page needs to unpack MNIST');
+    throw new Error('this browser has no DecompressionStream, which the page needs to unpack the data set');
   }
   const responses = await Promise.all(MNIST_FILES.map(async (name) => {
     const url = `${base}/${name}.gz`;

@@ -84,8 +84,8 @@ export const UI = {
   loadingEngine: { en: 'Loading the engine…', zh: '正在加载引擎…' },
   language: { en: 'Language', zh: '语言' },
   footer: {
-    en: 'Every figure here is computed live by VAE Lab’s engine (WGSL compute shaders on WebGPU); math by KaTeX, charts by uPlot. Data: MNIST.',
-    zh: '这里的每一幅图都由 VAE Lab 的引擎实时算出（WebGPU 上的 WGSL 计算着色器）；公式由 KaTeX 排版，图表用 uPlot。数据：MNIST。',
+    en: 'Every figure here is computed live by VAE Lab’s engine (WGSL compute shaders on WebGPU, or SIMD code on the CPU); math by KaTeX, charts by uPlot. Data: MNIST and Fashion-MNIST.',
+    zh: '这里的每一幅图都由 VAE Lab 的引擎实时算出（WebGPU 上的 WGSL 计算着色器，或 CPU 上的 SIMD 代码）；公式由 KaTeX 排版，图表用 uPlot。数据：MNIST 和 Fashion-MNIST。',
   },
   gpuLostTitle: { en: 'The GPU stopped working for this lesson', zh: 'GPU 停止了工作' },
   gpuLostAdvice: {
