@@ -3,6 +3,7 @@
 import { loadDataSet } from './data.js';
 import { apply_pairs, backendLabel, configPairs, openEngine } from './engine.js';
 import { MetricHistory } from './metric-history.js';
+import { dataForImport, loadPrefetched, matchData, prefetchData } from './session-data.js';
 import { EngineScheduler } from './scheduler.js';
 import { TrainingLoop } from './train-loop.js';
 import { KernelTuner } from './tuning.js';
@@ -99,7 +100,7 @@ export class Session {
         }
       };
       await flush();
-      await this.#matchData(engine).catch(onRejected);
+      await matchData(this, engine).catch(onRejected);
       engine.set_cadence(READ_EVERY, TEST_EVERY);
       this.scheduler = new EngineScheduler(engine);
       this.#readInfo(engine);
@@ -107,7 +108,7 @@ export class Session {
       // Cached kernel choices apply before the first step (a quick call; no timing happens here).
       await this.tuner.prepare(this.config);
       // Changes made during that call go in now; from here on they go through the scheduler.
-      if ((await flush()) | (await this.#matchData(engine).catch(onRejected))) {
+      if ((await flush()) | (await matchData(this, engine).catch(onRejected))) {
         this.#readInfo(engine);
         this.tuner.prepare(this.config);
       }
@@ -116,29 +117,6 @@ export class Session {
       return this;
     })();
     return this.starting;
-  }
-
-  /**
-   * Inside an engine job (or before the loop exists): when the config names other data than the
-   * engine holds, loads it (`bytes`, or from `provideData`) — a new model of the config on it.
-   * Resolves whether it loaded. When the data cannot be had, the config goes back to the data held
-   * (that set_pairs rebuilds nothing the load would not have) and the error is thrown.
-   */
-  async #matchData(engine, bytes = null) {
-    const wanted = this.config.data;
-    const again = this.reload === wanted; // the same key, other files (reloadData)
-    this.reload = null;
-    if (!wanted || (wanted === this.dataKey && !again)) return false;
-    try {
-      const data = await (bytes ?? this.provideData(wanted));
-      await engine.load(data.trainImages, data.trainLabels, data.testImages, data.testLabels);
-      this.dataKey = wanted;
-      return true;
-    } catch (e) {
-      // A failed load leaves the engine's data and model as they were.
-      if (!again) this.config = (await engine.set_pairs([['data', this.dataKey]])).config;
-      throw e;
-    }
   }
 
   #readInfo(engine = this.engine) {
@@ -182,16 +160,8 @@ export class Session {
     for (const [k, v] of pairs) this.pending.set(k, v);
     // Other data is fetched (or asked of the page) before the job, which then only loads it; data
     // that cannot be had changes nothing.
-    const wanted = apply_pairs(this.config, [...this.pending]).config.data;
-    if ((wanted !== this.dataKey || this.reload === wanted) && this.fetched?.key !== wanted) {
-      try {
-        this.fetched = { key: wanted, data: await this.provideData(wanted) };
-      } catch (e) {
-        this.reload = null;
-        for (const [k] of pairs) this.pending.delete(k);
-        return { config: this.config, rebuilt: false, notices: [], error: e };
-      }
-    }
+    const unavailable = await prefetchData(this, pairs);
+    if (unavailable) return { config: this.config, rebuilt: false, notices: [], error: unavailable };
     return this.scheduler.run(async (engine) => {
       const merged = [...this.pending];
       this.pending.clear();
@@ -201,11 +171,7 @@ export class Session {
       try {
         result = await engine.set_pairs(merged);
         this.config = result.config;
-        if (this.config.data !== this.dataKey || this.reload === this.config.data) {
-          const data = this.fetched?.key === this.config.data ? this.fetched.data : null;
-          this.fetched = null; // its buffers may move to the engine
-          result.rebuilt = (await this.#matchData(engine, data)) || result.rebuilt;
-        }
+        result.rebuilt = (await loadPrefetched(this, engine)) || result.rebuilt;
       } catch (e) {
         if (result?.rebuilt) await this.newModel({ before }, engine);
         return { config: this.config, rebuilt: Boolean(result?.rebuilt), notices: result?.notices ?? [], error: e, before };
@@ -271,19 +237,7 @@ export class Session {
       const opened = await engine.import_weights(data, name);
       this.config = opened.config;
       this.pending.clear();
-      if (this.config.data !== this.dataKey) {
-        // Trained on other data: that data comes in under the file's weights (a load starts a new
-        // model), or, when it cannot be had, the model stays on the data the page holds.
-        const weights = await engine.snapshot();
-        const from = opened.config.data;
-        try {
-          await this.#matchData(engine);
-        } catch (e) {
-          opened.notices = [...opened.notices, `the file was trained on data=${from}, which could not be loaded here (${e?.message ?? e}): it is shown on data=${this.dataKey}`];
-        }
-        await engine.restore(weights, 0);
-        opened.config = this.config;
-      }
+      await dataForImport(this, engine, opened); // trained on other data: that data, or a notice
       await this.newModel({ before, imported: true }, engine);
       return opened;
     });
