@@ -189,6 +189,16 @@ export class LessonSession extends Session {
     else this.onStorage(`Could not save this lesson’s model for a later visit: ${result.reason}. Training goes on.`);
   }
 
+  /**
+   * An opened weights file is not "the model of config C trained from its seed": like a live change,
+   * it is never shelved or saved under its config, so a link to C still trains from C's seed.
+   */
+  async importWeights(bytes, name) {
+    const result = await super.importWeights(bytes, name);
+    this.tainted = true;
+    return result;
+  }
+
   /** Trains the current config again from its initial weights. */
   restart() {
     this.shelf.delete(this.query);
