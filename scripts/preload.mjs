@@ -1,4 +1,4 @@
-// Rewrites the modulepreload links of built HTML pages from their entry module's static import graph,
+// Rewrites the modulepreload links of built HTML pages from their module scripts' static import graphs,
 // so the list never needs keeping by hand. Usage: node scripts/preload.mjs DIST page.html…
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -33,9 +33,11 @@ function graph(entry) {
 for (const page of pages) {
   const path = join(dist, page);
   const html = readFileSync(path, 'utf8');
-  const entry = html.match(/<script type="module" src="([^"]+)"><\/script>/)?.[1];
-  if (!entry) throw new Error(`${page} has no <script type="module" src="…">`);
-  const modules = graph(resolve(dist, entry)).map((file) => relative(resolve(dist), file).split('\\').join('/'));
+  // Every module script of the page is an entry (index.html: the data preloader and the lab).
+  const entries = [...html.matchAll(/<script type="module" src="([^"]+)"><\/script>/g)].map((m) => m[1]);
+  if (entries.length === 0) throw new Error(`${page} has no <script type="module" src="…">`);
+  const files = [...new Set(entries.flatMap((entry) => graph(resolve(dist, entry))))];
+  const modules = files.map((file) => relative(resolve(dist), file).split('\\').join('/'));
   const links = modules.map((href) => `<link rel="modulepreload" href="${href}">`).join('\n');
   const without = html.replace(/<link rel="modulepreload"[^>]*>\n/g, '');
   const anchor = '<link rel="preload" href="www/pkg/vaelab_bg.wasm"';
