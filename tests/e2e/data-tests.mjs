@@ -120,7 +120,7 @@ export const tests = [
     },
   },
   {
-    name: 'data: dropped IDX files (gzip, with and without labels) train as data=own, split 90/10 (CPU)',
+    name: 'data: dropped IDX files (gzip, with and without labels, other sizes fitted to 28×28) train as data=own, split 90/10 (CPU)',
     async run({ open, note, shot, shared }) {
       const { page, errors } = await open(`#v=1&${SMALL}`, { backend: 'cpu' });
       await ready(page);
@@ -141,10 +141,26 @@ export const tests = [
       await drop(page, [{ name: 'more-images-idx3-ubyte', bytes: idx([100, 28, 28], images.subarray(0, 100 * 784)) }]);
       await page.waitForFunction(() => window.vaelab.status().nTrain === 90);
       assert.ok((await page.evaluate(() => window.vaelab.notices())).some((n) => /no label file goes with it/.test(n)));
+      // Images of another size are fitted into 28×28: 56×56 copies (each pixel a 2×2 block) come back
+      // exactly, and a 20×36 set trains, centred, with a notice.
+      const doubled = new Uint8Array(80 * 56 * 56);
+      for (let i = 0; i < 80; i++) for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) doubled[(i * 56 + y) * 56 + x] = images[(i * 28 + (y >> 1)) * 28 + (x >> 1)];
+      const fitted = await page.evaluate(async ([big, small]) => {
+        const { fitSquare } = await import('./www/core/own-images.js');
+        const out = fitSquare(new Uint8Array(big), 56, 56);
+        const wide = fitSquare(new Uint8Array(20 * 36).fill(200), 20, 36);
+        return { same: out.every((v, i) => v === small[i]), rowsLit: [...Array(28).keys()].filter((y) => wide[y * 28 + 14] > 0) };
+      }, [[...doubled.subarray(0, 56 * 56)], [...images.subarray(0, 784)]]);
+      assert.ok(fitted.same, '56×56 copies of 28×28 images did not come back exactly');
+      assert.deepEqual(fitted.rowsLit, [...Array(16).keys()].map((k) => k + 6), `a 20×36 image fills rows ${fitted.rowsLit}`);
+      await drop(page, [{ name: 'big-images-idx3-ubyte', bytes: idx([80, 56, 56], doubled) }]);
+      await page.waitForFunction(() => window.vaelab.status().nTrain === 72);
+      assert.ok((await page.evaluate(() => window.vaelab.notices())).some((n) => /big-images-idx3-ubyte: images are 56×56, resized to fit 28×28/.test(n)));
+      await train(page, 3);
       // A bad file changes nothing and says why.
       await drop(page, [{ name: 'broken-images-idx3-ubyte', bytes: idx([50, 28, 28], images.subarray(0, 10 * 784)) }]);
       await page.waitForFunction(() => /broken-images-idx3-ubyte: the header says 50×28×28/.test(document.getElementById('run-message').textContent));
-      assert.equal((await status(page)).nTrain, 90);
+      assert.equal((await status(page)).nTrain, 72);
       await train(page, 3);
       await shot(page, 'data-own-idx');
       assert.deepEqual(errors, []);

@@ -1,5 +1,5 @@
-// The reader's own images as a data set: IDX files (raw or gzip, with or without label files) or
-// PNG/JPEG pictures (made 28×28 grey here, labels from folder or file-name prefixes), split 90/10.
+// The reader's own images as a data set: IDX files (raw or gzip, labelled or not, any size fitted to
+// 28×28) or PNG/JPEG pictures (made 28×28 grey, labels from folder or name prefixes), split 90/10.
 import { mulberry32 } from './prng.js';
 import { nextTask } from './scheduler.js';
 
@@ -46,12 +46,13 @@ async function fromIdx(files, notices) {
   for (const file of files) arrays.push({ name: file.name, ...parseIdx(await fileBytes(file), file.name) });
   const images = arrays.filter((a) => a.dims.length === 3);
   const labels = arrays.filter((a) => a.dims.length === 1);
-  if (images.length === 0) throw new DataFileError(`${files.map((f) => f.name).join(', ')}: no image file among them (an IDX file of three dimensions: count × 28 × 28)`);
+  if (images.length === 0) throw new DataFileError(`${files.map((f) => f.name).join(', ')}: no image file among them (an IDX file of three dimensions: count × rows × columns)`);
   const bare = (name) => name.replace(/\.gz$/i, '').replace(/images?/i, '').replace(/idx\d/i, '');
   const out = [];
   for (const img of images) {
     const [n, rows, cols] = img.dims;
-    if (rows !== SIDE || cols !== SIDE) throw new DataFileError(`${img.name}: images are ${rows}×${cols}; the lab trains on 28×28 (drop them as PNG/JPEG pictures to have them resized)`);
+    const resized = rows !== SIDE || cols !== SIDE;
+    if (resized) notices.push(`${img.name}: images are ${rows}×${cols}, resized to fit 28×28 (area average, centred on black)`);
     const match = labels.find((l) => bare(l.name.replace(/labels?/i, '')) === bare(img.name))
       ?? (images.length === 1 && labels.length === 1 ? labels[0] : null);
     if (match && match.dims[0] !== n) throw new DataFileError(`${match.name}: ${match.dims[0]} labels for the ${n} images of ${img.name}; use the label file of those images`);
@@ -60,9 +61,45 @@ async function fromIdx(files, notices) {
     }
     const usable = match && !match.data.some((v) => v > 9);
     if (!match) notices.push(`${img.name}: no label file goes with it, so its images train without labels (all shown as class 0)`);
-    for (let i = 0; i < n; i++) out.push({ pixels: img.data.subarray(i * PIXELS, (i + 1) * PIXELS), label: usable ? match.data[i] : 0 });
+    const size = rows * cols;
+    for (let i = 0; i < n; i++) {
+      const image = img.data.subarray(i * size, (i + 1) * size);
+      out.push({ pixels: resized ? fitSquare(image, rows, cols) : image, label: usable ? match.data[i] : 0 });
+    }
   }
   return { items: out, classes: null, labelled: images.some((img) => out.some((it) => it.label !== 0)) };
+}
+
+/**
+ * A rows×cols grey image fitted inside 28×28 (aspect kept, centred on black): each output pixel is
+ * the area-weighted mean of the source pixels it covers, so shrinking does not alias and growing is
+ * nearest-neighbour.
+ */
+export function fitSquare(image, rows, cols) {
+  const scale = SIDE / Math.max(rows, cols);
+  const [h, w] = [Math.max(1, Math.round(rows * scale)), Math.max(1, Math.round(cols * scale))];
+  const [top, left] = [Math.floor((SIDE - h) / 2), Math.floor((SIDE - w) / 2)];
+  // The source interval [a, b) one output cell covers along an axis of `n` source pixels over `m` cells.
+  const span = (k, n, m) => [(k * n) / m, ((k + 1) * n) / m];
+  const out = new Uint8Array(PIXELS);
+  for (let y = 0; y < h; y++) {
+    const [y0, y1] = span(y, rows, h);
+    for (let x = 0; x < w; x++) {
+      const [x0, x1] = span(x, cols, w);
+      let sum = 0;
+      let area = 0;
+      for (let sy = Math.floor(y0); sy < Math.min(rows, Math.ceil(y1)); sy++) {
+        const wy = Math.min(y1, sy + 1) - Math.max(y0, sy);
+        for (let sx = Math.floor(x0); sx < Math.min(cols, Math.ceil(x1)); sx++) {
+          const wxy = wy * (Math.min(x1, sx + 1) - Math.max(x0, sx));
+          sum += wxy * image[sy * cols + sx];
+          area += wxy;
+        }
+      }
+      out[(top + y) * SIDE + left + x] = Math.round(sum / area);
+    }
+  }
+  return out;
 }
 
 /** The class name a picture's path gives: its folder, else its file name's prefix before _ - or space. */
