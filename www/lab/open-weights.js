@@ -1,5 +1,6 @@
 // Opening a weights file in the lab: the "Open weights…" button, a file dropped anywhere on the page,
 // and window.vaelab.importWeights — one path through Session.importWeights, one message either way.
+import { wireFileDrop } from '../core/file-drop.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,26 +42,13 @@ export function wireOpenWeights(p) {
     input.value = ''; // the same file can be opened again
     if (file) openFile(p, file);
   });
-  const withFiles = (event) => event.dataTransfer?.types?.includes('Files');
-  document.addEventListener('dragover', (event) => {
-    if (!withFiles(event)) return;
-    event.preventDefault(); // allows the drop
-    event.dataTransfer.dropEffect = $('open-weights').disabled ? 'none' : 'copy';
-    document.body.classList.add('dropping');
-  });
-  document.addEventListener('dragleave', (event) => {
-    if (!event.relatedTarget) document.body.classList.remove('dropping');
-  });
-  document.addEventListener('drop', (event) => {
-    if (!withFiles(event)) return;
-    event.preventDefault(); // the browser would otherwise navigate to the file
-    document.body.classList.remove('dropping');
-    const files = [...(event.dataTransfer.files ?? [])];
-    const file = files[0];
-    if (!file) return;
-    // Anything but a weights file is data of the reader's own (IDX files or pictures).
-    if (p.dropData && files.some((f) => !/\.safetensors$/i.test(f.name))) p.dropData(files);
-    else if ($('open-weights').disabled) p.message('Wait until the model is ready, then drop the weights file again.');
-    else openFile(p, file);
+  wireFileDrop({
+    ready: () => !$('open-weights').disabled,
+    onDrop: (files) => {
+      // Anything but a weights file is data of the reader's own (IDX files or pictures).
+      if (p.dropData && files.some((f) => !/\.safetensors$/i.test(f.name))) p.dropData(files);
+      else if ($('open-weights').disabled) p.message('Wait until the model is ready, then drop the weights file again.');
+      else openFile(p, files[0]);
+    },
   });
 }

@@ -1,5 +1,6 @@
 // Opening a weights file in a lesson that shows a model: the training bar's "Open weights…" button,
 // a .safetensors file dropped on the page, and window.vaelabLessons.importWeights — one path, one message.
+import { wireFileDrop } from '../core/file-drop.js';
 import { engineNotice, TRAIN_UI, UI } from './i18n.js';
 import { BY_NAME } from './lessons.js';
 import { page, setNotices, state, writeHash } from './page.js';
@@ -45,23 +46,12 @@ export const openLessonWeightsFile = (file) => file.arrayBuffer().then((buffer) 
 
 /** A .safetensors file dropped anywhere on the lessons page opens in the lesson's model. */
 export function wireLessonDrop() {
-  const withFiles = (event) => event.dataTransfer?.types?.includes('Files');
-  document.addEventListener('dragover', (event) => {
-    if (!withFiles(event) || !page.trainingBar) return;
-    event.preventDefault(); // allows the drop
-    event.dataTransfer.dropEffect = takesWeights() ? 'copy' : 'none';
-    document.body.classList.add('dropping');
-  });
-  document.addEventListener('dragleave', (event) => {
-    if (!event.relatedTarget) document.body.classList.remove('dropping');
-  });
-  document.addEventListener('drop', (event) => {
-    if (!withFiles(event) || !page.trainingBar) return;
-    event.preventDefault(); // the browser would otherwise navigate to the file
-    document.body.classList.remove('dropping');
-    const file = event.dataTransfer.files?.[0];
-    if (!file) return;
-    if (!/\.safetensors$/i.test(file.name)) page.trainingBar.noteText(TRAIN_UI.openFailed, `${file.name} is not a .safetensors weights file (your own images train in the lab)`);
-    else openLessonWeightsFile(file);
+  wireFileDrop({
+    active: () => Boolean(page.trainingBar),
+    ready: takesWeights,
+    onDrop: ([file]) => {
+      if (!/\.safetensors$/i.test(file.name)) page.trainingBar.noteText(TRAIN_UI.openFailed, `${file.name} is not a .safetensors weights file (your own images train in the lab)`);
+      else openLessonWeightsFile(file);
+    },
   });
 }
