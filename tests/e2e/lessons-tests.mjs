@@ -1,4 +1,4 @@
-// Browser tests of the lessons (lessons.html, run by run.mjs): the index lists all nine; every
+// Browser tests of the lessons (lessons.html, run by run.mjs): the index lists all ten; every
 // lesson opens from its link, runs its widget on WebGPU (lesson 9: on the CPU) and its figure
 // changes; math renders; switching language keeps the state; a malformed link opens with clamped
 // values and a notice; classroom links hide controls; moving between lessons reuses trained models.
@@ -119,12 +119,12 @@ function lessonTest({ name, params, expect, config = {}, custom, figure = 'chart
 
 export const tests = [
   {
-    name: 'lessons index lists all nine lessons, in English and Chinese',
+    name: 'lessons index lists all ten lessons, in English and Chinese',
     async run({ open, shot }) {
       const { page, errors } = await open('lessons.html#lang=en');
       await api(page, () => window.vaelabLessons.ready);
       const items = page.locator('.lesson-list li');
-      assert.equal(await items.count(), 9);
+      assert.equal(await items.count(), 10);
       const en = await items.evaluateAll((lis) => lis.map((li) => [li.dataset.lesson, li.querySelector('a').textContent, li.querySelector('.summary').textContent, li.querySelector('a').getAttribute('href')]));
       for (const [name, title, summary, href] of en) {
         assert.ok(title.length > 3 && summary.length > 20, `${name}: empty title or summary`);

@@ -1,0 +1,682 @@
+// Lesson 10, latent ODEs: z as a trajectory. The widget runs the engine's OdeLab (src/web/ode.rs) from
+// the CPU wasm build on this thread, in small chunks between frames: a GRU reads a test spiral's noisy
+// points inside a draggable time window backwards into q(z0), an MLP vector field carries z0 forward
+// with fixed-step RK4, and a decoder reads each z(t) — inside the window a reconstruction, past it an
+// extrapolation. Also: samples from the prior, the loss, test MSEs, and what RK4 substeps cost.
+// The lesson's number is `number` below (the folder name follows the l<N>- convention).
+import { planeKeys } from '../../core/views/a11y.js';
+import { COLOURS, LineChart, button, crispCanvas, el, line, num, slider } from '../ui.js';
+import { T, summary, text, title } from './prose.js';
+
+const GRID = 101; // t_g = g · 0.1, g = 0..100 (the spec's grid)
+const DT = 0.1;
+const T_MAX = 10;
+const T_OBS = 5; // the training window ends here
+const MIN_WIDTH = 0.3; // the narrowest window the widget lets the reader make
+const SAMPLES = 6;
+const FRAME_BUDGET_MS = 12; // training time per animation frame: the page stays responsive
+const DRAW_EVERY_MS = 250;
+const EVAL_EVERY_MS = 1000;
+const SAMPLE_COLOURS = [COLOURS.blue, COLOURS.red, COLOURS.green, COLOURS.violet, COLOURS.amber, COLOURS.teal];
+const INK = { clean: '#9ca3af', point: '#111827', recon: COLOURS.blue, extrap: COLOURS.red, band: 'rgba(37, 99, 235, 0.08)', edge: 'rgba(37, 99, 235, 0.85)' };
+
+// The CPU build needs no WebGPU; it is loaded once per page, on this thread.
+let odeModule = null;
+function loadOde() {
+  odeModule ??= (async () => {
+    const mod = await import(new URL('../../pkg/vaelab_cpu_simd128.js', import.meta.url).href);
+    await mod.default();
+    if (typeof mod.OdeLab !== 'function') throw new Error('this build of the engine has no OdeLab (src/web/ode.rs)');
+    return mod;
+  })();
+  return odeModule;
+}
+
+// ---------------------------------------------------------------- reading OdeLab's answers
+
+const field = (obj, key) => (obj instanceof Map ? obj.get(key) : obj?.[key]);
+
+/** [[x, y], …] from nested pairs or a flat [x0, y0, x1, y1, …]. */
+function pairs(v) {
+  if (!v) return [];
+  const first = v[0];
+  if (first != null && typeof first === 'object') return Array.from(v, (p) => [Number(p[0]), Number(p[1])]);
+  const out = [];
+  for (let i = 0; i + 1 < v.length; i += 2) out.push([Number(v[i]), Number(v[i + 1])]);
+  return out;
+}
+
+/** sample_prior's answer as one list of points per sample. */
+function samplesOf(v, count) {
+  if (!v) return [];
+  const first = v[0];
+  if (first != null && typeof first === 'object' && (first[0] != null && typeof first[0] === 'object')) return Array.from(v, pairs);
+  const flat = pairs(v);
+  const per = Math.floor(flat.length / count);
+  return Array.from({ length: count }, (_, i) => flat.slice(i * per, (i + 1) * per));
+}
+
+function trajectoryOf(v) {
+  const clean = pairs(field(v, 'clean'));
+  const noisy = pairs(field(v, 'noisy'));
+  const observed = Array.from(field(v, 'observed') ?? [], Boolean);
+  const recon = pairs(field(v, 'recon'));
+  const grid = Array.from(field(v, 'grid') ?? clean.map((_, g) => g * DT), Number);
+  const fromIndex = Number(field(v, 'from_index') ?? GRID - recon.length);
+  return { clean, noisy, observed, recon, grid, fromIndex };
+}
+
+const message = (e) => String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
+const round1 = (t) => Math.round(t * 10) / 10;
+
+export default {
+  name: 'latent-ode',
+  number: 10,
+  engine: false,
+  title,
+  summary,
+  config: {},
+  // Not `seed`: that name is the engine's config key, which the page reads before the widget's keys.
+  params: {
+    ode_seed: { type: 'int', min: 0, max: 1000000, default: 1 },
+    substeps: { type: 'int', min: 1, max: 8, default: 1 },
+    steps: { type: 'int', min: 0, max: 20000, default: 2000 },
+    from: { type: 'num', min: 0, max: T_MAX, default: 0 },
+    to: { type: 'num', min: 0, max: T_MAX, default: T_OBS },
+    spiral: { type: 'int', min: 0, max: 199, default: 0 },
+    draw: { type: 'int', min: 0, max: 1000000, default: 0 },
+  },
+  text,
+  Widget: class {
+    constructor(ctx) {
+      this.ctx = ctx;
+      const t = (this.texts = ctx.texts);
+      this.lab = null;
+      this.history = { step: [], loss: [], kl: [] };
+      this.evals = null;
+      this.costs = new Map(); // substeps → measured ms per step
+      this.waiters = [];
+      this.paused = false;
+
+      // Training: status, progress, pause / more / new seed, substeps.
+      this.status = el('p.run-status', { attrs: { 'aria-live': 'polite' } });
+      this.progress = el('progress.train-progress', { max: 1, value: 0 });
+      this.pauseButton = el('button', { type: 'button', onclick: () => this.togglePause() });
+      t.bind(this.pauseButton, () => t.t(this.paused ? T.resume : T.pause));
+      const more = button(t, T.more(1000), () => this.change({ steps: Math.min(20000, this.params.steps + 1000) }));
+      const reseed = button(t, T.newSeed, () => this.change({ ode_seed: (this.params.ode_seed + 1) % 1000000 }));
+      this.pauseButton.dataset.control = 'steps';
+      more.dataset.control = 'steps';
+      reseed.dataset.control = 'ode_seed';
+      this.substeps = slider(t, {
+        key: 'substeps',
+        label: T.substeps,
+        spec: { min: 1, max: 8, step: 1, integer: true },
+        width: '110px',
+        onInput: (v, { dragging }) => {
+          this.ctx.setParam('substeps', v, { dragging });
+          if (!dragging) this.showParams(this.params);
+        },
+      });
+      this.cost = el('span.readout');
+      this.substeps.root.append(this.cost);
+
+      // The test spiral and its window.
+      this.spiral = slider(t, {
+        key: 'spiral',
+        label: T.spiral,
+        spec: { min: 0, max: 199, step: 1, integer: true },
+        width: '110px',
+        onInput: (v, { dragging }) => this.change({ spiral: v }, dragging),
+      });
+      const another = button(t, T.another, () => this.change({ spiral: (this.params.spiral + 1) % 200 }), 'link');
+      another.dataset.control = 'spiral';
+      this.fromSlider = slider(t, {
+        key: 'from',
+        label: T.from,
+        spec: { min: 0, max: T_MAX, step: 0.1 },
+        width: '110px',
+        onInput: (v, { dragging }) => this.setWindow(v, Math.max(this.params.to, v + MIN_WIDTH), dragging, 'from'),
+      });
+      this.toSlider = slider(t, {
+        key: 'to',
+        label: T.to,
+        spec: { min: 0, max: T_MAX, step: 0.1 },
+        width: '110px',
+        onInput: (v, { dragging }) => this.setWindow(Math.min(this.params.from, v - MIN_WIDTH), v, dragging, 'to'),
+      });
+      const reset = button(t, T.resetWindow, () => this.setWindow(0, T_OBS), 'link');
+      reset.dataset.control = 'from';
+
+      this.time = crispCanvas(0.46, null);
+      this.time.canvas.dataset.figure = 'trajectory';
+      this.time.canvas.style.touchAction = 'none';
+      const hint = el('p.note', { id: 'ode-window-keys' });
+      t.bind(hint, T.keys);
+      planeKeys(this.time.canvas, {
+        move: (dx, dy) => {
+          const { from, to } = this.params;
+          if (dx) {
+            const shift = Math.max(-from, Math.min(T_MAX - to, dx * DT));
+            this.setWindow(from + shift, to + shift);
+          } else {
+            this.setWindow(from, Math.min(T_MAX, Math.max(from + MIN_WIDTH, to - dy * DT)));
+          }
+        },
+        home: () => this.setWindow(0, T_OBS),
+        hint: 'ode-window-keys',
+      });
+      this.wirePointer();
+      this.windowName = el('span');
+      this.plane = crispCanvas(0.85, null);
+      this.plane.canvas.dataset.figure = 'plane';
+      this.prior = crispCanvas(0.85, null);
+      this.prior.canvas.dataset.figure = 'prior';
+      const resample = button(t, T.newSamples, () => this.change({ draw: (this.params.draw + 1) % 1000000 }));
+      resample.dataset.control = 'draw';
+
+      this.chartBox = el('div.chart-box');
+      this.chart = new LineChart(t, this.chartBox, (tr) => ({
+        title: tr(T.chart),
+        scales: { x: { time: false } },
+        axes: [{ label: tr(T.stepAxis) }, { size: 56 }],
+        series: [{ label: tr(T.stepAxis) }, line(tr(T.loss), COLOURS.blue), line(tr(T.kl), COLOURS.amber)],
+      }), { height: 230 });
+      this.readouts = el('div.readouts');
+      this.problem = el('p.ode-problem', { attrs: { role: 'alert' }, hidden: true, style: { color: '#b91c1c', fontWeight: '600' } });
+      this.waiting = t.bind(el('p.waiting'), T.loading);
+
+      const legend = el('div.legend-row', {},
+        ...[[INK.clean, T.legendClean], [INK.point, T.legendObserved], [INK.recon, T.legendRecon], [INK.extrap, T.legendExtrap]].map(([c, label]) =>
+          el('span', {}, el('i', { style: { background: c } }), t.bind(el('span'), label))));
+      this.root = el('div.widget', {},
+        this.waiting,
+        this.problem,
+        el('div.widget-controls', {}, this.pauseButton, more, reseed, this.substeps.root),
+        el('div.run-line', {}, this.status, this.progress),
+        el('div.widget-controls', {}, this.spiral.root, another, this.fromSlider.root, this.toSlider.root, reset),
+        el('figure.card', {}, t.bind(el('figcaption'), T.timeCaption), this.time.canvas, legend, hint),
+        el('div.cards.lesson-cards.two', {},
+          el('figure.card', {}, t.bind(el('figcaption'), T.planeCaption), this.plane.canvas),
+          el('figure.card', {}, t.bind(el('figcaption'), T.priorCaption), this.prior.canvas, el('div.widget-controls.slim', {}, resample))),
+        el('div.cards.lesson-cards.two', {},
+          el('figure.card.chart', {}, this.chartBox),
+          el('div', {}, this.readouts)));
+      this.parts = { widget: this.root };
+      t.onSwitch(() => this.drawAll());
+      this.loaded = loadOde().then((mod) => {
+        this.mod = mod;
+        this.waiting.hidden = true;
+        if (!this.destroyed) this.showParams(this.params);
+      }, (e) => this.fail(T.cannotLoad, e));
+      this.showControls(this.params);
+    }
+
+    get params() {
+      return this.ctx.params;
+    }
+
+    // ------------------------------------------------------------ params and the run
+
+    change(patch, dragging = false) {
+      for (const [k, v] of Object.entries(patch)) this.ctx.setParam(k, v, { dragging });
+      this.showParams(this.params);
+    }
+
+    setWindow(from, to, dragging = false, moved = null) {
+      from = round1(Math.max(0, Math.min(T_MAX - MIN_WIDTH, from)));
+      to = round1(Math.min(T_MAX, Math.max(from + MIN_WIDTH, to)));
+      if (moved === 'to' && to - from < MIN_WIDTH - 1e-9) from = round1(to - MIN_WIDTH);
+      this.change({ from, to }, dragging);
+    }
+
+    showControls(params) {
+      this.substeps.set(params.substeps);
+      this.spiral.set(params.spiral);
+      this.fromSlider.set(params.from);
+      this.toSlider.set(params.to);
+    }
+
+    /** Applies the link's state: a new model when its seed or solver changed, or the steps went back. */
+    showParams(params) {
+      this.showControls(params);
+      if (!this.mod) return;
+      const key = `${params.ode_seed}|${params.substeps}`;
+      if (key !== this.key || !this.lab || this.lab.step() > params.steps) {
+        this.key = key;
+        this.build(params);
+      }
+      this.train();
+      this.drawAll();
+    }
+
+    build(params) {
+      try {
+        this.lab?.free?.();
+      } catch { /* already freed */ }
+      this.lab = null;
+      this.history = { step: [], loss: [], kl: [] };
+      this.evals = null;
+      this.failed = false;
+      this.problem.hidden = true;
+      try {
+        this.lab = new this.mod.OdeLab(params.ode_seed, params.substeps);
+        this.evaluate();
+      } catch (e) {
+        this.fail(T.cannotBuild, e);
+      }
+    }
+
+    get step() {
+      return this.lab ? this.lab.step() : 0;
+    }
+
+    get done() {
+      return !this.lab || this.failed || this.step >= this.params.steps;
+    }
+
+    togglePause() {
+      this.paused = !this.paused;
+      this.pauseButton.textContent = this.texts.t(this.paused ? T.resume : T.pause);
+      if (!this.paused) this.train();
+      this.drawStatus();
+    }
+
+    /** Trains toward the link's steps, a few steps per frame (as many as fit in FRAME_BUDGET_MS). */
+    train() {
+      if (this.frame || this.done || this.paused || this.destroyed) {
+        this.settle();
+        return;
+      }
+      const tick = () => {
+        this.frame = 0;
+        if (this.destroyed || this.paused || this.done) {
+          this.finish();
+          return;
+        }
+        const perStep = this.costs.get(this.params.substeps) ?? 5;
+        const n = Math.max(1, Math.min(this.params.steps - this.step, Math.floor(FRAME_BUDGET_MS / perStep), 200));
+        try {
+          const t0 = performance.now();
+          const r = this.lab.train(n);
+          const ms = (performance.now() - t0) / n;
+          const before = this.costs.get(this.params.substeps);
+          this.costs.set(this.params.substeps, before == null ? ms : 0.8 * before + 0.2 * ms);
+          this.history.step.push(Number(field(r, 'step') ?? this.step));
+          this.history.loss.push(Number(field(r, 'loss')));
+          this.history.kl.push(Number(field(r, 'kl')));
+        } catch (e) {
+          this.fail(T.trainFailed, e);
+          return;
+        }
+        const now = performance.now();
+        if (now - (this.evaluatedAt ?? 0) > EVAL_EVERY_MS) this.evaluate();
+        if (now - (this.drawnAt ?? 0) > DRAW_EVERY_MS) this.drawAll();
+        else this.drawStatus();
+        if (this.done) this.finish();
+        else this.frame = requestAnimationFrame(tick);
+      };
+      this.frame = requestAnimationFrame(tick);
+    }
+
+    /** The run reached its steps (or paused, or failed): evaluate, draw, wake whoever waits. */
+    finish() {
+      if (this.lab && !this.failed) this.evaluate();
+      this.drawAll();
+      this.settle();
+    }
+
+    settle() {
+      if (!this.done && !this.paused) return;
+      for (const resolve of this.waiters.splice(0)) resolve();
+    }
+
+    /** Resolves when training reached the link's steps (or is paused) and the figures show it. */
+    untilDone() {
+      return this.loaded.then(() => (this.done || this.paused ? undefined : new Promise((resolve) => this.waiters.push(resolve))));
+    }
+
+    evaluate() {
+      this.evaluatedAt = performance.now();
+      try {
+        const r = this.lab.evaluate();
+        this.evals = { recon: Number(field(r, 'recon_mse')), extrap: Number(field(r, 'extrap_mse')), negElbo: Number(field(r, 'neg_elbo')), step: this.step };
+      } catch (e) {
+        this.fail(T.evalFailed, e);
+      }
+    }
+
+    fail(what, e) {
+      console.error(e);
+      this.failed = true;
+      this.waiting.hidden = true;
+      this.problem.hidden = false;
+      this.texts.bind(this.problem, (lang, tr) => `${tr(what)} ${message(e)}`);
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      this.drawStatus();
+      this.settle();
+    }
+
+    refresh() {
+      return this.loaded.then(() => this.drawAll());
+    }
+
+    // ------------------------------------------------------------ the window on the time axis
+
+    /** Pointer: drag a handle, or the band between them; a press elsewhere moves the nearer edge there. */
+    wirePointer() {
+      const canvas = this.time.canvas;
+      let drag = null;
+      const timeAt = (x) => {
+        const { left, right } = this.layout ?? { left: 0, right: canvas.width };
+        return Math.max(0, Math.min(T_MAX, ((x - left) / (right - left)) * T_MAX));
+      };
+      canvas.addEventListener('pointerdown', (event) => {
+        const r = canvas.getBoundingClientRect();
+        const x = event.clientX - r.left;
+        const { from, to } = this.params;
+        const px = (t) => this.layout.left + (t / T_MAX) * (this.layout.right - this.layout.left);
+        const t = timeAt(x);
+        if (Math.abs(x - px(from)) <= 9) drag = { kind: 'from' };
+        else if (Math.abs(x - px(to)) <= 9) drag = { kind: 'to' };
+        else if (t > from && t < to) drag = { kind: 'band', at: t, from, to };
+        else drag = { kind: Math.abs(t - from) < Math.abs(t - to) ? 'from' : 'to' };
+        canvas.setPointerCapture?.(event.pointerId);
+        move(t, true);
+        event.preventDefault();
+      });
+      const move = (t, dragging) => {
+        if (!drag) return;
+        const { from, to } = this.params;
+        if (drag.kind === 'from') this.setWindow(Math.min(t, to - MIN_WIDTH), to, dragging);
+        else if (drag.kind === 'to') this.setWindow(from, Math.max(t, from + MIN_WIDTH), dragging, 'to');
+        else {
+          const shift = Math.max(-drag.from, Math.min(T_MAX - drag.to, t - drag.at));
+          this.setWindow(drag.from + shift, drag.to + shift, dragging);
+        }
+      };
+      canvas.addEventListener('pointermove', (event) => {
+        const r = canvas.getBoundingClientRect();
+        const x = event.clientX - r.left;
+        if (drag) move(timeAt(x), true);
+        else if (this.layout) {
+          const px = (t) => this.layout.left + (t / T_MAX) * (this.layout.right - this.layout.left);
+          const near = Math.abs(x - px(this.params.from)) <= 9 || Math.abs(x - px(this.params.to)) <= 9;
+          canvas.style.cursor = near ? 'ew-resize' : 'grab';
+        }
+      });
+      const end = (event) => {
+        if (!drag) return;
+        const r = canvas.getBoundingClientRect();
+        move(timeAt(event.clientX - r.left), false);
+        drag = null;
+      };
+      canvas.addEventListener('pointerup', end);
+      canvas.addEventListener('pointercancel', () => (drag = null));
+    }
+
+    // ------------------------------------------------------------ drawing
+
+    /** The test spiral with the window as the encoder sees it (or the engine's words why not). */
+    trajectory() {
+      if (!this.lab) return { error: null, data: null };
+      const { spiral, from, to } = this.params;
+      try {
+        return { data: trajectoryOf(this.lab.trajectory(spiral, from, to)), error: null };
+      } catch (e) {
+        return { data: null, error: message(e) };
+      }
+    }
+
+    drawAll() {
+      if (this.destroyed) return;
+      this.drawnAt = performance.now();
+      const traj = this.trajectory();
+      this.traj = traj;
+      this.drawTime(traj);
+      this.drawPlane(traj);
+      this.drawPrior();
+      this.chart.setData([this.history.step, this.history.loss, this.history.kl]);
+      this.drawStatus();
+      this.drawReadouts();
+    }
+
+    drawStatus() {
+      const tr = (d) => this.texts.t(d);
+      const zh = this.texts.lang === 'zh';
+      const step = this.step;
+      const target = this.params.steps;
+      const loss = this.history.loss.at(-1);
+      const phase = this.failed ? T.failed : this.paused ? T.paused : step >= target ? T.trained : this.lab ? T.training : T.loading;
+      const ms = this.costs.get(this.params.substeps);
+      this.status.textContent = zh
+        ? `第 ${step} / ${target} 步 · 第 ${Math.floor(step / 20)} 轮${loss != null ? ` · −ELBO ${num(loss, 2)}` : ''} · ${tr(phase)}`
+        : `Step ${step.toLocaleString('en')} of ${target.toLocaleString('en')} · epoch ${Math.floor(step / 20)}${loss != null ? ` · −ELBO ${num(loss, 2)}` : ''} · ${tr(phase)}`;
+      this.progress.value = target > 0 ? Math.min(1, step / target) : 1;
+      this.cost.textContent = ms == null ? '' : zh ? `每步 ${num(ms, 2)} 毫秒` : `${num(ms, 2)} ms per step`;
+      this.status.dataset.step = String(step);
+    }
+
+    drawReadouts() {
+      const zh = this.texts.lang === 'zh';
+      const tr = (d) => this.texts.t(d);
+      const stat = (value, label, key) => el('div.stat', { dataset: { readout: key } }, el('b', { textContent: value }), el('span', { textContent: label }));
+      const e = this.evals;
+      const costs = [...this.costs].sort((a, b) => a[0] - b[0]).map(([s, ms]) => `S=${s}: ${num(ms, 2)}`).join(' · ');
+      const h = DT / this.params.substeps;
+      this.readouts.replaceChildren(
+        stat(e ? num(e.recon, 4) : '–', tr(T.reconMse), 'recon'),
+        stat(e ? num(e.extrap, 4) : '–', tr(T.extrapMse), 'extrap'),
+        stat(e ? num(e.negElbo, 2) : '–', tr(T.negElbo), 'elbo'),
+        stat(costs || '–', zh ? `实测每步毫秒数（S = 每个网格间隔的 RK4 子步数；当前 h = ${num(h, 4)}，每条轨迹到 t = 5 要求 ${4 * 50 * this.params.substeps} 次 f）` : `measured ms per step (S = RK4 substeps per grid interval; now h = ${num(h, 4)}, ${4 * 50 * this.params.substeps} evaluations of f per trajectory up to t = 5)`, 'cost'),
+      );
+    }
+
+    drawTime({ data, error }) {
+      const { from, to } = this.params;
+      const tr = (d) => this.texts.t(d);
+      this.time.redraw((ctx, w, h) => {
+        const left = 34;
+        const right = w - 8;
+        const top = 6;
+        const bottom = h - 22;
+        this.layout = { left, right };
+        const gap = 10;
+        const stripH = (bottom - top - gap) / 2;
+        const px = (t) => left + (t / T_MAX) * (right - left);
+        const R = 2.4;
+        const py = (strip, v) => top + strip * (stripH + gap) + stripH / 2 - (v / R) * (stripH / 2);
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(0, 0, w, h);
+        // The window band and the training horizon.
+        ctx.fillStyle = INK.band;
+        ctx.fillRect(px(from), top, px(to) - px(from), bottom - top);
+        ctx.font = '11px system-ui, sans-serif';
+        ctx.fillStyle = '#6b7280';
+        ctx.strokeStyle = '#e5e7eb';
+        ctx.lineWidth = 1;
+        for (let s = 0; s < 2; s++) {
+          ctx.beginPath();
+          ctx.moveTo(left, py(s, 0));
+          ctx.lineTo(right, py(s, 0));
+          ctx.stroke();
+          ctx.fillText(s === 0 ? 'x(t)' : 'y(t)', 2, py(s, 0) + 4);
+        }
+        for (let t = 0; t <= T_MAX; t += 1) {
+          ctx.fillText(String(t), px(t) - (t === 10 ? 8 : 3), h - 7);
+        }
+        ctx.setLineDash([3, 3]);
+        ctx.strokeStyle = '#9ca3af';
+        ctx.beginPath();
+        ctx.moveTo(px(T_OBS), top);
+        ctx.lineTo(px(T_OBS), bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillText('t', right - 4, h - 7);
+        if (data) {
+          for (let s = 0; s < 2; s++) {
+            // Clean curve.
+            ctx.strokeStyle = INK.clean;
+            ctx.lineWidth = 1.2;
+            ctx.beginPath();
+            data.clean.forEach((p, g) => (g ? ctx.lineTo(px(data.grid[g]), py(s, p[s])) : ctx.moveTo(px(data.grid[g]), py(s, p[s]))));
+            ctx.stroke();
+            // Observed points inside the window (what the encoder reads).
+            ctx.fillStyle = INK.point;
+            data.noisy.forEach((p, g) => {
+              if (!data.observed[g]) return;
+              ctx.beginPath();
+              ctx.arc(px(data.grid[g]), py(s, p[s]), 2.4, 0, 2 * Math.PI);
+              ctx.fill();
+            });
+            // Reconstruction inside the window, extrapolation after it.
+            this.strokeRecon(ctx, data, (g, p) => [px(g * DT), py(s, p[s])], to);
+          }
+        }
+        // Handles.
+        for (const t of [from, to]) {
+          ctx.fillStyle = INK.edge;
+          ctx.fillRect(px(t) - 1.5, top, 3, bottom - top);
+          ctx.fillRect(px(t) - 5, top + (bottom - top) / 2 - 12, 10, 24);
+        }
+        if (error || !data) {
+          const say = error ? `${tr(T.windowProblem)} ${error}` : tr(T.loading);
+          ctx.font = '600 13px system-ui, sans-serif';
+          ctx.fillStyle = error ? '#b91c1c' : '#6b7280';
+          ctx.fillText(say, left + 10, top + 18, right - left - 20);
+        }
+      });
+      const zh = this.texts.lang === 'zh';
+      const observed = data ? data.observed.filter(Boolean).length : 0;
+      const label = error ? `${tr(T.windowProblem)} ${error}` : zh
+        ? `第 ${this.params.spiral + 1} 条测试螺线；观测窗口 t = ${num(from, 1)} 到 ${num(to, 1)}，其中 ${observed} 个观测点；窗口之后为外推`
+        : `Test spiral ${this.params.spiral + 1}; observed window t = ${num(from, 1)} to ${num(to, 1)} with ${observed} observed points; extrapolated after it`;
+      this.time.canvas.setAttribute('aria-label', label);
+    }
+
+    strokeRecon(ctx, data, at, to) {
+      const end = Math.round(to / DT);
+      const part = (lo, hi, colour) => {
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = 2.2;
+        ctx.beginPath();
+        let started = false;
+        data.recon.forEach((p, i) => {
+          const g = data.fromIndex + i;
+          if (g < lo || g > hi) return;
+          const [x, y] = at(g, p);
+          if (started) ctx.lineTo(x, y);
+          else ctx.moveTo(x, y);
+          started = true;
+        });
+        ctx.stroke();
+      };
+      part(data.fromIndex, end, INK.recon);
+      part(end, GRID - 1, INK.extrap);
+    }
+
+    /** The same spiral in the plane (x against y). */
+    drawPlane({ data }) {
+      const { to } = this.params;
+      this.plane.redraw((ctx, w, h) => {
+        const { px, py } = this.planeFrame(ctx, w, h);
+        if (!data) return;
+        ctx.strokeStyle = INK.clean;
+        ctx.lineWidth = 1.2;
+        ctx.beginPath();
+        data.clean.forEach((p, g) => (g ? ctx.lineTo(px(p[0]), py(p[1])) : ctx.moveTo(px(p[0]), py(p[1]))));
+        ctx.stroke();
+        ctx.fillStyle = INK.point;
+        data.noisy.forEach((p, g) => {
+          if (!data.observed[g]) return;
+          ctx.beginPath();
+          ctx.arc(px(p[0]), py(p[1]), 2.4, 0, 2 * Math.PI);
+          ctx.fill();
+        });
+        this.strokeRecon(ctx, data, (g, p) => [px(p[0]), py(p[1])], to);
+        const z0 = data.recon[0];
+        if (z0) {
+          ctx.fillStyle = INK.recon;
+          ctx.beginPath();
+          ctx.arc(px(z0[0]), py(z0[1]), 4, 0, 2 * Math.PI);
+          ctx.fill();
+        }
+      });
+    }
+
+    planeFrame(ctx, w, h) {
+      const R = 2.4;
+      const scale = Math.min(w, h) / (2 * R);
+      const px = (x) => w / 2 + x * scale;
+      const py = (y) => h / 2 - y * scale;
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, w, h);
+      ctx.strokeStyle = '#e5e7eb';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(px(-R), py(0));
+      ctx.lineTo(px(R), py(0));
+      ctx.moveTo(px(0), py(-R));
+      ctx.lineTo(px(0), py(R));
+      ctx.stroke();
+      return { px, py };
+    }
+
+    /** Trajectories decoded from z0 ~ N(0, I): solid up to t = 5 (as trained), dashed past it. */
+    drawPrior() {
+      let samples = [];
+      let error = null;
+      if (this.lab) {
+        try {
+          samples = samplesOf(this.lab.sample_prior(SAMPLES, this.params.draw, T_MAX), SAMPLES);
+        } catch (e) {
+          error = message(e);
+        }
+      }
+      this.prior.redraw((ctx, w, h) => {
+        const { px, py } = this.planeFrame(ctx, w, h);
+        samples.forEach((pts, i) => {
+          const colour = SAMPLE_COLOURS[i % SAMPLE_COLOURS.length];
+          ctx.strokeStyle = colour;
+          ctx.lineWidth = 1.8;
+          const stroke = (lo, hi, dash) => {
+            ctx.setLineDash(dash);
+            ctx.beginPath();
+            for (let g = lo; g <= Math.min(hi, pts.length - 1); g++) (g === lo ? ctx.moveTo : ctx.lineTo).call(ctx, px(pts[g][0]), py(pts[g][1]));
+            ctx.stroke();
+          };
+          const half = Math.round(T_OBS / DT);
+          stroke(0, half, []);
+          stroke(half, pts.length - 1, [4, 4]);
+          ctx.setLineDash([]);
+          if (pts[0]) {
+            ctx.fillStyle = colour;
+            ctx.beginPath();
+            ctx.arc(px(pts[0][0]), py(pts[0][1]), 3.5, 0, 2 * Math.PI);
+            ctx.fill();
+          }
+        });
+        if (error) {
+          ctx.font = '600 13px system-ui, sans-serif';
+          ctx.fillStyle = '#b91c1c';
+          ctx.fillText(error, 10, 20, w - 20);
+        }
+      });
+    }
+
+    destroy() {
+      this.destroyed = true;
+      cancelAnimationFrame(this.frame);
+      this.time.stop();
+      this.plane.stop();
+      this.prior.stop();
+      this.chart.destroy();
+      for (const resolve of this.waiters.splice(0)) resolve();
+      try {
+        this.lab?.free?.();
+      } catch { /* already freed */ }
+      this.lab = null;
+    }
+  },
+};
