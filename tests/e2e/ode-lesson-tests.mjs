@@ -25,7 +25,7 @@ const shown = (page) => page.evaluate(() => {
     observed: w.traj?.data?.observed.filter(Boolean).length ?? 0,
     windowError: w.traj?.error ?? null,
     problem: document.querySelector('#lesson .ode-problem')?.hidden === false ? document.querySelector('#lesson .ode-problem').textContent : null,
-    label: document.querySelector('#lesson [data-figure=trajectory]').getAttribute('aria-label'),
+    label: document.querySelector('#lesson [data-figure=trajectory]').dataset.label,
     status: document.querySelector('#lesson .run-status').textContent,
     params: window.vaelabLessons.state().params,
     hash: location.hash,
@@ -81,7 +81,7 @@ export const tests = [
       assert.ok(differ(after.recon, before.recon), 'the reconstruction did not change while the model trained');
       for (const name of Object.keys(figures)) assert.notEqual((await print(page, name)).hash, figures[name].hash, `${name} did not change while the model trained`);
       assert.match(after.readouts.cost, /S=1: \d/);
-      assert.match(await page.locator('[data-control=substeps] .readout').textContent(), /ms per step/);
+      assert.match(await page.locator('#lesson .ode-cost').textContent(), /ms per step/);
       await mathIsFine(page);
       await shot(page, 'lesson-latent-ode-en');
       assert.deepEqual(errors, []);

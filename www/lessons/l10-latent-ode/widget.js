@@ -4,7 +4,7 @@
 // with fixed-step RK4, and a decoder reads each z(t) — inside the window a reconstruction, past it an
 // extrapolation. Also: samples from the prior, the loss, test MSEs, and what RK4 substeps cost.
 // The lesson's number is `number` below (the folder name follows the l<N>- convention).
-import { planeKeys } from '../../core/views/a11y.js';
+import { liveName, planeKeys } from '../../core/views/a11y.js';
 import { COLOURS, LineChart, button, crispCanvas, el, line, num, slider } from '../ui.js';
 import { T, summary, text, title } from './prose.js';
 
@@ -118,8 +118,7 @@ export default {
           if (!dragging) this.showParams(this.params);
         },
       });
-      this.cost = el('span.readout');
-      this.substeps.root.append(this.cost);
+      this.cost = el('span.readout.ode-cost', { dataset: { control: 'substeps' } });
 
       // The test spiral and its window.
       this.spiral = slider(t, {
@@ -153,6 +152,7 @@ export default {
       this.time.canvas.style.touchAction = 'none';
       const hint = el('p.note', { id: 'ode-window-keys' });
       t.bind(hint, T.keys);
+      this.timeName = liveName(this.time.canvas, t.t(T.loading), { role: 'application' });
       planeKeys(this.time.canvas, {
         move: (dx, dy) => {
           const { from, to } = this.params;
@@ -167,7 +167,6 @@ export default {
         hint: 'ode-window-keys',
       });
       this.wirePointer();
-      this.windowName = el('span');
       this.plane = crispCanvas(0.85, null);
       this.plane.canvas.dataset.figure = 'plane';
       this.prior = crispCanvas(0.85, null);
@@ -192,7 +191,7 @@ export default {
       this.root = el('div.widget', {},
         this.waiting,
         this.problem,
-        el('div.widget-controls', {}, this.pauseButton, more, reseed, this.substeps.root),
+        el('div.widget-controls', {}, this.pauseButton, more, reseed, this.substeps.root, this.cost),
         el('div.run-line', {}, this.status, this.progress),
         el('div.widget-controls', {}, this.spiral.root, another, this.fromSlider.root, this.toSlider.root, reset),
         el('figure.card', {}, t.bind(el('figcaption'), T.timeCaption), this.time.canvas, legend, hint),
@@ -552,7 +551,8 @@ export default {
       const label = error ? `${tr(T.windowProblem)} ${error}` : zh
         ? `第 ${this.params.spiral + 1} 条测试螺线；观测窗口 t = ${num(from, 1)} 到 ${num(to, 1)}，其中 ${observed} 个观测点；窗口之后为外推`
         : `Test spiral ${this.params.spiral + 1}; observed window t = ${num(from, 1)} to ${num(to, 1)} with ${observed} observed points; extrapolated after it`;
-      this.time.canvas.setAttribute('aria-label', label);
+      this.timeName.set(label);
+      this.time.canvas.dataset.label = label; // the latest, at once (the accessible name follows at a calm rate)
     }
 
     strokeRecon(ctx, data, at, to) {
