@@ -26,7 +26,9 @@ The data in the widget are 2-D spirals, $p(t) = r_0 e^{-0.1 t}\big(\cos(\pm t + 
 
 The encoder must turn a variable number of points, at arbitrary times, into $q_\phi(z_0 \given x)$. A recurrent network does this: a GRU cell with 25 hidden units reads the observed points one by one, each as $(x_i, y_i, t_i - t_{\text{start}})$, and updates its state $h$. It runs **backwards**, from the last observation to the first, so that its final state summarizes everything seen *from the point of view of the start*, which is where $z_0$ lives:
 
-$$h \leftarrow \mathrm{GRU}\big(h,\, (x_i, t_i)\big) \quad \text{for } i = n, n-1, \dots, 1, \qquad (\mu, \log \sigma^2) = \mathrm{Linear}(h), \qquad q_\phi(z_0 \given x) = \N\big(\mu, \mathrm{diag}\, \sigma^2\big).$$
+$$h \leftarrow \mathrm{GRU}\big(h,\, (x_i, t_i)\big) \quad \text{for } i = n, n-1, \dots, 1,$$
+
+$$(\mu, \log \sigma^2) = \mathrm{Linear}(h), \qquad q_\phi(z_0 \given x) = \N\big(\mu, \mathrm{diag}\, \sigma^2\big).$$
 
 Missing points need no special treatment: the GRU simply never sees them. A sample is drawn with the reparameterization trick of [lesson 3](lesson:reparameterization), $z_0 = \mu + \sigma \odot \epsilon$.
 
@@ -34,7 +36,9 @@ Missing points need no special treatment: the GRU simply never sees them. A samp
 
 The latent path is $z(t) = z_0 + \int_0^t f_\theta(z(s)) \dd s$, which a computer approximates step by step. The classic fourth-order Runge–Kutta method moves from $z$ at time $t$ to time $t + h$ with four evaluations of $f$:
 
-$$k_1 = f(z), \quad k_2 = f\big(z + \tfrac{h}{2} k_1\big), \quad k_3 = f\big(z + \tfrac{h}{2} k_2\big), \quad k_4 = f(z + h\, k_3), \qquad z(t + h) \approx z + \tfrac{h}{6}\big(k_1 + 2k_2 + 2k_3 + k_4\big).$$
+$$k_1 = f(z), \quad k_2 = f\big(z + \tfrac{h}{2} k_1\big), \quad k_3 = f\big(z + \tfrac{h}{2} k_2\big), \quad k_4 = f(z + h\, k_3),$$
+
+$$z(t + h) \approx z + \tfrac{h}{6}\big(k_1 + 2k_2 + 2k_3 + k_4\big).$$
 
 The grid spacing is 0.1. With $S$ substeps per grid interval, $h = 0.1 / S$ and reaching $t = 5$ costs $4 \cdot 50 \cdot S$ evaluations of $f$ per sequence, forward; the backward pass through the same steps costs about as much again. The error of one RK4 step is of order $h^5$, so the error over a fixed span is of order $h^4$: halving $h$ divides it by about 16. More substeps means a more faithful solution of the ODE the network defines, at a price that grows linearly with $S$. The widget measures that price. (Adaptive solvers such as Dormand–Prince choose $h$ themselves; a fixed step keeps the cost predictable and the gradient exact, since it is computed by backpropagating through every stage of every step.)
 
@@ -87,7 +91,9 @@ $$z_0 \sim p(z_0) = \N(0, I), \qquad \frac{\mathrm{d}z}{\mathrm{d}t} = f_\theta\
 
 编码器要把个数不定、时刻任意的一组观测点变成 $q_\phi(z_0 \given x)$。循环网络可以做到：一个有 25 个隐藏单元的 GRU 单元逐个读入观测点，每个点写成 $(x_i, y_i, t_i - t_{\text{start}})$，并更新它的状态 $h$。它**倒着**读，从最后一个观测读到第一个，这样它最后的状态就是*站在起点*对所见一切的总结，而 $z_0$ 正位于起点：
 
-$$h \leftarrow \mathrm{GRU}\big(h,\, (x_i, t_i)\big) \quad \text{对 } i = n, n-1, \dots, 1, \qquad (\mu, \log \sigma^2) = \mathrm{Linear}(h), \qquad q_\phi(z_0 \given x) = \N\big(\mu, \mathrm{diag}\, \sigma^2\big).$$
+$$h \leftarrow \mathrm{GRU}\big(h,\, (x_i, t_i)\big), \quad i = n, n-1, \dots, 1,$$
+
+$$(\mu, \log \sigma^2) = \mathrm{Linear}(h), \qquad q_\phi(z_0 \given x) = \N\big(\mu, \mathrm{diag}\, \sigma^2\big).$$
 
 缺失的点不需要特殊处理：GRU 根本看不到它们。采样用[第 3 课](lesson:reparameterization)的重参数化技巧，$z_0 = \mu + \sigma \odot \epsilon$。
 
@@ -95,7 +101,9 @@ $$h \leftarrow \mathrm{GRU}\big(h,\, (x_i, t_i)\big) \quad \text{对 } i = n, n-
 
 隐路径是 $z(t) = z_0 + \int_0^t f_\theta(z(s)) \dd s$，计算机只能一步步地近似它。经典的四阶龙格–库塔法从时刻 $t$ 的 $z$ 走到 $t + h$，要算四次 $f$：
 
-$$k_1 = f(z), \quad k_2 = f\big(z + \tfrac{h}{2} k_1\big), \quad k_3 = f\big(z + \tfrac{h}{2} k_2\big), \quad k_4 = f(z + h\, k_3), \qquad z(t + h) \approx z + \tfrac{h}{6}\big(k_1 + 2k_2 + 2k_3 + k_4\big).$$
+$$k_1 = f(z), \quad k_2 = f\big(z + \tfrac{h}{2} k_1\big), \quad k_3 = f\big(z + \tfrac{h}{2} k_2\big), \quad k_4 = f(z + h\, k_3),$$
+
+$$z(t + h) \approx z + \tfrac{h}{6}\big(k_1 + 2k_2 + 2k_3 + k_4\big).$$
 
 网格间距是 0.1。每个网格间隔分 $S$ 个子步时，$h = 0.1 / S$，前向走到 $t = 5$ 每条序列要算 $4 \cdot 50 \cdot S$ 次 $f$；沿同样的步反向传播大约再花同样多。RK4 单步的误差是 $h^5$ 量级，所以在固定区间上的累计误差是 $h^4$ 量级：$h$ 减半，误差约缩小到 1/16。子步越多，对网络所定义的那个 ODE 解得越准，代价随 $S$ 线性增长。控件会实测这个代价。（Dormand–Prince 等自适应求解器会自己选 $h$；固定步长让代价可以预料，梯度也是精确的，因为它就是沿每一步的每个阶段反向传播算出来的。）
 
