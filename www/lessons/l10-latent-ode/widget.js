@@ -503,7 +503,7 @@ export default {
           ctx.fillText(s === 0 ? 'x(t)' : 'y(t)', 2, py(s, 0) + 4);
         }
         for (let t = 0; t <= T_MAX; t += 1) {
-          ctx.fillText(String(t), px(t) - (t === 10 ? 8 : 3), h - 7);
+          ctx.fillText(t === 10 ? 't = 10' : String(t), px(t) - (t === 10 ? 30 : 3), h - 7);
         }
         ctx.setLineDash([3, 3]);
         ctx.strokeStyle = '#9ca3af';
@@ -512,7 +512,6 @@ export default {
         ctx.lineTo(px(T_OBS), bottom);
         ctx.stroke();
         ctx.setLineDash([]);
-        ctx.fillText('t', right - 4, h - 7);
         if (data) {
           for (let s = 0; s < 2; s++) {
             // Clean curve.
