@@ -66,6 +66,16 @@ function trajectoryOf(v) {
   return { clean, noisy, observed, recon, grid, fromIndex };
 }
 
+/** Calls `fn(seed)`, with the seed as a BigInt when the engine takes a u64 (wasm-bindgen wants one then). */
+function seeded(fn, seed) {
+  try {
+    return fn(seed);
+  } catch (e) {
+    if (e instanceof TypeError && /BigInt/i.test(e.message)) return fn(BigInt(seed));
+    throw e;
+  }
+}
+
 const message = (e) => String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
 const round1 = (t) => Math.round(t * 10) / 10;
 
@@ -241,7 +251,7 @@ export default {
       this.showControls(params);
       if (!this.mod) return;
       const key = `${params.ode_seed}|${params.substeps}`;
-      if (key !== this.key || !this.lab || this.lab.step() > params.steps) {
+      if (key !== this.key || !this.lab || this.step > params.steps) {
         this.key = key;
         this.build(params);
       }
@@ -259,7 +269,7 @@ export default {
       this.failed = false;
       this.problem.hidden = true;
       try {
-        this.lab = new this.mod.OdeLab(params.ode_seed, params.substeps);
+        this.lab = seeded((seed) => new this.mod.OdeLab(seed, params.substeps), params.ode_seed);
         this.evaluate();
       } catch (e) {
         this.fail(T.cannotBuild, e);
@@ -267,7 +277,7 @@ export default {
     }
 
     get step() {
-      return this.lab ? this.lab.step() : 0;
+      return this.lab ? Number(this.lab.step()) : 0;
     }
 
     get done() {
@@ -628,7 +638,7 @@ export default {
       let error = null;
       if (this.lab) {
         try {
-          samples = samplesOf(this.lab.sample_prior(SAMPLES, this.params.draw, T_MAX), SAMPLES);
+          samples = samplesOf(seeded((seed) => this.lab.sample_prior(SAMPLES, seed, T_MAX), this.params.draw), SAMPLES);
         } catch (e) {
           error = message(e);
         }
