@@ -221,4 +221,22 @@ export const tests = [
       await page.close();
     },
   },
+  {
+    name: 'lesson latent-ode: an engine without OdeLab is said in words, in the lesson’s language; the text still reads',
+    async run({ open, note }) {
+      const empty = (page) => page.route('**/pkg/vaelab_cpu_simd128.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
+      for (const lang of ['en', 'zh']) {
+        const { page, errors } = await open(LINK('steps=10', lang), { backend: null, before: empty });
+        await ready(page);
+        await page.locator('#lesson .ode-problem').waitFor({ state: 'visible' });
+        const said = await page.locator('#lesson .ode-problem').textContent();
+        note(`${lang}: ${said}`);
+        assert.match(said, lang === 'en' ? /could not be loaded: .*OdeLab/ : /无法加载 ODE 引擎：这个引擎版本没有 OdeLab/);
+        assert.match((await shown(page)).status, lang === 'en' ? /stopped by an error/ : /因错误停止/);
+        await mathIsFine(page);
+        assert.deepEqual(errors, []);
+        await page.close();
+      }
+    },
+  },
 ];

@@ -26,7 +26,9 @@ function loadOde() {
   odeModule ??= (async () => {
     const mod = await import(new URL('../../pkg/vaelab_cpu_simd128.js', import.meta.url).href);
     await mod.default();
-    if (typeof mod.OdeLab !== 'function') throw new Error('this build of the engine has no OdeLab (src/web/ode.rs)');
+    if (typeof mod.OdeLab !== 'function') {
+      throw Object.assign(new Error('this build of the engine has no OdeLab (src/web/ode.rs)'), { zh: '这个引擎版本没有 OdeLab（src/web/ode.rs）' });
+    }
     return mod;
   })();
   return odeModule;
@@ -76,7 +78,8 @@ function seeded(fn, seed) {
   }
 }
 
-const message = (e) => String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
+/** An error's words (the engine's JsErrors are in English; the widget's own have a Chinese form too). */
+const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
 const round1 = (t) => Math.round(t * 10) / 10;
 
 export default {
@@ -360,7 +363,7 @@ export default {
       this.failed = true;
       this.waiting.hidden = true;
       this.problem.hidden = false;
-      this.texts.bind(this.problem, (lang, tr) => `${tr(what)} ${message(e)}`);
+      this.texts.bind(this.problem, (lang, tr) => `${tr(what)}${lang === 'zh' ? '' : ' '}${message(e, lang)}`);
       cancelAnimationFrame(this.frame);
       this.frame = 0;
       this.drawStatus();
