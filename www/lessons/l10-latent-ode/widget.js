@@ -516,7 +516,7 @@ export default {
           ctx.fillText(s === 0 ? 'x(t)' : 'y(t)', 2, py(s, 0) + 4);
         }
         for (let t = 0; t <= T_MAX; t += 1) {
-          ctx.fillText(t === 10 ? 't = 10' : String(t), px(t) - (t === 10 ? 30 : 3), h - 7);
+          ctx.fillText(t === 10 && w > 500 ? 't = 10' : String(t), px(t) - (t === 10 ? (w > 500 ? 30 : 12) : 3), h - 7);
         }
         ctx.setLineDash([3, 3]);
         ctx.strokeStyle = '#9ca3af';
