@@ -16,7 +16,7 @@ const MIN_WIDTH = 0.3; // the narrowest window the widget lets the reader make
 const SAMPLES = 6;
 const FRAME_BUDGET_MS = 12; // training time per animation frame: the page stays responsive
 const DRAW_EVERY_MS = 250;
-const EVAL_EVERY_MS = 1000;
+const EVAL_EVERY_MS = 2000; // the test set (200 sequences to t = 10) costs a few training steps
 const SAMPLE_COLOURS = [COLOURS.blue, COLOURS.red, COLOURS.green, COLOURS.violet, COLOURS.amber, COLOURS.teal];
 const INK = { clean: '#9ca3af', point: '#111827', recon: COLOURS.blue, extrap: COLOURS.red, band: 'rgba(37, 99, 235, 0.08)', edge: 'rgba(37, 99, 235, 0.85)' };
 
