@@ -6,3 +6,4 @@ pub mod field;
 pub mod gauss_kl;
 pub mod gru;
 pub mod rk4;
+pub mod spirals;
