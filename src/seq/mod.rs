@@ -5,5 +5,6 @@ pub mod dense;
 pub mod field;
 pub mod gauss_kl;
 pub mod gru;
+pub mod latent_ode;
 pub mod rk4;
 pub mod spirals;
