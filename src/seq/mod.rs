@@ -6,5 +6,6 @@ pub mod field;
 pub mod gauss_kl;
 pub mod gru;
 pub mod latent_ode;
+pub mod ode_train;
 pub mod rk4;
 pub mod spirals;
