@@ -64,3 +64,23 @@ fn windows_snap_to_the_grid_and_refuse_empty_ones() {
     assert!(matches!(err, VaeError::EmptyWindow { .. }));
     assert!(err.to_string().contains("widen it"), "{err}");
 }
+
+#[test]
+fn trajectory_view_and_prior_samples_have_the_page_shapes() {
+    let t = OdeTrainer::new(3, 2).unwrap();
+    let v = t.trajectory(5, 0.0, 5.0).unwrap();
+    assert_eq!((v.grid.len(), v.clean.len(), v.noisy.len(), v.observed.len()), (101, 101, 101, 101));
+    assert_eq!(v.from_index, 0);
+    assert_eq!(v.recon.len(), 101);
+    assert_eq!(v.observed, t.data.test.mask_of(5).to_vec());
+    let later = t.trajectory(5, 2.35, 7.0).unwrap();
+    assert_eq!(later.from_index, 24);
+    assert_eq!(later.recon.len(), 101 - 24);
+    assert!(later.observed.iter().enumerate().all(|(g, o)| !o || (24..=70).contains(&g)));
+    assert!(matches!(t.trajectory(200, 0.0, 5.0), Err(VaeError::Config(_))));
+    let s = t.sample_prior(3, 7, 4.0).unwrap();
+    assert_eq!((s.len(), s[0].len()), (3, 41));
+    assert_ne!(s[0], s[1]);
+    assert_eq!(s, t.sample_prior(3, 7, 4.0).unwrap());
+    assert!(t.sample_prior(0, 7, 4.0).is_err() && t.sample_prior(2, 7, 11.0).is_err() && t.sample_prior(2, 7, -1.0).is_err());
+}

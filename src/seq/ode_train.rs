@@ -2,7 +2,7 @@
 //! batches of 50 in a per-epoch shuffle from the seed, and the spec's test-set figures.
 
 use super::latent_ode::{LatentOde, LossParts, MAX_SUBSTEPS, OdeConfig, Window, eps};
-use super::spirals::{DT, GRID, OBS_LAST, SpiralSet, Spirals};
+use super::spirals::{DT, GRID, OBS_LAST, SpiralSet, Spirals, grid_time};
 use crate::rng::{PHASE_EVAL, PHASE_TRAIN, STREAM_ODE_SHUFFLE, key, permute};
 use crate::{Result, VaeError};
 
@@ -64,6 +64,23 @@ pub fn window_of(set: &SpiralSet, j: usize, start: f64, end: f64) -> Result<Wind
     }
     Ok(Window { g0, points })
 }
+
+/// What the page draws for one test trajectory and window (`OdeLab.trajectory`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TrajectoryView {
+    pub grid: Vec<f64>,
+    pub clean: Vec<[f64; 2]>,
+    pub noisy: Vec<[f64; 2]>,
+    /// Per grid point: observed and inside the window (what the encoder saw).
+    pub observed: Vec<bool>,
+    /// x̂ from z0 = μ for grid points from_index..=100.
+    pub recon: Vec<[f64; 2]>,
+    pub from_index: usize,
+}
+
+/// ε of prior samples: the ODE's ε stream in its own phase.
+pub const PHASE_PRIOR: u32 = 2;
+pub const MAX_PRIOR_SAMPLES: usize = 1000;
 
 pub struct OdeTrainer {
     pub model: LatentOde,
@@ -167,5 +184,38 @@ impl OdeTrainer {
         let e: Vec<Vec<f64>> = (0..set.n).map(|j| eps(self.seed, PHASE_EVAL, 0, j, l)).collect();
         let neg_elbo = self.model.batch_loss(&self.params, &self.test_windows, &e, None).loss;
         OdeEval { recon_mse: recon / n_recon as f64, extrap_mse: extrap / n_extrap as f64, neg_elbo }
+    }
+
+    /// Test trajectory `j` with the encoder given the observed noisy points in [start, end].
+    pub fn trajectory(&self, j: usize, start: f64, end: f64) -> Result<TrajectoryView> {
+        let set = &self.data.test;
+        if j >= set.n {
+            return Err(VaeError::Config(format!("test trajectory {j} does not exist: there are {} (0..{})", set.n, set.n)));
+        }
+        let w = window_of(set, j, start, end)?;
+        let mut observed = vec![false; GRID];
+        for &(g, _) in &w.points {
+            observed[g] = true;
+        }
+        Ok(TrajectoryView {
+            grid: (0..GRID).map(grid_time).collect(),
+            clean: set.clean_of(j).to_vec(),
+            noisy: set.noisy_of(j).to_vec(),
+            observed,
+            recon: self.model.reconstruct(&self.params, &w, GRID - 1),
+            from_index: w.g0,
+        })
+    }
+
+    /// `count` paths decoded from z0 ~ N(0, I) (ε stream, PHASE_PRIOR, counter [0, i·L + k] of
+    /// `seed`) at grid points t = 0, 0.1, … up to `horizon` (0..=10).
+    pub fn sample_prior(&self, count: usize, seed: u32, horizon: f64) -> Result<Vec<Vec<[f64; 2]>>> {
+        if !(1..=MAX_PRIOR_SAMPLES).contains(&count) {
+            return Err(VaeError::Config(format!("prior samples are 1..={MAX_PRIOR_SAMPLES} at a time; got {count}")));
+        }
+        let (_, g_end) = window_range(0.0, horizon)
+            .map_err(|_| VaeError::Config(format!("the horizon is a time in [0, 10]; got {horizon}")))?;
+        let l = self.model.config.latent;
+        Ok((0..count).map(|i| self.model.decode_path(&self.params, &eps(seed, PHASE_PRIOR, 0, i, l), g_end)).collect())
     }
 }
