@@ -20,6 +20,7 @@ pub mod model;
 pub mod reference;
 pub mod rng;
 pub mod schedule;
+pub mod seq;
 #[cfg(feature = "gpu")]
 pub mod trainer;
 pub mod weights;

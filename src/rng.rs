@@ -6,6 +6,11 @@ pub const STREAM_BINARIZE: u32 = 2;
 pub const STREAM_PERMUTE: u32 = 3;
 pub const STREAM_INIT: u32 = 4;
 pub const STREAM_PRIOR: u32 = 5;
+/// The latent ODE's streams (src/seq/): spiral data, model init, ε of q(z0), the epoch shuffle.
+pub const STREAM_SPIRALS: u32 = 6;
+pub const STREAM_ODE_INIT: u32 = 7;
+pub const STREAM_ODE_EPS: u32 = 8;
+pub const STREAM_ODE_SHUFFLE: u32 = 9;
 
 /// Phase bits of the key's second word (shaders/step.wgsl `rng_key`).
 pub const PHASE_TRAIN: u32 = 0;

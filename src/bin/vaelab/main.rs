@@ -1,5 +1,5 @@
 //! The native command line: `vaelab train`, `vaelab eval`, `vaelab bench` — the same engine and
-//! shaders as the page, on the machine's Vulkan/Metal/DX12 adapter.
+//! shaders as the page, on the machine's Vulkan/Metal/DX12 adapter; `vaelab ode` (ode.rs) the latent ODE.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use vaelab::{Result, VaeError, weights};
 
 mod backend;
 mod config_args;
+mod ode;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +38,8 @@ enum Command {
     Eval(EvalArgs),
     /// Measure training throughput (samples/s) of a config on this machine's adapter.
     Bench(BenchArgs),
+    /// The latent ODE on seeded 2-D spirals (CPU, f64): `ode train`, `ode data`.
+    Ode(ode::OdeArgs),
 }
 
 #[derive(Args)]
@@ -300,6 +303,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train(a),
         Command::Eval(a) => eval(a),
         Command::Bench(a) => bench(a),
+        Command::Ode(a) => ode::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

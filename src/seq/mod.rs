@@ -1,0 +1,11 @@
+//! Sequence models in plain f64 Rust (no wgpu; builds for every target): the latent ODE on
+//! seeded 2-D spirals (issue 15) and its parts — GRU cell, Gaussian KL, RK4 with backward.
+
+pub mod dense;
+pub mod field;
+pub mod gauss_kl;
+pub mod gru;
+pub mod latent_ode;
+pub mod ode_train;
+pub mod rk4;
+pub mod spirals;
