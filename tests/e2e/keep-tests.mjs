@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { ready, status } from './page-helpers.mjs';
 
 const SMALL = 'enc_hidden=64&dec_hidden=64&batch_size=64';
-const LESSONS = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae'];
+const LESSONS = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae', 'latent-ode'];
 const api = (page, fn, arg) => page.evaluate(fn, arg);
 const losses = (page) => api(page, () => window.vaelab.history().train.loss);
 const notices = (page) => api(page, () => window.vaelab.notices());

@@ -4,7 +4,7 @@
 // with fixed-step RK4, and a decoder reads each z(t) — inside the window a reconstruction, past it an
 // extrapolation. Also: samples from the prior, the loss, test MSEs, and what RK4 substeps cost.
 // The lesson's number is `number` below (the folder name follows the l<N>- convention).
-import { liveName, planeKeys } from '../../core/views/a11y.js';
+import { calmLive, liveName, planeKeys } from '../../core/views/a11y.js';
 import { COLOURS, LineChart, button, crispCanvas, el, line, num, slider } from '../ui.js';
 import { T, summary, text, title } from './prose.js';
 
@@ -112,7 +112,9 @@ export default {
       this.paused = false;
 
       // Training: status, progress, pause / more / new seed, substeps.
-      this.status = el('p.run-status', { attrs: { 'aria-live': 'polite' } });
+      this.status = el('p.run-status');
+      this.live = el('span.visually-hidden');
+      this.say = calmLive(this.live); // the status, read at a calm rate (it changes every frame)
       this.progress = el('progress.train-progress', { max: 1, value: 0 });
       this.pauseButton = el('button', { type: 'button', onclick: () => this.togglePause() });
       t.bind(this.pauseButton, () => t.t(this.paused ? T.resume : T.pause));
@@ -206,7 +208,7 @@ export default {
         this.waiting,
         this.problem,
         el('div.widget-controls', {}, this.pauseButton, more, reseed, this.substeps.root, this.cost),
-        el('div.run-line', {}, this.status, this.progress),
+        el('div.run-line', {}, this.status, this.progress, this.live),
         el('div.widget-controls', {}, this.spiral.root, another, this.fromSlider.root, this.toSlider.root, reset),
         el('figure.card', {}, t.bind(el('figcaption'), T.timeCaption), this.time.canvas, legend, hint),
         el('div.cards.lesson-cards.two', {},
@@ -469,6 +471,7 @@ export default {
       this.progress.value = target > 0 ? Math.min(1, step / target) : 1;
       this.cost.textContent = ms == null ? '' : zh ? `每步 ${num(ms, 2)} 毫秒` : `${num(ms, 2)} ms per step`;
       this.status.dataset.step = String(step);
+      this.say(this.status.textContent, phase);
     }
 
     drawReadouts() {
