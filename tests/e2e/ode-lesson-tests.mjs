@@ -146,6 +146,12 @@ export const tests = [
       assert.equal(other.params.spiral, 7);
       assert.ok(differ(other.recon, typed.recon));
       assert.equal(other.step, 200, 'moving the window retrained the model');
+      // Space pauses and continues the lesson's training, as in the other lessons.
+      await o.page.locator('#lesson h2').click();
+      await o.page.keyboard.press(' ');
+      assert.match((await shown(o.page)).status, /paused/);
+      await o.page.keyboard.press(' ');
+      assert.match((await shown(o.page)).status, /trained/);
       assert.deepEqual(o.errors, []);
       await o.page.close();
     },
