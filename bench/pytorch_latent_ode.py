@@ -143,7 +143,8 @@ def main():
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--substeps", type=int, default=1, help="RK4 steps per grid interval (1..8)")
     p.add_argument("--batch", type=int, default=50)
-    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--lr", type=float, default=0.003)
+    p.add_argument("--clip", type=float, default=100.0, help="gradient norm clip (clip_grad_norm_), as the engine")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--log-every", type=int, default=10, help="epochs between progress lines")
     p.add_argument("--json", default=None, help="default: $TMPDIR/pytorch_latent_ode-seed<S>-s<substeps>.json")
@@ -162,7 +163,7 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     n = len(train["mask"])
     print(f"pytorch_latent_ode: data={args.data} seed={args.seed} epochs={args.epochs} substeps={args.substeps} "
-          f"batch={args.batch} lr={args.lr} threads={args.threads} train={n} test={len(test['mask'])} "
+          f"batch={args.batch} lr={args.lr} clip={args.clip} threads={args.threads} train={n} test={len(test['mask'])} "
           f"t_obs={t_obs} torch={torch.__version__} OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']} float64; loss = -ELBO without log(2 pi sigma^2) terms, sigma={SIGMA}",
           flush=True)
 
@@ -180,6 +181,7 @@ def main():
             loss = neg_elbo(model, batch, grid, w_end, args.substeps, eps).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
             opt.step()
             step += 1
             loss_sum += loss.item() * len(idx)

@@ -15,24 +15,25 @@ fn same_seed_gives_bitwise_the_same_loss_trace() {
 }
 
 #[test]
-fn two_hundred_steps_lower_the_loss_and_the_test_recon_mse() {
+fn four_hundred_steps_lower_the_loss_and_the_test_recon_mse() {
     let mut t = OdeTrainer::new(1, 1).unwrap();
     let before = t.evaluate();
-    let losses: Vec<f64> = (0..200).map(|_| t.train_step().loss).collect();
+    let losses: Vec<f64> = (0..400).map(|_| t.train_step().loss).collect();
     let after = t.evaluate();
     let first = losses[..10].iter().sum::<f64>() / 10.0;
-    let last = losses[190..].iter().sum::<f64>() / 10.0;
+    let last = losses[390..].iter().sum::<f64>() / 10.0;
     eprintln!("loss first 10 steps {first:.2}, last 10 {last:.2}; test before {before:?}, after {after:?}");
-    assert_eq!(t.step(), 200);
-    // Measured for seed 1: mean loss of the first 10 steps 1864.20, of the last 10 191.24; test
-    // recon_mse 0.754 before, 0.0626 after (extrap_mse 0.323 -> 0.780: 200 steps do not extrapolate yet).
+    assert_eq!(t.step(), 400);
+    // Measured for seed 1: see RECON_BOUND.
     assert!(last < 0.5 * first, "loss {first} -> {last}");
     assert!(after.recon_mse < 0.5 * before.recon_mse, "{before:?} -> {after:?}");
     assert!(after.recon_mse < RECON_BOUND, "recon_mse {}", after.recon_mse);
 }
 
-/// Test recon MSE after 200 steps of seed 1 was 0.0626; the bound leaves room for other platforms' libm.
-const RECON_BOUND: f64 = 0.1;
+/// Measured for seed 1 after 400 steps: mean loss of the first 10 steps 1880.24, of the last 10 130.88;
+/// test recon_mse 0.754 → 0.0412 (extrap_mse 0.323 → 1.10: 400 steps do not extrapolate yet). All transcendental functions come from the `libm`
+/// crate, so every platform gives the same figure; the bound is the measurement plus a quarter.
+const RECON_BOUND: f64 = 0.052;
 
 #[test]
 fn substeps_are_checked_and_change_the_solver_only() {

@@ -1,6 +1,8 @@
 //! The two small MLPs of the latent ODE: the vector field f(z) = Linear(tanh(Linear(z))) behind
 //! rk4's `VectorField` trait, and the decoder x̂ = Linear(relu(Linear(z))), each with its backward.
 
+use super::math;
+
 use super::dense::Dense;
 use super::rk4::VectorField;
 
@@ -28,7 +30,7 @@ impl VectorField for TanhField<'_> {
         let (p1, p2) = self.params.split_at(self.l1.len());
         let mut a = vec![0.0; self.l1.output];
         self.l1.forward(p1, z, &mut a);
-        a.iter_mut().for_each(|v| *v = v.tanh());
+        a.iter_mut().for_each(|v| *v = math::tanh(*v));
         self.l2.forward(p2, &a, out);
         FieldTape { z: z.to_vec(), a }
     }

@@ -1,13 +1,15 @@
 //! KL(N(μ1, σ1²) ‖ N(μ2, σ2²)) between diagonal Gaussians in closed form, and its gradient with
 //! respect to all four inputs. The latent ODE uses μ2 = 0, logvar2 = 0; the VRNN will use it whole.
 
+use super::math;
+
 /// Σ_i ½ (lv2 − lv1 + (e^{lv1} + (μ1 − μ2)²) / e^{lv2} − 1)  (Kingma & Welling 2014, appendix B,
 /// generalised to a non-standard prior).
 pub fn kl(mu1: &[f64], lv1: &[f64], mu2: &[f64], lv2: &[f64]) -> f64 {
     (0..mu1.len())
         .map(|i| {
             let d = mu1[i] - mu2[i];
-            0.5 * (lv2[i] - lv1[i] + ((lv1[i]).exp() + d * d) * (-lv2[i]).exp() - 1.0)
+            0.5 * (lv2[i] - lv1[i] + (math::exp(lv1[i]) + d * d) * math::exp(-lv2[i]) - 1.0)
         })
         .sum()
 }
@@ -25,11 +27,11 @@ pub struct KlGrad<'a> {
 pub fn kl_backward(mu1: &[f64], lv1: &[f64], mu2: &[f64], lv2: &[f64], scale: f64, g: KlGrad<'_>) {
     for i in 0..mu1.len() {
         let d = mu1[i] - mu2[i];
-        let inv2 = (-lv2[i]).exp();
+        let inv2 = math::exp(-lv2[i]);
         g.mu1[i] += scale * d * inv2;
         g.mu2[i] -= scale * d * inv2;
-        g.lv1[i] += scale * 0.5 * ((lv1[i] - lv2[i]).exp() - 1.0);
-        g.lv2[i] += scale * 0.5 * (1.0 - (lv1[i].exp() + d * d) * inv2);
+        g.lv1[i] += scale * 0.5 * (math::exp(lv1[i] - lv2[i]) - 1.0);
+        g.lv2[i] += scale * 0.5 * (1.0 - (math::exp(lv1[i]) + d * d) * inv2);
     }
 }
 

@@ -1,6 +1,8 @@
 //! One GRU cell step in PyTorch nn.GRUCell form, forward and backward in f64: the latent ODE's
 //! encoder runs it backwards in time over a trajectory's observed points (BPTT in latent_ode.rs).
 
+use super::math;
+
 /// Shapes; the parameters sit in a flat slice in PyTorch's order and layout:
 /// weight_ih [3H, I], weight_hh [3H, H], bias_ih [3H], bias_hh [3H], gate rows in order (r, z, n).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +56,7 @@ impl Gru {
             let r = sigmoid(gi[k] + gh[k]);
             let z = sigmoid(gi[hd + k] + gh[hd + k]);
             let hn = gh[2 * hd + k];
-            let n = (gi[2 * hd + k] + r * hn).tanh();
+            let n = math::tanh(gi[2 * hd + k] + r * hn);
             h_next[k] = (1.0 - z) * n + z * h[k];
             tape.r.push(r);
             tape.z.push(z);
@@ -108,7 +110,7 @@ impl Gru {
 }
 
 pub fn sigmoid(a: f64) -> f64 {
-    1.0 / (1.0 + (-a).exp())
+    1.0 / (1.0 + math::exp(-a))
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -10,7 +10,8 @@ use super::gauss_kl::{kl_standard, kl_standard_backward};
 use super::gru::{Gru, GruTape};
 use super::rk4;
 use super::spirals::{DT, grid_time};
-use crate::rng::{STREAM_ODE_EPS, STREAM_ODE_INIT, key, normal_at, threefry2x32, uniform_open01};
+use super::math;
+use crate::rng::{STREAM_ODE_EPS, STREAM_ODE_INIT, key, threefry2x32, uniform_open01};
 
 /// Sizes and solver settings. `substeps` RK4 steps per grid interval (h = 0.1 / substeps).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,7 +78,7 @@ pub struct LossParts {
 /// ε of q(z0) for trajectory `index` at `step`: Threefry (seed, STREAM_ODE_EPS, phase), counter [step, index·L + k].
 pub fn eps(seed: u32, phase: u32, step: u32, index: usize, latent: usize) -> Vec<f64> {
     let k = key(seed, STREAM_ODE_EPS, phase);
-    (0..latent).map(|i| normal_at(k, [step, (index * latent + i) as u32]) as f64).collect()
+    (0..latent).map(|i| math::normal_at(k, [step, (index * latent + i) as u32])).collect()
 }
 
 struct Parts<T> {
@@ -259,7 +260,7 @@ impl LatentOde {
 
     fn forward(&self, p: &[f64], window: &Window, eps: &[f64]) -> Pass {
         let (gru_tapes, h, mu, lv) = self.encode(p, window);
-        let z0: Vec<f64> = (0..mu.len()).map(|i| mu[i] + (0.5 * lv[i]).exp() * eps[i]).collect();
+        let z0: Vec<f64> = (0..mu.len()).map(|i| mu[i] + math::exp(0.5 * lv[i]) * eps[i]).collect();
         let g_end = window.points.last().map_or(window.g0, |pt| pt.0);
         let (zs, rk4_tapes) = self.solve(p, &z0, g_end - window.g0);
         Pass { gru_tapes, h, mu, lv, zs, rk4_tapes }
@@ -321,7 +322,7 @@ impl LatentOde {
         let (dmu, dlv) = dhead.split_at_mut(l);
         for i in 0..l {
             dmu[i] = dz[i];
-            dlv[i] = dz[i] * eps[i] * 0.5 * (0.5 * pass.lv[i]).exp();
+            dlv[i] = dz[i] * eps[i] * 0.5 * math::exp(0.5 * pass.lv[i]);
         }
         kl_standard_backward(&pass.mu, &pass.lv, scale, dmu, dlv);
         let mut dh = vec![0.0; self.config.hidden];

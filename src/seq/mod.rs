@@ -6,6 +6,7 @@ pub mod field;
 pub mod gauss_kl;
 pub mod gru;
 pub mod latent_ode;
+pub mod math;
 pub mod ode_train;
 pub mod rk4;
 pub mod spirals;

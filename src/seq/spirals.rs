@@ -6,7 +6,8 @@
 //! per trajectory j: [j, 0] → (φ, r0); [j, 1] → direction (top bit); [j, 2 + 2g + c] → the noise
 //! of grid point g, coordinate c (Box–Muller); [j, 1024 + 128a + g] → observation draw a of point g.
 
-use crate::rng::{PHASE_EVAL, PHASE_TRAIN, STREAM_SPIRALS, key, normal_at, threefry2x32, uniform_open01};
+use super::math;
+use crate::rng::{PHASE_EVAL, PHASE_TRAIN, STREAM_SPIRALS, key, threefry2x32, uniform_open01};
 
 pub const GRID: usize = 101;
 pub const DT: f64 = 0.1;
@@ -44,9 +45,9 @@ pub struct Spirals {
 
 /// The clean spiral point p(t) = r0 e^{−0.1 t} (cos(d t + φ), sin(d t + φ)).
 pub fn clean_point(r0: f64, phi: f64, direction: f64, t: f64) -> [f64; 2] {
-    let r = r0 * (-0.1 * t).exp();
+    let r = r0 * math::exp(-0.1 * t);
     let a = direction * t + phi;
-    [r * a.cos(), r * a.sin()]
+    [r * math::cos(a), r * math::sin(a)]
 }
 
 impl Spirals {
@@ -83,7 +84,7 @@ impl SpiralSet {
             set.direction.push(d);
             for g in 0..GRID {
                 let p = clean_point(r0, phi, d as f64, grid_time(g));
-                let noise = |c: usize| NOISE * normal_at(k, [j, 2 + 2 * g as u32 + c as u32]) as f64;
+                let noise = |c: usize| NOISE * math::normal_at(k, [j, 2 + 2 * g as u32 + c as u32]);
                 set.clean.push(p);
                 set.noisy.push([p[0] + noise(0), p[1] + noise(1)]);
             }

@@ -2,8 +2,11 @@
 // engine's OdeLab from the CPU wasm build on the page's thread: it opens from its link in English and
 // Chinese, trains to the link's steps, its figures and readouts change, the observed window moves by
 // keyboard and by dragging and the reconstruction follows, a link with steps=N reopens at step N with
-// the same readouts, substeps rebuild the model and show their cost, and an empty window is said in words.
+// the same readouts, substeps rebuild the model and show their cost, an empty window is said in words,
+// and the wasm builds train to exactly the native engine's figures.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const LINK = (rest = '', lang = 'en') => `lessons.html#lesson=latent-ode&lang=${lang}${rest ? `&${rest}` : ''}`;
 const api = (page, fn, arg) => page.evaluate(fn, arg);
@@ -244,6 +247,36 @@ export const tests = [
         assert.deepEqual(errors, []);
         await page.close();
       }
+    },
+  },
+  {
+    // The engine's promise: same seed, same numbers on every platform. The native CLI (built by the
+    // suite's `cargo test --release`) and both wasm builds the pages load train 100 steps of seed 3.
+    name: 'lesson latent-ode: the wasm builds train to exactly the native engine\'s figures (seed 3, 100 steps)',
+    async run({ open, note }) {
+      const cli = 'target/release/vaelab';
+      assert.ok(existsSync(cli), `${cli} is missing — build it with: cargo build --release --bin vaelab`);
+      const out = execFileSync(cli, ['ode', 'train', '--seed', '3', '--epochs', '5'], { encoding: 'utf8' });
+      const m = out.match(/recon_mse=([\d.]+) extrap_mse=([\d.]+) neg_elbo=([\d.]+) steps=100/);
+      assert.ok(m, `no final line in the CLI's output:\n${out}`);
+      const native = { recon: m[1], extrap: m[2], elbo: m[3] };
+      const { page, errors } = await open('lessons.html#lesson=latent-ode&steps=0', { backend: null });
+      for (const module of ['vaelab_cpu_simd128.js', 'vaelab.js']) {
+        const wasm = await page.evaluate(async (module) => {
+          const mod = await import(`./www/pkg/${module}`);
+          await mod.default();
+          const lab = new mod.OdeLab(3, 1);
+          lab.train(60);
+          lab.train(40);
+          const e = lab.evaluate();
+          return { recon: e.recon_mse.toFixed(8), extrap: e.extrap_mse.toFixed(8), elbo: e.neg_elbo.toFixed(6), step: lab.step() };
+        }, module);
+        note(`${module}: ${JSON.stringify(wasm)} · native ${JSON.stringify(native)}`);
+        assert.equal(wasm.step, 100);
+        assert.deepEqual({ recon: wasm.recon, extrap: wasm.extrap, elbo: wasm.elbo }, native, `${module} differs from the native engine`);
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
     },
   },
 ];

@@ -98,7 +98,7 @@ fn train(args: TrainArgs) -> Result<()> {
     }
     let e = trainer.evaluate();
     println!(
-        "final (test, {} trajectories): recon_mse={:.5} extrap_mse={:.5} neg_elbo={:.2} steps={} wall={:.1}s",
+        "final (test, {} trajectories): recon_mse={:.8} extrap_mse={:.8} neg_elbo={:.6} steps={} wall={:.1}s",
         trainer.data.test.n,
         e.recon_mse,
         e.extrap_mse,

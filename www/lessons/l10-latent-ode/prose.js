@@ -62,7 +62,7 @@ What to look for:
 
 - At step 0 the decoded curve is a small knot near the origin. Within a few hundred steps it follows the spiral inside the window; the extrapolation takes longer (its test error falls well after the reconstruction's), and then bends the right way and keeps decaying: the vector field has learned a rotation with damping, not a table of points.
 - The test extrapolation error (on $5 < t \le 10$, against the clean spiral) stays above the reconstruction error: errors in $z_0$ and in $f_\theta$ compound as the solver runs on.
-- The loss is noisy and now and then jumps up for a while: Adam at a fixed learning rate of 0.01 on batches of 50. The reconstruction error keeps improving through it; the extrapolation error wanders more, between about 0.1 and 0.3 over the run. Try another seed, or stop at a good moment with *Pause*.
+- The loss is noisy from batch to batch (50 spirals each) but falls steadily: Adam at a learning rate of 0.003, with the gradient's norm clipped at 100. Without the clip, at 0.01, a step every few hundred hit a gradient ten times the usual size and the loss jumped up for a while — backpropagating through a solver and a recurrent encoder does that. The extrapolation error falls later and wanders more than the reconstruction error.
 - The prior samples turn around the origin too, some one way and some the other, because every $z_0$ is carried by the same learned flow. They are rougher than the reconstructions: the prior reaches codes the encoder rarely produced, and a small model with a 4-D code has not made all of $\N(0, I)$ look like data. The dashed halves are time the model was never trained on.
 - The measured time per step grows with the substeps, roughly in proportion once the solver dominates. What it buys is small here: a spiral turns once in about $2\pi \approx 6$ time units, 60 grid steps, so $h = 0.1$ is already fine for RK4. Changing $S$ trains again from the same seed — the same initial weights, batches and $\epsilon$ — so any difference is the solver's doing; early in training the test errors agree to the last digit shown.
 
@@ -128,7 +128,7 @@ $\sigma = 0.1$ 固定时，对数似然是 $-\sum_i \|x_i - \hat x_i\|^2 / (2\si
 
 - 第 0 步时，解码出的曲线只是原点附近的一小团。几百步之内，它就能在窗口里跟上螺线；外推要慢一些（它的测试误差比重构误差下降得晚），然后朝正确的方向弯曲并持续衰减：向量场学到的是带阻尼的旋转，而不是一张记住各点的表。
 - 测试集上的外推误差（在 $5 < t \le 10$ 上与干净螺线比较）一直高于重构误差：$z_0$ 和 $f_\theta$ 的误差会随着求解器往前跑而累积。
-- 损失很嘈杂，时不时会跳高一阵：这是学习率固定为 0.01、每批 50 条的 Adam。重构误差一路上仍在改善；外推误差波动更大，整个训练过程中大约在 0.1 到 0.3 之间徘徊。可以换一个种子试试，或者在好的时刻点*暂停*。
+- 损失在批与批之间有噪声（每批 50 条螺旋），但稳步下降：Adam 学习率 0.003，梯度范数裁剪到 100。不裁剪、学习率 0.01 时，每几百步就会遇到一个比平常大十倍的梯度，损失随之跳高一阵——穿过求解器和循环编码器做反向传播就会这样。外推误差下降得更晚，也比重构误差波动更大。
 - 先验样本也绕着原点转，有的顺时针、有的逆时针，因为每个 $z_0$ 都被同一个学到的流场带着走。它们比重构粗糙：先验会取到编码器很少给出的编码，一个只有 4 维编码的小模型也还没能让整个 $\N(0, I)$ 都像数据。虚线那一半是模型从未训练过的时间段。
 - 实测的每步时间随子步数增加，在求解器占主导时大致成正比。而在这里它换来的很少：螺线大约 $2\pi \approx 6$ 个时间单位转一圈，也就是 60 个网格步，所以对 RK4 来说 $h = 0.1$ 已经够细了。改变 $S$ 会用同一个种子重新训练——初始权重、批次和 $\epsilon$ 都相同——所以任何差别都来自求解器；训练早期，测试误差直到显示的最后一位都一样。
 
