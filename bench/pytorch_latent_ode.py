@@ -136,6 +136,18 @@ def evaluate(model, test, grid, window, substeps, gen):
     return recon_mse, extrap_mse, nelbo
 
 
+def load_engine_params(model, path):
+    """The engine's tensors by PyTorch name (its `decoder.*` is this model's `dec.*`)."""
+    with open(path) as f:
+        raw = json.load(f)
+    own = dict(model.named_parameters())
+    assert len(raw) == len(own), f"{path}: {len(raw)} tensors, the model has {len(own)}"
+    with torch.no_grad():
+        for name, t in raw.items():
+            target = own[name.replace("decoder.", "dec.")]
+            target.copy_(torch.tensor(t["values"]).reshape(t["shape"]))
+
+
 def main():
     p = argparse.ArgumentParser(description="PyTorch reference for the latent ODE on spirals (issue 15)")
     p.add_argument("--data", required=True, help="the JSON written by `vaelab ode data --seed S --out FILE`")
@@ -148,6 +160,9 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--log-every", type=int, default=10, help="epochs between progress lines")
     p.add_argument("--json", default=None, help="default: $TMPDIR/pytorch_latent_ode-seed<S>-s<substeps>.json")
+    p.add_argument("--load-params", default=None, metavar="FILE",
+                   help="start from the engine's parameters (`vaelab ode train --params-out FILE`); with --epochs 0 "
+                        "this only evaluates them: the two implementations must then agree on the test MSEs")
     args = p.parse_args()
     if not 1 <= args.substeps <= 8:
         p.error("--substeps must be 1..8 (the spec's range)")
@@ -160,6 +175,8 @@ def main():
 
     torch.manual_seed(args.seed)
     model = LatentODE()
+    if args.load_params:
+        load_engine_params(model, args.load_params)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     n = len(train["mask"])
     print(f"pytorch_latent_ode: data={args.data} seed={args.seed} epochs={args.epochs} substeps={args.substeps} "

@@ -38,6 +38,10 @@ struct TrainArgs {
     /// Also write the spirals as JSON (as `vaelab ode data`).
     #[arg(long, value_name = "FILE")]
     export_data: Option<PathBuf>,
+    /// Write the trained parameters as JSON {PyTorch name: {shape, values}} (the PyTorch reference's
+    /// --load-params evaluates them: a cross-check of the two models).
+    #[arg(long, value_name = "FILE")]
+    params_out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -106,5 +110,12 @@ fn train(args: TrainArgs) -> Result<()> {
         trainer.step(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(out) = &args.params_out {
+        let tensors: serde_json::Map<String, serde_json::Value> = (trainer.model.tensors().into_iter())
+            .map(|(name, range, shape, _)| (name.to_string(), serde_json::json!({ "shape": shape, "values": trainer.params[range] })))
+            .collect();
+        std::fs::write(out, serde_json::Value::Object(tensors).to_string()).map_err(|e| VaeError::io(out, e))?;
+        eprintln!("wrote {}", out.display());
+    }
     Ok(())
 }
