@@ -1,0 +1,69 @@
+// Speed of the sequence models in the browser (issue 15): the latent ODE's training step (batch 50
+// spirals, f64 on the page's thread, as lesson 10 runs it) in each wasm build, next to the native CLI.
+// Usage: node bench/seq-speed.mjs [--site dist] [--steps 200] [--repeats 5]   → a Markdown table on stdout
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { serve } from '../scripts/static-server.mjs';
+import { CHROMIUM_ARGS } from '../scripts/chromium.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    site: { type: 'string', default: 'dist' },
+    steps: { type: 'string', default: '200' },
+    repeats: { type: 'string', default: '5' },
+  },
+});
+const STEPS = Number(args.steps);
+const REPEATS = Number(args.repeats);
+const BUILDS = ['vaelab_cpu_relaxed.js', 'vaelab_cpu_simd128.js', 'vaelab.js'];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const server = await serve(args.site, 0);
+const port = server.address().port;
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [...CHROMIUM_ARGS, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'seq-speed-'))}`],
+});
+const rows = [];
+try {
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/lessons.html#lesson=latent-ode&steps=0`);
+  for (const build of BUILDS) {
+    // Each repeat: a fresh model of seed 1, STEPS steps timed as one call after a 20-step warm-up.
+    const ms = await page.evaluate(async ({ build, steps, repeats }) => {
+      const mod = await import(`./www/pkg/${build}`);
+      await mod.default();
+      const out = [];
+      for (let r = 0; r < repeats; r++) {
+        const lab = new mod.OdeLab(1, 1);
+        lab.train(20);
+        const t0 = performance.now();
+        lab.train(steps);
+        out.push((performance.now() - t0) / steps);
+        lab.free();
+      }
+      return out;
+    }, { build, steps: STEPS, repeats: REPEATS });
+    rows.push({ where: `Chromium, ${build}`, ms: median(ms), spread: [Math.min(...ms), Math.max(...ms)] });
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+// Native: the CLI's wall time for 5 epochs (100 steps) includes data generation and 5 evaluations.
+const t0 = process.hrtime.bigint();
+execFileSync('target/release/vaelab', ['ode', 'train', '--seed', '1', '--epochs', '5'], { encoding: 'utf8' });
+const nativeMs = Number(process.hrtime.bigint() - t0) / 1e6 / 100;
+rows.push({ where: 'native CLI (vaelab ode train --epochs 5: wall / 100 steps, with data and evaluations)', ms: nativeMs, spread: null });
+
+console.log(`Latent ODE training step (batch 50, 1,000-spiral set, S = 1), ${STEPS} steps × ${REPEATS}, load ${loadavg()[0].toFixed(2)}:\n`);
+console.log('| where | ms/step (median) | spirals/s | slowest–fastest |');
+console.log('|---|---|---|---|');
+for (const r of rows) {
+  const spread = r.spread ? `${r.spread[0].toFixed(1)}–${r.spread[1].toFixed(1)}` : '–';
+  console.log(`| ${r.where} | ${r.ms.toFixed(1)} | ${Math.round((50 * 1000) / r.ms)} | ${spread} |`);
+}
