@@ -24,9 +24,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await serve(args.site, 0);
 const port = server.address().port;
-const browser = await chromium.launch({
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'seq-speed-')), {
   executablePath: '/usr/bin/chromium',
-  args: [...CHROMIUM_ARGS, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'seq-speed-'))}`],
+  headless: false, // --headless=new is in CHROMIUM_ARGS
+  args: CHROMIUM_ARGS,
 });
 const rows = [];
 try {

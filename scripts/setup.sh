@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# fonts-wqy-zenhei: a CJK font, so headless Chromium draws the Chinese lessons (screenshots, zh tests) in characters, not boxes.
-apt_packages=(mesa-vulkan-drivers chromium gzip dataset-fashion-mnist fonts-wqy-zenhei)
+# fonts-noto-cjk: a CJK font, so headless Chromium draws the Chinese lessons (screenshots, zh tests) in characters, not boxes.
+apt_packages=(mesa-vulkan-drivers chromium gzip dataset-fashion-mnist fonts-noto-cjk)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
