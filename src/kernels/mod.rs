@@ -4,6 +4,8 @@
 pub mod adam;
 pub mod bce_logits;
 pub mod gather_batch;
+pub mod gru_backward;
+pub mod gru_forward;
 pub mod iwae_weights;
 pub mod matmul;
 pub mod matmul_tiled;
@@ -68,6 +70,8 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("step_reduce", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/step_reduce.wgsl"))),
     ("reparam_backward", include_str!("../../shaders/reparam_backward.wgsl")),
     ("adam", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/adam.wgsl"))),
+    ("gru_forward", include_str!("../../shaders/gru_forward.wgsl")),
+    ("gru_backward", include_str!("../../shaders/gru_backward.wgsl")),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {

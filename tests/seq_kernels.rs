@@ -1,0 +1,143 @@
+//! The sequence models' WGSL kernels against their f64 oracles in src/seq/ (GRU cell, Gaussian KL,
+//! RK4), on shapes that divide no workgroup size (B = 1, 7, 67; H = 5, 13, 130; L = 3, 17).
+
+mod common;
+
+use common::{gpu, read, run, uniform, upload};
+use vaelab::gpu::Gpu;
+use vaelab::kernels::View;
+use vaelab::kernels::gru_backward::GruBackward;
+use vaelab::kernels::gru_forward::{GruForward, GruParams};
+use vaelab::seq::gru::Gru;
+
+const ROWS: [usize; 3] = [1, 7, 67];
+const HIDDEN: [usize; 3] = [5, 13, 130];
+
+/// Asserts |gpu − oracle| ≤ atol + rtol·|oracle| everywhere, listing the first mismatches with
+/// their indices; returns the largest absolute error (printed with --nocapture).
+fn compare(what: &str, gpu: &[f32], oracle: &[f64], atol: f64, rtol: f64) -> f64 {
+    assert_eq!(gpu.len(), oracle.len(), "{what}: length");
+    let err = |i: usize| (gpu[i] as f64 - oracle[i]).abs();
+    // NaN fails: the comparison is false for it.
+    let bad: Vec<usize> = (0..gpu.len()).filter(|&i| !(err(i) <= atol + rtol * oracle[i].abs())).collect();
+    let first: Vec<String> =
+        bad.iter().take(8).map(|&i| format!("[{i}] gpu={} oracle={} err={:.3e}", gpu[i], oracle[i], err(i))).collect();
+    assert!(bad.is_empty(), "{what}: {} of {} differ; first: {}", bad.len(), gpu.len(), first.join(", "));
+    let max = (0..gpu.len()).map(err).fold(0.0, f64::max);
+    eprintln!("{what}: max abs error {max:.3e} over {} values", gpu.len());
+    max
+}
+
+fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+
+fn f32s(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
+fn output(gpu: &Gpu, len: usize) -> wgpu::Buffer {
+    // A sentinel, so an element no thread writes shows up as a mismatch.
+    upload(gpu, &vec![-7.0f32; len])
+}
+
+/// Row-major y = W·v + b for one row, W: [out, in] (PyTorch nn.Linear layout).
+fn affine(w: &[f64], b: &[f64], v: &[f64]) -> Vec<f64> {
+    let n = v.len();
+    (0..b.len()).map(|o| b[o] + (0..n).map(|c| w[o * n + c] * v[c]).sum::<f64>()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU cell
+
+/// One GRU shape: forward (h', tape) and backward (d_gi, d_gh, dh) against Gru::forward/backward.
+/// The backward's matmul half is checked too: d_gi, d_gh are the bias gradients, and
+/// dh = z ⊙ dh' + d_gh·W_hh, dx = d_gi·W_ih reproduce the oracle's dh and dx.
+fn check_gru(gpu: &Gpu, fwd: &GruForward, bwd: &GruBackward, rows: usize, hd: usize, max: &mut [f64; 6]) {
+    let input = 3;
+    let cell = Gru::new(input, hd);
+    let seed = (rows * 1000 + hd) as u32;
+    // Weights up to ±1 so that gates saturate somewhere; states in (−1, 1).
+    let p = f64s(&uniform(seed, cell.len(), -1.0, 1.0));
+    let x = f64s(&uniform(seed + 1, rows * input, -2.0, 2.0));
+    let h = f64s(&uniform(seed + 2, rows * hd, -1.0, 1.0));
+    let dh_next = f64s(&uniform(seed + 3, rows * hd, -1.0, 1.0));
+    let h3 = 3 * hd;
+    let (w_ih, rest) = p.split_at(h3 * input);
+    let (w_hh, rest) = rest.split_at(h3 * hd);
+    let (b_ih, b_hh) = rest.split_at(h3);
+
+    // Oracle, row by row; gi and gh (the matmul kernels' job) computed here in f64.
+    let (mut gi, mut gh) = (Vec::new(), Vec::new());
+    let (mut want_h, mut want_tape) = (Vec::new(), Vec::new());
+    let (mut want_dgi, mut want_dgh, mut want_dh, mut want_dx) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for b in 0..rows {
+        let (xb, hb) = (&x[b * input..(b + 1) * input], &h[b * hd..(b + 1) * hd]);
+        gi.extend(affine(w_ih, b_ih, xb));
+        gh.extend(affine(w_hh, &b_hh[..h3], hb));
+        let mut h_next = vec![0.0; hd];
+        let tape = cell.forward(&p, xb, hb, &mut h_next);
+        want_h.extend(h_next);
+        want_tape.extend(tape.r.iter().chain(&tape.z).chain(&tape.n));
+        let (mut dp, mut dx, mut dh) = (vec![0.0; cell.len()], vec![0.0; input], vec![0.0; hd]);
+        cell.backward(&p, &tape, &dh_next[b * hd..(b + 1) * hd], &mut dp, &mut dx, &mut dh);
+        let bias = h3 * (input + hd);
+        want_dgi.extend_from_slice(&dp[bias..bias + h3]);
+        want_dgh.extend_from_slice(&dp[bias + h3..bias + 2 * h3]);
+        want_dh.extend(dh);
+        want_dx.extend(dx);
+    }
+
+    let params = GruParams { rows: rows as u32, hidden: hd as u32, _pad: [0; 2] };
+    let (g_gi, g_gh, g_h) = (upload(gpu, &f32s(&gi)), upload(gpu, &f32s(&gh)), upload(gpu, &f32s(&h)));
+    let (g_hn, g_tape) = (output(gpu, rows * hd), output(gpu, rows * h3));
+    let w = View::whole;
+    run(gpu, &[&fwd.dispatch(gpu, params, w(&g_gi), w(&g_gh), w(&g_h), w(&g_hn), w(&g_tape))]);
+    let what = format!("gru_forward B={rows} H={hd}");
+    max[0] = max[0].max(compare(&format!("{what} h'"), &read(gpu, &g_hn, rows * hd), &want_h, 1e-6, 1e-5));
+    max[1] = max[1].max(compare(&format!("{what} tape"), &read(gpu, &g_tape, rows * h3), &want_tape, 1e-6, 1e-5));
+
+    // Backward from the oracle's tape (rounded to f32), so the two kernels are checked apart.
+    let g_dhn = upload(gpu, &f32s(&dh_next));
+    let g_otape = upload(gpu, &f32s(&want_tape));
+    let (g_dgi, g_dgh, g_dh) = (output(gpu, rows * h3), output(gpu, rows * h3), output(gpu, rows * hd));
+    let d = bwd.dispatch(gpu, params, w(&g_dhn), w(&g_otape), w(&g_gh), w(&g_h), w(&g_dgi), w(&g_dgh), w(&g_dh));
+    run(gpu, &[&d]);
+    let what = format!("gru_backward B={rows} H={hd}");
+    let (dgi, dgh) = (read(gpu, &g_dgi, rows * h3), read(gpu, &g_dgh, rows * h3));
+    max[2] = max[2].max(compare(&format!("{what} d_gi"), &dgi, &want_dgi, 1e-6, 1e-5));
+    max[3] = max[3].max(compare(&format!("{what} d_gh"), &dgh, &want_dgh, 1e-6, 1e-5));
+    // The matmul half, in f64 from the kernel's outputs: dh = direct + d_gh·W_hh, dx = d_gi·W_ih.
+    let direct = read(gpu, &g_dh, rows * hd);
+    let dh: Vec<f32> = (0..rows * hd)
+        .map(|i| {
+            let (b, c) = (i / hd, i % hd);
+            let through_w: f64 = (0..h3).map(|row| dgh[b * h3 + row] as f64 * w_hh[row * hd + c]).sum();
+            (direct[i] as f64 + through_w) as f32
+        })
+        .collect();
+    let dx: Vec<f32> = (0..rows * input)
+        .map(|i| {
+            let (b, c) = (i / input, i % input);
+            (0..h3).map(|row| dgi[b * h3 + row] as f64 * w_ih[row * input + c]).sum::<f64>() as f32
+        })
+        .collect();
+    max[4] = max[4].max(compare(&format!("{what} dh (direct + d_gh·W_hh)"), &dh, &want_dh, 1e-5, 1e-4));
+    max[5] = max[5].max(compare(&format!("{what} dx (d_gi·W_ih)"), &dx, &want_dx, 1e-5, 1e-4));
+}
+
+#[test]
+fn gru_kernels_match_oracle_on_uneven_shapes() {
+    let gpu = gpu();
+    let (fwd, bwd) = (GruForward::new(&gpu), GruBackward::new(&gpu));
+    let mut max = [0.0; 6];
+    for rows in ROWS {
+        for hd in HIDDEN {
+            check_gru(&gpu, &fwd, &bwd, rows, hd, &mut max);
+        }
+    }
+    eprintln!(
+        "gru max abs errors: h' {:.2e}, tape {:.2e}, d_gi {:.2e}, d_gh {:.2e}, dh {:.2e}, dx {:.2e}",
+        max[0], max[1], max[2], max[3], max[4], max[5]
+    );
+}
