@@ -6,12 +6,16 @@ mod common;
 use common::{gpu, read, run, uniform, upload};
 use vaelab::gpu::Gpu;
 use vaelab::kernels::View;
+use vaelab::kernels::gauss_kl::{GaussKl, GaussKlParams};
+use vaelab::kernels::gauss_kl_backward::GaussKlBackward;
 use vaelab::kernels::gru_backward::GruBackward;
 use vaelab::kernels::gru_forward::{GruForward, GruParams};
+use vaelab::seq::gauss_kl::{KlGrad, kl, kl_backward};
 use vaelab::seq::gru::Gru;
 
 const ROWS: [usize; 3] = [1, 7, 67];
 const HIDDEN: [usize; 3] = [5, 13, 130];
+const LATENT: [usize; 2] = [3, 17];
 
 /// Asserts |gpu − oracle| ≤ atol + rtol·|oracle| everywhere, listing the first mismatches with
 /// their indices; returns the largest absolute error (printed with --nocapture).
@@ -140,4 +144,86 @@ fn gru_kernels_match_oracle_on_uneven_shapes() {
         "gru max abs errors: h' {:.2e}, tape {:.2e}, d_gi {:.2e}, d_gh {:.2e}, dh {:.2e}, dx {:.2e}",
         max[0], max[1], max[2], max[3], max[4], max[5]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// KL between diagonal Gaussians
+
+/// Row b's (μ, lv) halves of a stacked [B, 2L] head.
+fn halves(v: &[f64], b: usize, latent: usize) -> (&[f64], &[f64]) {
+    v[b * 2 * latent..(b + 1) * 2 * latent].split_at(latent)
+}
+
+/// One KL shape: per-row KL and the weighted gradient (overwritten and accumulated) against
+/// gauss_kl::kl / kl_backward. `standard` puts the prior at N(0, I), the latent ODE's case.
+fn check_gauss_kl(
+    gpu: &Gpu,
+    fwd: &GaussKl,
+    bwd: &GaussKlBackward,
+    rows: usize,
+    latent: usize,
+    standard: bool,
+) -> [f64; 2] {
+    let seed = (rows * 100 + latent) as u32 + if standard { 50_000 } else { 0 };
+    let n = rows * 2 * latent;
+    // μ in (−2, 2), log-variances in (−3, 2): KL terms from ~0 to hundreds.
+    let stacked = |s: u32| -> Vec<f64> {
+        let (mu, lv) = (uniform(s, n, -2.0, 2.0), uniform(s + 1, n, -3.0, 2.0));
+        (0..n).map(|i| if (i / latent) % 2 == 0 { mu[i] } else { lv[i] } as f64).collect()
+    };
+    let q = stacked(seed);
+    let p = if standard { vec![0.0; n] } else { stacked(seed + 2) };
+    let w = f64s(&uniform(seed + 4, rows, 0.0, 2.0));
+    let init_q = f64s(&uniform(seed + 5, n, -1.0, 1.0));
+    let init_p = f64s(&uniform(seed + 6, n, -1.0, 1.0));
+
+    let mut want_kl = Vec::new();
+    let (mut want_dq, mut want_dp) = (init_q.clone(), init_p.clone());
+    for b in 0..rows {
+        let ((mu1, lv1), (mu2, lv2)) = (halves(&q, b, latent), halves(&p, b, latent));
+        want_kl.push(kl(mu1, lv1, mu2, lv2));
+        let r = b * 2 * latent..(b + 1) * 2 * latent;
+        let (dmu1, dlv1) = want_dq[r.clone()].split_at_mut(latent);
+        let (dmu2, dlv2) = want_dp[r].split_at_mut(latent);
+        kl_backward(mu1, lv1, mu2, lv2, w[b], KlGrad { mu1: dmu1, lv1: dlv1, mu2: dmu2, lv2: dlv2 });
+    }
+    let params = GaussKlParams { rows: rows as u32, latent: latent as u32, _pad: [0; 2] };
+    let (g_q, g_p, g_w) = (upload(gpu, &f32s(&q)), upload(gpu, &f32s(&p)), upload(gpu, &f32s(&w)));
+    let g_kl = output(gpu, rows);
+    let v = View::whole;
+    run(gpu, &[&fwd.dispatch(gpu, params, v(&g_q), v(&g_p), v(&g_kl))]);
+    let what = format!("gauss_kl B={rows} L={latent}{}", if standard { " N(0,I) prior" } else { "" });
+    let e_kl = compare(&what, &read(gpu, &g_kl, rows), &want_kl, 1e-5, 1e-5);
+
+    let mut e_grad = 0.0f64;
+    for accumulate in [false, true] {
+        // Overwriting must ignore what was there; accumulating adds to it.
+        let (g_dq, g_dp) = (upload(gpu, &f32s(&init_q)), upload(gpu, &f32s(&init_p)));
+        let v = View::whole;
+        run(gpu, &[&bwd.dispatch(gpu, params, accumulate, v(&g_q), v(&g_p), v(&g_w), v(&g_dq), v(&g_dp))]);
+        let expect = |want: &[f64], init: &[f64]| -> Vec<f64> {
+            if accumulate { want.to_vec() } else { want.iter().zip(init).map(|(a, b)| a - b).collect() }
+        };
+        let what = format!("gauss_kl_backward B={rows} L={latent} accumulate={accumulate}");
+        let eq = compare(&format!("{what} dq"), &read(gpu, &g_dq, n), &expect(&want_dq, &init_q), 1e-5, 1e-5);
+        let ep = compare(&format!("{what} dp"), &read(gpu, &g_dp, n), &expect(&want_dp, &init_p), 1e-5, 1e-5);
+        e_grad = e_grad.max(eq).max(ep);
+    }
+    [e_kl, e_grad]
+}
+
+#[test]
+fn gauss_kl_kernels_match_oracle_on_uneven_shapes() {
+    let gpu = gpu();
+    let (fwd, bwd) = (GaussKl::new(&gpu), GaussKlBackward::new(&gpu));
+    let mut max = [0.0f64; 2];
+    for rows in ROWS {
+        for latent in LATENT {
+            for standard in [false, true] {
+                let e = check_gauss_kl(&gpu, &fwd, &bwd, rows, latent, standard);
+                max = [max[0].max(e[0]), max[1].max(e[1])];
+            }
+        }
+    }
+    eprintln!("gauss_kl max abs errors: kl {:.2e}, gradients {:.2e}", max[0], max[1]);
 }

@@ -4,6 +4,8 @@
 pub mod adam;
 pub mod bce_logits;
 pub mod gather_batch;
+pub mod gauss_kl;
+pub mod gauss_kl_backward;
 pub mod gru_backward;
 pub mod gru_forward;
 pub mod iwae_weights;
@@ -72,6 +74,8 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("adam", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/adam.wgsl"))),
     ("gru_forward", include_str!("../../shaders/gru_forward.wgsl")),
     ("gru_backward", include_str!("../../shaders/gru_backward.wgsl")),
+    ("gauss_kl", include_str!("../../shaders/gauss_kl.wgsl")),
+    ("gauss_kl_backward", include_str!("../../shaders/gauss_kl_backward.wgsl")),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {
