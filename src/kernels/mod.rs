@@ -16,6 +16,7 @@ pub mod matmul_wide;
 pub mod permute_batch;
 pub mod reparam_backward;
 pub mod reparam_forward;
+pub mod rk4_combine;
 pub mod step;
 pub mod step_reduce;
 
@@ -76,6 +77,7 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("gru_backward", include_str!("../../shaders/gru_backward.wgsl")),
     ("gauss_kl", include_str!("../../shaders/gauss_kl.wgsl")),
     ("gauss_kl_backward", include_str!("../../shaders/gauss_kl_backward.wgsl")),
+    ("rk4_combine", include_str!("../../shaders/rk4_combine.wgsl")),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {
