@@ -4,6 +4,10 @@
 pub mod adam;
 pub mod bce_logits;
 pub mod gather_batch;
+pub mod gauss_kl;
+pub mod gauss_kl_backward;
+pub mod gru_backward;
+pub mod gru_forward;
 pub mod iwae_weights;
 pub mod matmul;
 pub mod matmul_tiled;
@@ -12,6 +16,7 @@ pub mod matmul_wide;
 pub mod permute_batch;
 pub mod reparam_backward;
 pub mod reparam_forward;
+pub mod rk4_combine;
 pub mod step;
 pub mod step_reduce;
 
@@ -68,6 +73,11 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("step_reduce", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/step_reduce.wgsl"))),
     ("reparam_backward", include_str!("../../shaders/reparam_backward.wgsl")),
     ("adam", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/adam.wgsl"))),
+    ("gru_forward", include_str!("../../shaders/gru_forward.wgsl")),
+    ("gru_backward", include_str!("../../shaders/gru_backward.wgsl")),
+    ("gauss_kl", include_str!("../../shaders/gauss_kl.wgsl")),
+    ("gauss_kl_backward", include_str!("../../shaders/gauss_kl_backward.wgsl")),
+    ("rk4_combine", include_str!("../../shaders/rk4_combine.wgsl")),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {

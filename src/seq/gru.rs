@@ -16,9 +16,9 @@ pub struct Gru {
 pub struct GruTape {
     pub x: Vec<f64>,
     pub h: Vec<f64>,
-    r: Vec<f64>,
-    z: Vec<f64>,
-    n: Vec<f64>,
+    pub r: Vec<f64>,
+    pub z: Vec<f64>,
+    pub n: Vec<f64>,
     /// W_hn h + b_hn (r multiplies it).
     hn: Vec<f64>,
 }
