@@ -12,3 +12,4 @@ pub mod ode_train;
 pub mod rk4;
 pub mod spirals;
 pub mod vrnn;
+pub mod vrnn_train;
