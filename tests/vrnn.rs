@@ -3,6 +3,7 @@
 
 use vaelab::data::Dataset;
 use vaelab::seq::vrnn::{Inference, Vrnn, VrnnConfig};
+use vaelab::seq::vrnn_gen::Emit;
 use vaelab::seq::vrnn_train::{VrnnTrainer, binarize};
 
 /// The short run's last-10-steps loss must be below this fraction of the first 10 (and the test
@@ -165,4 +166,29 @@ fn binarization_is_bernoulli_of_the_intensity() {
     let ones = |r: usize| x.iter().skip(r).step_by(3).sum::<f64>() / 3000.0;
     assert_eq!((ones(0), ones(1)), (0.0, 1.0));
     assert!((ones(2) - 128.0 / 255.0).abs() < 0.03, "{}", ones(2));
+}
+
+#[test]
+fn generation_and_completion_are_seeded_and_keep_the_given_rows() {
+    for inference in [Inference::Forward, Inference::Backward] {
+        let mut t = VrnnTrainer::new(1, small(inference), bars(256, 1), &bars(10, 2)).unwrap();
+        for _ in 0..200 {
+            t.train_step();
+        }
+        let (m, p) = (&t.model, &t.params);
+        let n = m.config.rows * m.config.cols;
+        let g = m.generate(p, 3, 0, Emit::Sample);
+        assert_eq!(g.len(), n);
+        assert!(g.iter().all(|&v| v == 0.0 || v == 1.0));
+        assert_eq!(g, m.generate(p, 3, 0, Emit::Sample));
+        assert_ne!(g, m.generate(p, 3, 1, Emit::Sample));
+        let mean = m.generate(p, 3, 0, Emit::Mean);
+        assert!(mean.iter().all(|&v| v > 0.0 && v < 1.0));
+        let top = &t.test[0][..2 * m.config.cols];
+        let c = m.complete(p, top, 3, 0, Emit::Sample);
+        assert_eq!(&c[..top.len()], top);
+        assert_eq!(c.len(), n);
+        // All rows given: the image comes back unchanged.
+        assert_eq!(m.complete(p, &t.test[0], 3, 0, Emit::Mean), t.test[0]);
+    }
 }

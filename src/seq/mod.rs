@@ -12,4 +12,5 @@ pub mod ode_train;
 pub mod rk4;
 pub mod spirals;
 pub mod vrnn;
+pub mod vrnn_gen;
 pub mod vrnn_train;
