@@ -22,7 +22,8 @@ fn tiny_batch(c: &VrnnConfig) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
         (0..n).map(|i| ((i * 7 + 3) % 5 < 2) as u8 as f64).collect(),
         (0..n).map(|i| ((i * 13 + 1) % 11) as f64 / 10.0).collect(),
     ];
-    let eps = (0..2).map(|b| (0..c.rows * c.latent).map(|i| ((i * 5 + b * 3) % 7) as f64 / 3.0 - 1.0).collect()).collect();
+    let eps =
+        (0..2).map(|b| (0..c.rows * c.latent).map(|i| ((i * 5 + b * 3) % 7) as f64 / 3.0 - 1.0).collect()).collect();
     (images, eps)
 }
 
@@ -64,10 +65,13 @@ fn check_gradient(inference: Inference) {
     let nonzero = grad.iter().filter(|g| g.abs() > 1e-9).count();
     eprintln!(
         "{inference:?}: loss {:.6}, {} parameters ({nonzero} with a gradient), worst |fd − g| / (1e-7 + 1e-5·|fd|) = {worst_ratio:.3} at {at}, worst relative error where |fd| > 1e-3: {worst_rel:.2e}",
-        base.loss,
-        model.len
+        base.loss, model.len
     );
-    assert!(worst_ratio < 1.0, "{inference:?}: parameter {at}: analytic {} vs finite differences off by {worst_ratio} × tolerance", grad[at]);
+    assert!(
+        worst_ratio < 1.0,
+        "{inference:?}: parameter {at}: analytic {} vs finite differences off by {worst_ratio} × tolerance",
+        grad[at]
+    );
     // Dead relu units leave some entries without a gradient; most must have one.
     assert!(nonzero > model.len * 8 / 10, "{nonzero} of {} gradients are nonzero", model.len);
 }

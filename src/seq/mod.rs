@@ -12,5 +12,6 @@ pub mod ode_train;
 pub mod rk4;
 pub mod spirals;
 pub mod vrnn;
+pub mod vrnn_backward;
 pub mod vrnn_gen;
 pub mod vrnn_train;

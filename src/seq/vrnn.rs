@@ -3,8 +3,8 @@
 //! Bernoulli decoder per row. Loss = negative ELBO with one ε per step; exact BPTT gradient.
 
 use super::dense::Dense;
-use super::gauss_kl::{KlGrad, kl, kl_backward};
-use super::gru::{Gru, GruTape, sigmoid};
+use super::gauss_kl::kl;
+use super::gru::{Gru, GruTape};
 use super::math;
 use crate::rng::{STREAM_VRNN_EPS, STREAM_VRNN_INIT, key, threefry2x32, uniform_open01};
 
@@ -61,13 +61,13 @@ impl Lin {
         y
     }
     /// dx of y = W x + b given dy; parameter gradients added into `g`.
-    fn backward(&self, p: &[f64], x: &[f64], dy: &[f64], g: &mut [f64]) -> Vec<f64> {
+    pub(crate) fn backward(&self, p: &[f64], x: &[f64], dy: &[f64], g: &mut [f64]) -> Vec<f64> {
         let mut dx = vec![0.0; self.d.input];
         self.d.backward(self.of(p), x, dy, self.of_mut(g), &mut dx);
         dx
     }
     /// As `backward` for y = relu(W x + b), given the output y.
-    fn backward_relu(&self, p: &[f64], x: &[f64], y: &[f64], dy: &[f64], g: &mut [f64]) -> Vec<f64> {
+    pub(crate) fn backward_relu(&self, p: &[f64], x: &[f64], y: &[f64], dy: &[f64], g: &mut [f64]) -> Vec<f64> {
         let da: Vec<f64> = dy.iter().zip(y).map(|(d, &y)| if y > 0.0 { *d } else { 0.0 }).collect();
         self.backward(p, x, &da, g)
     }
@@ -122,25 +122,25 @@ pub fn eps(config: &VrnnConfig, seed: u32, phase: u32, step: u32, index: usize) 
 }
 
 /// One step's forward values, kept for the backward pass.
-struct Step {
-    h: Vec<f64>,
-    ph: Vec<f64>,
-    prior: Vec<f64>,
-    e_in: Vec<f64>,
-    eh: Vec<f64>,
-    post: Vec<f64>,
-    z: Vec<f64>,
-    pz: Vec<f64>,
-    d_in: Vec<f64>,
-    dh: Vec<f64>,
-    logits: Vec<f64>,
-    gru: GruTape,
+pub(crate) struct Step {
+    pub(crate) h: Vec<f64>,
+    pub(crate) ph: Vec<f64>,
+    pub(crate) prior: Vec<f64>,
+    pub(crate) e_in: Vec<f64>,
+    pub(crate) eh: Vec<f64>,
+    pub(crate) post: Vec<f64>,
+    pub(crate) z: Vec<f64>,
+    pub(crate) pz: Vec<f64>,
+    pub(crate) d_in: Vec<f64>,
+    pub(crate) dh: Vec<f64>,
+    pub(crate) logits: Vec<f64>,
+    pub(crate) gru: GruTape,
 }
 
-struct Pass {
-    px: Vec<Vec<f64>>,
-    back: Vec<GruTape>,
-    steps: Vec<Step>,
+pub(crate) struct Pass {
+    pub(crate) px: Vec<Vec<f64>>,
+    pub(crate) back: Vec<GruTape>,
+    pub(crate) steps: Vec<Step>,
 }
 
 fn cat(a: &[f64], b: &[f64]) -> Vec<f64> {
@@ -201,7 +201,9 @@ impl Vrnn {
             let (h3, i, h) = (3 * c.g.hidden, c.g.input, c.g.hidden);
             let bound = 1.0 / (h as f64).sqrt();
             let mut at = c.at;
-            for (t, shape) in [("weight_ih", vec![h3, i]), ("weight_hh", vec![h3, h]), ("bias_ih", vec![h3]), ("bias_hh", vec![h3])] {
+            for (t, shape) in
+                [("weight_ih", vec![h3, i]), ("weight_hh", vec![h3, h]), ("bias_ih", vec![h3]), ("bias_hh", vec![h3])]
+            {
                 let n: usize = shape.iter().product();
                 out.push((format!("{name}.{t}"), at..at + n, shape, bound));
                 at += n;
@@ -297,7 +299,14 @@ impl Vrnn {
 
     /// One image's negative ELBO: (recon, KL per step). `x` is T·D pixels in [0, 1], `eps` T·L.
     /// With `grad`, adds `scale` × its gradient into it.
-    pub fn image_loss(&self, p: &[f64], x: &[f64], eps: &[f64], grad: Option<&mut [f64]>, scale: f64) -> (f64, Vec<f64>) {
+    pub fn image_loss(
+        &self,
+        p: &[f64],
+        x: &[f64],
+        eps: &[f64],
+        grad: Option<&mut [f64]>,
+        scale: f64,
+    ) -> (f64, Vec<f64>) {
         let pass = self.forward(p, x, eps);
         let (l, d) = (self.config.latent, self.config.cols);
         let mut recon = 0.0;
@@ -310,68 +319,6 @@ impl Vrnn {
             self.backward(p, x, eps, &pass, scale, g);
         }
         (recon, kls)
-    }
-
-    fn backward(&self, p: &[f64], x: &[f64], eps: &[f64], pass: &Pass, scale: f64, g: &mut [f64]) {
-        let VrnnConfig { hidden: hd, features: f, latent: l, cols: d, .. } = self.config;
-        let n = pass.steps.len();
-        // dL/dφx_t (from the GRU input and, forward inference, the posterior) and dL/da_t.
-        let mut dpx = vec![vec![0.0; f]; n];
-        let mut da = vec![vec![0.0; hd]; n];
-        // dL/dh_t, carried back from step t + 1.
-        let mut dh_next = vec![0.0; hd];
-        for t in (0..n).rev() {
-            let s = &pass.steps[t];
-            let mut dh = vec![0.0; hd];
-            let mut dg_in = vec![0.0; 2 * f];
-            self.rnn.g.backward(self.rnn.of(p), &s.gru, &dh_next, &mut g[self.rnn.at..self.rnn.at + self.rnn.g.len()], &mut dg_in, &mut dh);
-            dpx[t].iter_mut().zip(&dg_in[..f]).for_each(|(a, b)| *a += b);
-            let mut dpz = dg_in[f..].to_vec();
-            // Decoder: ∂BCE/∂logit = σ(l) − x.
-            let dlogits: Vec<f64> = s.logits.iter().zip(&x[t * d..(t + 1) * d]).map(|(&lg, &x)| scale * (sigmoid(lg) - x)).collect();
-            let ddh = self.decoder[1].backward(p, &s.dh, &dlogits, g);
-            let dd_in = self.decoder[0].backward_relu(p, &s.d_in, &s.dh, &ddh, g);
-            dpz.iter_mut().zip(&dd_in[..f]).for_each(|(a, b)| *a += b);
-            dh.iter_mut().zip(&dd_in[f..]).for_each(|(a, b)| *a += b);
-            // z = relu-features φz; z = μq + e^{lvq/2} ε.
-            let dz = self.phi_z.backward_relu(p, &s.z, &s.pz, &dpz, g);
-            let mut dpost = vec![0.0; 2 * l];
-            let mut dprior = vec![0.0; 2 * l];
-            let e = &eps[t * l..(t + 1) * l];
-            for k in 0..l {
-                dpost[k] = dz[k];
-                dpost[l + k] = dz[k] * e[k] * 0.5 * math::exp(0.5 * s.post[l + k]);
-            }
-            let (dmq, dlq) = dpost.split_at_mut(l);
-            let (dmp, dlp) = dprior.split_at_mut(l);
-            kl_backward(&s.post[..l], &s.post[l..], &s.prior[..l], &s.prior[l..], scale, KlGrad { mu1: dmq, lv1: dlq, mu2: dmp, lv2: dlp });
-            // Posterior: its input is [φx_t or a_t, h_{t−1}].
-            let deh = self.encoder[1].backward(p, &s.eh, &dpost, g);
-            let de_in = self.encoder[0].backward_relu(p, &s.e_in, &s.eh, &deh, g);
-            let e_dim = de_in.len() - hd;
-            let summary = if self.back.is_some() { &mut da[t] } else { &mut dpx[t] };
-            summary.iter_mut().zip(&de_in[..e_dim]).for_each(|(a, b)| *a += b);
-            dh.iter_mut().zip(&de_in[e_dim..]).for_each(|(a, b)| *a += b);
-            // Prior from h_{t−1}.
-            let dph = self.prior[1].backward(p, &s.ph, &dprior, g);
-            let dh_prior = self.prior[0].backward_relu(p, &s.h, &s.ph, &dph, g);
-            dh.iter_mut().zip(&dh_prior).for_each(|(a, b)| *a += b);
-            dh_next = dh;
-        }
-        // The backward GRU ran t = T..1, so its BPTT runs t = 1..T: a_t feeds a_{t−1}.
-        if let Some(c) = self.back {
-            let mut carry = vec![0.0; hd];
-            for t in 0..n {
-                let dat: Vec<f64> = da[t].iter().zip(&carry).map(|(a, b)| a + b).collect();
-                let (mut dx, mut dprev) = (vec![0.0; f], vec![0.0; hd]);
-                c.g.backward(c.of(p), &pass.back[t], &dat, &mut g[c.at..c.at + c.g.len()], &mut dx, &mut dprev);
-                dpx[t].iter_mut().zip(&dx).for_each(|(a, b)| *a += b);
-                carry = dprev;
-            }
-        }
-        for t in 0..n {
-            self.phi_x.backward_relu(p, &x[t * d..(t + 1) * d], &pass.px[t], &dpx[t], g);
-        }
     }
 
     /// Batch mean of the negative ELBO; `grad` (zeroed here) receives its exact gradient.

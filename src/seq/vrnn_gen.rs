@@ -56,7 +56,8 @@ impl Vrnn {
                     .map(|(q, &lg)| match emit {
                         Emit::Mean => sigmoid(lg),
                         Emit::Sample => {
-                            let u = uniform_open01(threefry2x32(k, [1, base.wrapping_add((t * d + q) as u32)])[0]) as f64;
+                            let u =
+                                uniform_open01(threefry2x32(k, [1, base.wrapping_add((t * d + q) as u32)])[0]) as f64;
                             (u < sigmoid(lg)) as u8 as f64
                         }
                     })

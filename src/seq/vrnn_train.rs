@@ -3,7 +3,9 @@
 
 use super::vrnn::{Vrnn, VrnnConfig, VrnnLoss, eps};
 use crate::data::Dataset;
-use crate::rng::{PHASE_EVAL, PHASE_TRAIN, STREAM_BINARIZE, STREAM_VRNN_SHUFFLE, key, permute, threefry2x32, uniform_open01};
+use crate::rng::{
+    PHASE_EVAL, PHASE_TRAIN, STREAM_BINARIZE, STREAM_VRNN_SHUFFLE, key, permute, threefry2x32, uniform_open01,
+};
 use crate::{Result, VaeError};
 
 pub const BATCH: usize = 64;
@@ -73,13 +75,26 @@ impl VrnnTrainer {
             }
         }
         if train.n == 0 || test.n == 0 {
-            return Err(VaeError::Config(format!("the VRNN needs at least one train and one test image; got {} and {}", train.n, test.n)));
+            return Err(VaeError::Config(format!(
+                "the VRNN needs at least one train and one test image; got {} and {}",
+                train.n, test.n
+            )));
         }
         let model = Vrnn::new(config);
         let params = model.init(seed);
         let n = params.len();
         let test = (0..test.n).map(|j| binarize(test.image(j), TEST_BINARIZE_SEED, PHASE_EVAL, 0, j)).collect();
-        Ok(VrnnTrainer { model, params, seed, train, test, step: 0, m: vec![0.0; n], v: vec![0.0; n], grad: vec![0.0; n] })
+        Ok(VrnnTrainer {
+            model,
+            params,
+            seed,
+            train,
+            test,
+            step: 0,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            grad: vec![0.0; n],
+        })
     }
 
     pub fn step(&self) -> u64 {
@@ -95,7 +110,9 @@ impl VrnnTrainer {
         let n = self.train.n;
         let (epoch, pos) = (self.step / self.steps_per_epoch(), (self.step % self.steps_per_epoch()) as usize);
         let k = key(self.seed, STREAM_VRNN_SHUFFLE, PHASE_TRAIN);
-        (pos * BATCH..((pos + 1) * BATCH).min(n)).map(|i| permute(i as u32, n as u32, k, epoch as u32) as usize).collect()
+        (pos * BATCH..((pos + 1) * BATCH).min(n))
+            .map(|i| permute(i as u32, n as u32, k, epoch as u32) as usize)
+            .collect()
     }
 
     /// One Adam step on the next batch, binarized afresh at this step.
@@ -103,10 +120,12 @@ impl VrnnTrainer {
         let idx = self.batch_indices();
         let s = self.step as u32;
         let c = self.model.config;
-        let images: Vec<Vec<f64>> = idx.iter().map(|&j| binarize(self.train.image(j), self.seed, PHASE_TRAIN, s, j)).collect();
+        let images: Vec<Vec<f64>> =
+            idx.iter().map(|&j| binarize(self.train.image(j), self.seed, PHASE_TRAIN, s, j)).collect();
         let refs: Vec<&[f64]> = images.iter().map(|x| x.as_slice()).collect();
         let e: Vec<Vec<f64>> = idx.iter().map(|&j| eps(&c, self.seed, PHASE_TRAIN, s, j)).collect();
-        let VrnnLoss { loss, recon, kl, kl_steps } = self.model.batch_loss(&self.params, &refs, &e, Some(&mut self.grad));
+        let VrnnLoss { loss, recon, kl, kl_steps } =
+            self.model.batch_loss(&self.params, &refs, &e, Some(&mut self.grad));
         let epoch = self.step / self.steps_per_epoch();
         self.step += 1;
         // torch.nn.utils.clip_grad_norm_: scale by min(1, max_norm / (‖g‖ + 1e-6)).
