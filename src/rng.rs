@@ -11,6 +11,10 @@ pub const STREAM_SPIRALS: u32 = 6;
 pub const STREAM_ODE_INIT: u32 = 7;
 pub const STREAM_ODE_EPS: u32 = 8;
 pub const STREAM_ODE_SHUFFLE: u32 = 9;
+/// The VRNN's streams (src/seq/vrnn*.rs); its binarization reuses STREAM_BINARIZE's formula.
+pub const STREAM_VRNN_INIT: u32 = 10;
+pub const STREAM_VRNN_EPS: u32 = 11;
+pub const STREAM_VRNN_SHUFFLE: u32 = 12;
 
 /// Phase bits of the key's second word (shaders/step.wgsl `rng_key`).
 pub const PHASE_TRAIN: u32 = 0;

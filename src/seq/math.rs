@@ -11,6 +11,11 @@ pub fn tanh(x: f64) -> f64 {
     libm::tanh(x)
 }
 
+/// ln(1 + x), accurate near 0 (the softplus in BCE-with-logits).
+pub fn ln_1p(x: f64) -> f64 {
+    libm::log1p(x)
+}
+
 pub fn sin(x: f64) -> f64 {
     libm::sin(x)
 }

@@ -1,5 +1,6 @@
 //! Sequence models in plain f64 Rust (no wgpu; builds for every target): the latent ODE on
-//! seeded 2-D spirals (issue 15) and its parts — GRU cell, Gaussian KL, RK4 with backward.
+//! seeded 2-D spirals (issue 15) and its parts — GRU cell, Gaussian KL, RK4 with backward — and
+//! the VRNN on MNIST rows (vrnn*.rs).
 
 pub mod dense;
 pub mod field;
@@ -10,3 +11,7 @@ pub mod math;
 pub mod ode_train;
 pub mod rk4;
 pub mod spirals;
+pub mod vrnn;
+pub mod vrnn_backward;
+pub mod vrnn_gen;
+pub mod vrnn_train;

@@ -1,5 +1,6 @@
 //! The native command line: `vaelab train`, `vaelab eval`, `vaelab bench` — the same engine and
-//! shaders as the page, on the machine's Vulkan/Metal/DX12 adapter; `vaelab ode` (ode.rs) the latent ODE.
+//! shaders as the page, on the machine's Vulkan/Metal/DX12 adapter; `vaelab ode` (ode.rs) the latent ODE,
+//! `vaelab vrnn` (vrnn.rs) the VRNN.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use vaelab::{Result, VaeError, weights};
 mod backend;
 mod config_args;
 mod ode;
+mod vrnn;
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +42,8 @@ enum Command {
     Bench(BenchArgs),
     /// The latent ODE on seeded 2-D spirals (CPU, f64): `ode train`, `ode data`.
     Ode(ode::OdeArgs),
+    /// The VRNN on MNIST rows (CPU, f64): `vrnn train`.
+    Vrnn(vrnn::VrnnArgs),
 }
 
 #[derive(Args)]
@@ -304,6 +308,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => eval(a),
         Command::Bench(a) => bench(a),
         Command::Ode(a) => ode::run(a),
+        Command::Vrnn(a) => vrnn::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
