@@ -1,19 +1,21 @@
 //! The wasm-bindgen edge. Errors become `JsError` here and nowhere else; configs and metrics
 //! cross as plain JS objects via serde-wasm-bindgen. `Engine` (engine.rs) is the WebGPU engine,
 //! `CpuLeader`/`CpuFollower` (cpu_workers.rs) the CPU engine's workers, `OdeLab` (ode.rs) the
-//! latent ODE; the config functions below need no engine and work as soon as the module is loaded.
+//! latent ODE, `VrnnLab` (vrnn.rs) the VRNN; the config functions below need no engine and work as soon as the module is loaded.
 
 use wasm_bindgen::prelude::*;
 
 mod cpu_bench;
 mod cpu_workers;
 mod ode;
+mod vrnn;
 use crate::config::{ModelConfig, Replay};
 use crate::data::Dataset;
 use crate::data::idx::parse_idx_owned;
 pub use cpu_bench::CpuKernelBench;
 pub use cpu_workers::{CpuFollower, CpuLeader};
 pub use ode::OdeLab;
+pub use vrnn::VrnnLab;
 
 #[cfg(feature = "gpu")]
 mod bench;
