@@ -8,7 +8,7 @@ import { ready } from './page-helpers.mjs';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const SMALL = 'enc_hidden=64&dec_hidden=64&batch_size=64';
 const LAB = `#v=1&latent=2&${SMALL}`;
-const LESSONS = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae', 'latent-ode'];
+const LESSONS = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae', 'latent-ode', 'vrnn'];
 const lessonLink = (name, rest = '') => `lessons.html#lesson=${name}&lang=en&enc_hidden=64&dec_hidden=64&batch_size=32&train=0${rest}`;
 const lessonReady = (page) => page.evaluate(async () => {
   await window.vaelabLessons.ready;
@@ -252,7 +252,7 @@ export const tests = [
     },
   },
   {
-    name: 'a11y: axe-core finds no serious or critical violation in the lesson index or any of the ten lessons',
+    name: 'a11y: axe-core finds no serious or critical violation in the lesson index or any of the eleven lessons',
     async run({ open, note }) {
       const { page, errors } = await open('lessons.html#lang=en', { backend: 'cpu' });
       await page.evaluate(() => window.vaelabLessons.ready);

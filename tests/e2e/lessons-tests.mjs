@@ -119,12 +119,12 @@ function lessonTest({ name, params, expect, config = {}, custom, figure = 'chart
 
 export const tests = [
   {
-    name: 'lessons index lists all ten lessons, in English and Chinese',
+    name: 'lessons index lists all eleven lessons, in English and Chinese',
     async run({ open, shot }) {
       const { page, errors } = await open('lessons.html#lang=en');
       await api(page, () => window.vaelabLessons.ready);
       const items = page.locator('.lesson-list li');
-      assert.equal(await items.count(), 10);
+      assert.equal(await items.count(), 11);
       const en = await items.evaluateAll((lis) => lis.map((li) => [li.dataset.lesson, li.querySelector('a').textContent, li.querySelector('.summary').textContent, li.querySelector('a').getAttribute('href')]));
       for (const [name, title, summary, href] of en) {
         assert.ok(title.length > 3 && summary.length > 20, `${name}: empty title or summary`);

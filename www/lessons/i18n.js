@@ -48,8 +48,8 @@ export class Texts {
 export const UI = {
   site: { en: 'VAE Lab · Lessons', zh: 'VAE Lab · 课程' },
   tagline: {
-    en: 'Ten short lessons on variational autoencoders. Each one trains a real model in your browser while you read.',
-    zh: '十节变分自编码器的短课。每一节都在你的浏览器里训练一个真实的模型，边读边看它学习。',
+    en: 'Eleven short lessons on variational autoencoders. Each one trains a real model in your browser while you read.',
+    zh: '十一节变分自编码器的短课。每一节都在你的浏览器里训练一个真实的模型，边读边看它学习。',
   },
   lab: { en: 'Open the lab', zh: '打开实验台' },
   allLessons: { en: 'All lessons', zh: '全部课程' },

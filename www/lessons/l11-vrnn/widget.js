@@ -1,0 +1,461 @@
+// Lesson 11, the VRNN: a latent variable per row. The widget runs the engine's VrnnLab (src/web/vrnn.rs)
+// from the CPU wasm build on this thread, in small chunks between frames, on MNIST read row by row: a
+// test digit's top rows given and several completions (posterior above, prior below), digits generated
+// row by row from the prior, the test KL per row, the loss, and a forward/backward inference switch.
+// The lesson's number is `number` below (the folder name follows the l<N>- convention).
+import { loadMnist } from '../../core/data.js';
+import { calmLive } from '../../core/views/a11y.js';
+import { COLOURS, LineChart, button, crispCanvas, el, line, num, segmented, slider } from '../ui.js';
+import { T, summary, text, title } from './prose.js';
+
+const SIDE = 28;
+const PIXELS = SIDE * SIDE;
+const TRAIN_IMAGES = 4000; // VrnnLab uses at most the first 4000 (src/web/vrnn.rs MAX_TRAIN)
+const TEST_IMAGES = 200;
+const IDX_HEADER = 16; // an IDX image file's header bytes
+const COMPLETIONS = 5;
+const GENERATED = 8;
+const FRAME_BUDGET_MS = 12; // training time per animation frame: the page stays responsive
+const DRAW_EVERY_MS = 400;
+const EVAL_EVERY_MS = 3000; // the test set (200 images) costs a few training steps
+
+// The CPU build needs no WebGPU; it and MNIST are loaded once per page, on this thread.
+let vrnnModule = null;
+function loadVrnn() {
+  vrnnModule ??= (async () => {
+    const [mod, data] = await Promise.all([
+      import(new URL('../../pkg/vaelab_cpu_simd128.js', import.meta.url).href).then(async (m) => {
+        await m.default();
+        return m;
+      }),
+      loadMnist(new URL('../../data', import.meta.url).href),
+    ]);
+    if (typeof mod.VrnnLab !== 'function') {
+      throw Object.assign(new Error('this build of the engine has no VrnnLab (src/web/vrnn.rs)'), { zh: '这个引擎版本没有 VrnnLab（src/web/vrnn.rs）' });
+    }
+    const images = (bytes, n) => bytes.subarray(IDX_HEADER, IDX_HEADER + Math.min(n, Math.floor((bytes.length - IDX_HEADER) / PIXELS)) * PIXELS);
+    return { mod, train: images(data.trainImages, TRAIN_IMAGES), test: images(data.testImages, TEST_IMAGES) };
+  })();
+  vrnnModule.catch(() => (vrnnModule = null)); // a failed download can be retried by reopening the lesson
+  return vrnnModule;
+}
+
+const field = (obj, key) => (obj instanceof Map ? obj.get(key) : obj?.[key]);
+
+/** An error's words (the engine's JsErrors are in English; the widget's own have a Chinese form too). */
+const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
+
+export default {
+  name: 'vrnn',
+  number: 11,
+  engine: false,
+  title,
+  summary,
+  config: {},
+  // Not `seed`: that name is the engine's config key, which the page reads before the widget's keys.
+  params: {
+    vrnn_seed: { type: 'int', min: 0, max: 1000000, default: 1 },
+    inference: { type: 'enum', values: ['forward', 'backward'], default: 'forward' },
+    steps: { type: 'int', min: 0, max: 20000, default: 300 },
+    rows: { type: 'int', min: 0, max: SIDE, default: 12 },
+    digit: { type: 'int', min: 0, max: TEST_IMAGES - 1, default: 0 },
+    draw: { type: 'int', min: 0, max: 1000000, default: 0 },
+  },
+  text,
+  Widget: class {
+    constructor(ctx) {
+      this.ctx = ctx;
+      const t = (this.texts = ctx.texts);
+      this.lab = null;
+      this.history = { step: [], loss: [], kl: [] };
+      this.evals = null;
+      this.msPerStep = null;
+      this.waiters = [];
+      this.paused = false;
+
+      this.status = el('p.run-status');
+      this.live = el('span.visually-hidden');
+      this.say = calmLive(this.live);
+      this.progress = el('progress.train-progress', { max: 1, value: 0 });
+      this.pauseButton = el('button', { type: 'button', onclick: () => this.togglePause() });
+      t.bind(this.pauseButton, () => t.t(this.paused ? T.resume : T.pause));
+      const more = button(t, T.more(300), () => this.change({ steps: Math.min(20000, this.params.steps + 300) }));
+      const reseed = button(t, T.newSeed, () => this.change({ vrnn_seed: (this.params.vrnn_seed + 1) % 1000000 }));
+      this.pauseButton.dataset.control = 'steps';
+      more.dataset.control = 'steps';
+      reseed.dataset.control = 'vrnn_seed';
+      this.inference = segmented(t, {
+        key: 'inference',
+        label: T.inference,
+        options: [{ value: 'forward', label: T.forward }, { value: 'backward', label: T.backward }],
+        onChange: (v) => this.change({ inference: v }),
+      });
+      this.cost = el('span.readout.vrnn-cost', { dataset: { control: 'steps' } });
+
+      this.digit = slider(t, {
+        key: 'digit',
+        label: T.digit,
+        spec: { min: 0, max: TEST_IMAGES - 1, step: 1, integer: true },
+        width: '110px',
+        onInput: (v, { dragging }) => this.change({ digit: v }, dragging),
+      });
+      this.rows = slider(t, {
+        key: 'rows',
+        label: T.rows,
+        spec: { min: 0, max: SIDE, step: 1, integer: true },
+        width: '140px',
+        onInput: (v, { dragging }) => this.change({ rows: v }, dragging),
+      });
+      const resample = button(t, T.newSamples, () => this.change({ draw: (this.params.draw + 1) % 1000000 }));
+      resample.dataset.control = 'draw';
+
+      this.completion = crispCanvas(1 / (COMPLETIONS + 1) + 0.02, null);
+      this.completion.canvas.dataset.figure = 'completion';
+      this.completion.canvas.setAttribute('role', 'img');
+      this.generated = crispCanvas(1 / GENERATED + 0.01, null);
+      this.generated.canvas.dataset.figure = 'generated';
+      this.generated.canvas.setAttribute('role', 'img');
+      this.kl = crispCanvas(0.5, null);
+      this.kl.canvas.dataset.figure = 'kl';
+      this.kl.canvas.setAttribute('role', 'img');
+
+      this.chartBox = el('div.chart-box');
+      this.chart = new LineChart(t, this.chartBox, (tr) => ({
+        title: tr(T.chart),
+        scales: { x: { time: false } },
+        axes: [{ label: tr(T.stepAxis) }, { size: 56 }],
+        series: [{ label: tr(T.stepAxis) }, line(tr(T.loss), COLOURS.blue), line(tr(T.kl), COLOURS.amber)],
+      }), { height: 230 });
+      this.readouts = el('div.readouts');
+      this.problem = el('p.vrnn-problem', { attrs: { role: 'alert' }, hidden: true, style: { color: '#b91c1c', fontWeight: '600' } });
+      this.waiting = t.bind(el('p.waiting'), T.loading);
+
+      this.root = el('div.widget', {},
+        this.waiting,
+        this.problem,
+        el('div.widget-controls', {}, this.pauseButton, more, reseed, this.cost),
+        el('div.widget-controls', {}, this.inference.root),
+        el('div.run-line', {}, this.status, this.progress, this.live),
+        el('div.widget-controls', {}, this.digit.root, this.rows.root, resample),
+        el('figure.card', {}, t.bind(el('figcaption'), T.completeCaption), this.completion.canvas),
+        el('figure.card', {}, t.bind(el('figcaption'), T.generateCaption), this.generated.canvas),
+        el('div.cards.lesson-cards.two', {},
+          el('figure.card', {}, t.bind(el('figcaption'), T.klCaption), this.kl.canvas),
+          el('figure.card.chart', {}, this.chartBox)),
+        this.readouts);
+      this.parts = { widget: this.root };
+      t.onSwitch(() => this.drawAll());
+      this.loaded = loadVrnn().then((loaded) => {
+        this.engine = loaded;
+        this.waiting.hidden = true;
+        if (!this.destroyed) this.showParams(this.params);
+      }, (e) => this.fail(T.cannotLoad, e));
+      this.showControls(this.params);
+    }
+
+    get params() {
+      return this.ctx.params;
+    }
+
+    change(patch, dragging = false) {
+      for (const [k, v] of Object.entries(patch)) this.ctx.setParam(k, v, { dragging });
+      this.showParams(this.params);
+    }
+
+    showControls(params) {
+      this.inference.set(params.inference);
+      this.digit.set(params.digit);
+      this.rows.set(params.rows);
+    }
+
+    /** Applies the link's state: a new model when its seed or inference changed, or the steps went back. */
+    showParams(params) {
+      this.showControls(params);
+      if (!this.engine) return;
+      const key = `${params.vrnn_seed}|${params.inference}`;
+      if (key !== this.key || !this.lab || this.step > params.steps) {
+        this.key = key;
+        this.build(params);
+      }
+      this.train();
+      this.drawAll();
+    }
+
+    build(params) {
+      try {
+        this.lab?.free?.();
+      } catch { /* already freed */ }
+      this.lab = null;
+      this.history = { step: [], loss: [], kl: [] };
+      this.evals = null;
+      this.failed = false;
+      this.problem.hidden = true;
+      try {
+        const { mod, train, test } = this.engine;
+        this.lab = new mod.VrnnLab(params.vrnn_seed, params.inference, train, test);
+        this.evaluate();
+      } catch (e) {
+        this.fail(T.cannotBuild, e);
+      }
+    }
+
+    get step() {
+      return this.lab ? Number(this.lab.step()) : 0;
+    }
+
+    get done() {
+      return !this.lab || this.failed || this.step >= this.params.steps;
+    }
+
+    togglePause() {
+      this.paused = !this.paused;
+      this.pauseButton.textContent = this.texts.t(this.paused ? T.resume : T.pause);
+      if (!this.paused) this.train();
+      this.drawStatus();
+    }
+
+    /** Trains toward the link's steps, a few steps per frame (at least one; as many as fit in FRAME_BUDGET_MS). */
+    train() {
+      if (this.frame || this.done || this.paused || this.destroyed) {
+        this.settle();
+        return;
+      }
+      const tick = () => {
+        this.frame = 0;
+        if (this.destroyed || this.paused || this.done) {
+          this.finish();
+          return;
+        }
+        const n = Math.max(1, Math.min(this.params.steps - this.step, Math.floor(FRAME_BUDGET_MS / (this.msPerStep ?? 50)), 50));
+        try {
+          const t0 = performance.now();
+          const r = this.lab.train(n);
+          const ms = (performance.now() - t0) / n;
+          this.msPerStep = this.msPerStep == null ? ms : 0.8 * this.msPerStep + 0.2 * ms;
+          this.history.step.push(Number(field(r, 'step') ?? this.step));
+          this.history.loss.push(Number(field(r, 'loss')));
+          this.history.kl.push(Number(field(r, 'kl')));
+        } catch (e) {
+          this.fail(T.trainFailed, e);
+          return;
+        }
+        const now = performance.now();
+        if (now - (this.evaluatedAt ?? 0) > EVAL_EVERY_MS) this.evaluate();
+        if (now - (this.drawnAt ?? 0) > DRAW_EVERY_MS) this.drawAll();
+        else this.drawStatus();
+        if (this.done) this.finish();
+        else this.frame = requestAnimationFrame(tick);
+      };
+      this.frame = requestAnimationFrame(tick);
+    }
+
+    finish() {
+      if (this.lab && !this.failed) this.evaluate();
+      this.drawAll();
+      this.settle();
+    }
+
+    settle() {
+      if (!this.done && !this.paused) return;
+      for (const resolve of this.waiters.splice(0)) resolve();
+    }
+
+    /** Resolves when training reached the link's steps (or is paused) and the figures show it. */
+    untilDone() {
+      return this.loaded.then(() => (this.done || this.paused ? undefined : new Promise((resolve) => this.waiters.push(resolve))));
+    }
+
+    evaluate() {
+      this.evaluatedAt = performance.now();
+      try {
+        const r = this.lab.evaluate();
+        this.evals = { loss: Number(field(r, 'loss')), recon: Number(field(r, 'recon')), kl: Number(field(r, 'kl')), klSteps: Array.from(field(r, 'kl_steps') ?? [], Number), step: this.step };
+      } catch (e) {
+        this.fail(T.evalFailed, e);
+      }
+    }
+
+    fail(what, e) {
+      console.error(e);
+      this.failed = true;
+      this.waiting.hidden = true;
+      this.problem.hidden = false;
+      this.texts.bind(this.problem, (lang, tr) => `${tr(what)}${lang === 'zh' ? '' : ' '}${message(e, lang)}`);
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      this.drawStatus();
+      this.settle();
+    }
+
+    refresh() {
+      return this.loaded.then(() => this.drawAll());
+    }
+
+    // ------------------------------------------------------------ drawing
+
+    /** Calls the engine for a figure's images; its error is kept in words for the figure to say. */
+    images(fn) {
+      if (!this.lab) return { data: null, error: null };
+      try {
+        return { data: fn(), error: null };
+      } catch (e) {
+        return { data: null, error: message(e) };
+      }
+    }
+
+    drawAll() {
+      if (this.destroyed) return;
+      this.drawnAt = performance.now();
+      const { digit, rows, draw } = this.params;
+      this.shownCompletion = this.images(() => ({
+        digit: Array.from(this.lab.test_image(digit)),
+        completions: Array.from(this.lab.complete(digit, rows, COMPLETIONS, draw)),
+      }));
+      this.shownGenerated = this.images(() => Array.from(this.lab.generate(GENERATED, draw)));
+      this.drawCompletion();
+      this.drawGenerated();
+      this.drawKl();
+      this.chart.setData([this.history.step, this.history.loss, this.history.kl]);
+      this.drawStatus();
+      this.drawReadouts();
+    }
+
+    /** Draws 28×28 images of probabilities side by side (black ink on white), `given` rows marked. */
+    strip(canvas, images, { given = null, error = null, gapAfterFirst = false } = {}) {
+      canvas.redraw((ctx, w, h) => {
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(0, 0, w, h);
+        const count = images.length || 1;
+        const gap = 6;
+        const extra = gapAfterFirst ? 10 : 0;
+        const size = Math.min(h - 4, (w - gap * (count - 1) - extra) / count);
+        const cell = size / SIDE;
+        images.forEach((img, i) => {
+          const x0 = i * (size + gap) + (gapAfterFirst && i > 0 ? extra : 0);
+          for (let r = 0; r < SIDE; r++) {
+            for (let c = 0; c < SIDE; c++) {
+              const v = Math.max(0, Math.min(1, img[r * SIDE + c]));
+              const g = Math.round(255 * (1 - v));
+              ctx.fillStyle = `rgb(${g},${g},${g})`;
+              ctx.fillRect(x0 + c * cell, 2 + r * cell, cell + 0.5, cell + 0.5);
+            }
+          }
+          ctx.strokeStyle = '#d1d5db';
+          ctx.lineWidth = 1;
+          ctx.strokeRect(x0, 2, size, size);
+          if (given != null && (i > 0 || !gapAfterFirst)) {
+            ctx.strokeStyle = COLOURS.red;
+            ctx.lineWidth = 2;
+            ctx.beginPath();
+            ctx.moveTo(x0, 2 + given * cell);
+            ctx.lineTo(x0 + size, 2 + given * cell);
+            ctx.stroke();
+          }
+        });
+        if (error || !images.length) {
+          ctx.font = '600 13px system-ui, sans-serif';
+          ctx.fillStyle = error ? '#b91c1c' : '#6b7280';
+          ctx.fillText(error ? `${this.texts.t(T.drawFailed)} ${error}` : this.texts.t(T.loading), 10, 20, w - 20);
+        }
+      });
+    }
+
+    drawCompletion() {
+      const { data, error } = this.shownCompletion ?? {};
+      const images = data ? [data.digit, ...Array.from({ length: COMPLETIONS }, (_, i) => data.completions.slice(i * PIXELS, (i + 1) * PIXELS))] : [];
+      this.strip(this.completion, images, { given: this.params.rows, error, gapAfterFirst: true });
+      const zh = this.texts.lang === 'zh';
+      const label = error ? error : zh
+        ? `第 ${this.params.digit} 个测试数字，给定上面 ${this.params.rows} 行，以及 ${COMPLETIONS} 个补全`
+        : `Test digit ${this.params.digit} with its top ${this.params.rows} rows given, and ${COMPLETIONS} completions`;
+      this.completion.canvas.setAttribute('aria-label', label);
+      this.completion.canvas.dataset.label = label;
+    }
+
+    drawGenerated() {
+      const { data, error } = this.shownGenerated ?? {};
+      const images = data ? Array.from({ length: GENERATED }, (_, i) => data.slice(i * PIXELS, (i + 1) * PIXELS)) : [];
+      this.strip(this.generated, images, { error });
+      this.generated.canvas.setAttribute('aria-label', this.texts.lang === 'zh' ? `${GENERATED} 个逐行生成的数字` : `${GENERATED} digits generated row by row`);
+    }
+
+    /** The test KL per row as bars (rows 1..28 along x). */
+    drawKl() {
+      const ks = this.evals?.klSteps ?? [];
+      const tr = (d) => this.texts.t(d);
+      this.kl.redraw((ctx, w, h) => {
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(0, 0, w, h);
+        const left = 34;
+        const right = w - 6;
+        const top = 8;
+        const bottom = h - 20;
+        const max = Math.max(1e-9, ...ks);
+        const bw = (right - left) / SIDE;
+        ctx.font = '11px system-ui, sans-serif';
+        ctx.fillStyle = '#6b7280';
+        ctx.fillText(num(max, max < 1 ? 2 : 1), 2, top + 8);
+        ctx.fillText('0', 2, bottom);
+        for (const r of [1, 7, 14, 21, 28]) ctx.fillText(String(r), left + (r - 0.5) * bw - 4, h - 6);
+        ctx.fillText(tr(T.row), right - 24, h - 6);
+        ctx.strokeStyle = '#e5e7eb';
+        ctx.beginPath();
+        ctx.moveTo(left, bottom);
+        ctx.lineTo(right, bottom);
+        ctx.stroke();
+        ks.forEach((k, t) => {
+          const bh = (Math.max(0, k) / max) * (bottom - top);
+          ctx.fillStyle = t < this.params.rows ? COLOURS.blue : COLOURS.amber;
+          ctx.fillRect(left + t * bw + 1, bottom - bh, bw - 2, bh);
+        });
+      });
+      const zh = this.texts.lang === 'zh';
+      const label = ks.length ? (zh ? '每行 KL：' : 'KL per row: ') + ks.map((k) => num(k, 2)).join(', ') : tr(T.loading);
+      this.kl.canvas.setAttribute('aria-label', label);
+      this.kl.canvas.dataset.label = label;
+    }
+
+    drawStatus() {
+      const tr = (d) => this.texts.t(d);
+      const zh = this.texts.lang === 'zh';
+      const step = this.step;
+      const target = this.params.steps;
+      const loss = this.history.loss.at(-1);
+      const phase = this.failed ? T.failed : this.paused ? T.paused : step >= target ? T.trained : this.lab ? T.training : T.loading;
+      const perEpoch = Math.ceil(TRAIN_IMAGES / 64);
+      this.status.textContent = zh
+        ? `第 ${step} / ${target} 步 · 第 ${Math.floor(step / perEpoch)} 轮${loss != null ? ` · −ELBO ${num(loss, 1)}` : ''} · ${tr(phase)}`
+        : `Step ${step.toLocaleString('en')} of ${target.toLocaleString('en')} · epoch ${Math.floor(step / perEpoch)}${loss != null ? ` · −ELBO ${num(loss, 1)}` : ''} · ${tr(phase)}`;
+      this.progress.value = target > 0 ? Math.min(1, step / target) : 1;
+      const ms = this.msPerStep;
+      this.cost.textContent = ms == null ? '' : zh ? `每步（64 张图）${num(ms, 1)} 毫秒` : `${num(ms, 1)} ms per step of 64 images`;
+      this.status.dataset.step = String(step);
+      this.say(this.status.textContent, phase);
+    }
+
+    drawReadouts() {
+      const tr = (d) => this.texts.t(d);
+      const stat = (value, label, key) => el('div.stat', { dataset: { readout: key } }, el('b', { textContent: value }), el('span', { textContent: label }));
+      const e = this.evals;
+      this.readouts.replaceChildren(
+        stat(e ? num(e.loss, 2) : '–', tr(T.negElbo), 'elbo'),
+        stat(e ? num(e.recon, 2) : '–', tr(T.recon), 'recon'),
+        stat(e ? num(e.kl, 2) : '–', tr(T.klTotal), 'kl'),
+      );
+    }
+
+    destroy() {
+      this.destroyed = true;
+      cancelAnimationFrame(this.frame);
+      this.completion.stop();
+      this.generated.stop();
+      this.kl.stop();
+      this.chart.destroy();
+      for (const resolve of this.waiters.splice(0)) resolve();
+      try {
+        this.lab?.free?.();
+      } catch { /* already freed */ }
+      this.lab = null;
+    }
+  },
+};
