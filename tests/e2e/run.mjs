@@ -18,6 +18,7 @@ import { tests as importTests } from './import-tests.mjs';
 import { tests as replayTests } from './replay-tests.mjs';
 import { tests as dataTests } from './data-tests.mjs';
 import { tests as odeLessonTests } from './ode-lesson-tests.mjs';
+import { tests as vrnnLessonTests } from './vrnn-lesson-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dist = resolve(root, process.env.DIST ?? 'dist');
@@ -87,7 +88,7 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...keepTests, ...importTests, ...replayTests, ...dataTests, ...odeLessonTests]) {
+for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...keepTests, ...importTests, ...replayTests, ...dataTests, ...odeLessonTests, ...vrnnLessonTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];
