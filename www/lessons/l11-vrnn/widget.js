@@ -56,7 +56,7 @@ export default {
   params: {
     vrnn_seed: { type: 'int', min: 0, max: 1000000, default: 1 },
     inference: { type: 'enum', values: ['forward', 'backward'], default: 'forward' },
-    steps: { type: 'int', min: 0, max: 20000, default: 300 },
+    steps: { type: 'int', min: 0, max: 20000, default: 600 },
     rows: { type: 'int', min: 0, max: SIDE, default: 12 },
     digit: { type: 'int', min: 0, max: TEST_IMAGES - 1, default: 0 },
     draw: { type: 'int', min: 0, max: 1000000, default: 0 },
@@ -397,7 +397,6 @@ export default {
         ctx.fillText(num(max, max < 1 ? 2 : 1), 2, top + 8);
         ctx.fillText('0', 2, bottom);
         for (const r of [1, 7, 14, 21, 28]) ctx.fillText(String(r), left + (r - 0.5) * bw - 4, h - 6);
-        ctx.fillText(tr(T.row), right - 24, h - 6);
         ctx.strokeStyle = '#e5e7eb';
         ctx.beginPath();
         ctx.moveTo(left, bottom);
