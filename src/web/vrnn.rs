@@ -37,7 +37,7 @@ struct TrainReport {
 }
 
 fn images(bytes: &[u8], max: usize, name: &str) -> Result<Dataset, JsError> {
-    if bytes.is_empty() || bytes.len() % PIXELS != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(PIXELS) {
         return Err(JsError::new(&format!(
             "the {name} images must be whole 28×28 images ({PIXELS} bytes each); got {} bytes",
             bytes.len()
@@ -61,7 +61,8 @@ impl VrnnLab {
                 return Err(JsError::new(&format!("inference is \"forward\" or \"backward\"; got \"{other}\"")));
             }
         };
-        let config = VrnnConfig { hidden: HIDDEN, features: FEATURES, latent: LATENT, rows: SIDE, cols: SIDE, inference };
+        let config =
+            VrnnConfig { hidden: HIDDEN, features: FEATURES, latent: LATENT, rows: SIDE, cols: SIDE, inference };
         let train = images(train_images, MAX_TRAIN, "train")?;
         let test = images(test_images, MAX_TEST, "test")?;
         Ok(VrnnLab { trainer: VrnnTrainer::new(seed, config, train, &test).map_err(js_err)? })
@@ -113,7 +114,7 @@ impl VrnnLab {
 
     /// Test image `test_index` as the model sees it: 784 values, 0 or 1 (binarized once, seed 0).
     pub fn test_image(&self, test_index: u32) -> Result<Float64Array, JsError> {
-        Ok(Float64Array::from(&self.test(test_index)?[..]))
+        Ok(Float64Array::from(self.test(test_index)?))
     }
 
     /// `samples` completions of test image `test_index`: its top `top_rows` rows (0..=28) given
