@@ -155,4 +155,28 @@ export const tests = [
       await page.close();
     },
   },
+  {
+    name: 'lesson vrnn: an engine without VrnnLab, or MNIST that cannot be fetched, is said in words, in the lesson’s language',
+    async run({ open, note }) {
+      const empty = (page) => page.route('**/pkg/vaelab_cpu_simd128.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
+      const noData = (page) => page.route('**/data/t10k-images-idx3-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'not here' }));
+      const cases = [
+        ['en', empty, /could not be loaded: .*VrnnLab/],
+        ['zh', empty, /无法加载 VRNN 引擎或 MNIST：这个引擎版本没有 VrnnLab/],
+        ['en', noData, /could not be loaded: could not load .*t10k-images-idx3-ubyte\.gz: HTTP 404/],
+      ];
+      for (const [lang, before, expected] of cases) {
+        const { page, errors } = await open(LINK('steps=10', lang), { backend: null, before });
+        await ready(page);
+        await page.locator('#lesson .vrnn-problem').waitFor({ state: 'visible' });
+        const said = await page.locator('#lesson .vrnn-problem').textContent();
+        note(`${lang}: ${said}`);
+        assert.match(said, expected);
+        assert.match((await shown(page)).status, lang === 'en' ? /stopped by an error/ : /因错误停止/);
+        await mathIsFine(page);
+        assert.deepEqual(errors, []);
+        await page.close();
+      }
+    },
+  },
 ];
