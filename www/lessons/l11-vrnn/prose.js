@@ -69,6 +69,9 @@ The latent ODE has one random vector per sequence and deterministic dynamics; th
 
 Q: Why not put all the randomness in the decoder, as an RNN language model does?
 An RNN with a Bernoulli output per pixel can model the same data, but its only randomness is pixel-level noise, independent within a row given the past. A $z_t$ lets a whole row (a stroke) vary together, which pixel-wise noise cannot express.
+
+Q: Some SRNN code "generates" with the inference network. Is that right?
+Only for rows that are known. The backward posterior $q(z_t \given a_t, h_{t-1})$ reads $a_t$, a summary of rows $t$ to the end: to use it for a row, those rows must exist. Running it over real data and decoding is reconstruction (or, for the given rows, what completion does here), not generation. For rows nobody has seen, only the prior $p_\theta(z_t \given h_{t-1})$ is available — which is why it is learned, and why the KL trains it to predict what $q$ will say.
 `,
   zh: String.raw`
 ## 每一步一个编码
@@ -130,6 +133,9 @@ Q: 它和隐 ODE 有什么不同？
 
 Q: 为什么不像 RNN 语言模型那样把随机性全放在解码器里？
 每个像素输出一个伯努利分布的 RNN 也能建模同样的数据，但它唯一的随机性是像素级噪声，给定过去后同一行内相互独立。$z_t$ 能让整行（一笔）一起变化，这是逐像素噪声表达不了的。
+
+Q: 有些 SRNN 代码用推断网络来"生成"，这对吗？
+只对已知的行成立。后向后验 $q(z_t \given a_t, h_{t-1})$ 读取 $a_t$，即第 $t$ 行到最后一行的概括：要对某一行使用它，这些行必须已经存在。在真实数据上运行它再解码是重构（对给定的行来说，就是这里补全所做的），而不是生成。对没人见过的行，只有先验 $p_\theta(z_t \given h_{t-1})$ 可用——这正是它需要学习的原因，KL 也正是在训练它预测 $q$ 会给出什么。
 `,
 };
 
