@@ -2,6 +2,7 @@
 //! seeded 2-D spirals (issue 15) and its parts — GRU cell, Gaussian KL, RK4 with backward — and
 //! the VRNN on MNIST rows (vrnn*.rs).
 
+pub mod adam;
 pub mod dense;
 pub mod field;
 pub mod gauss_kl;

@@ -1,6 +1,7 @@
 //! Training and evaluation of the latent ODE on the seeded spirals: Adam (PyTorch's form) over
 //! batches of 50 in a per-epoch shuffle from the seed, and the spec's test-set figures.
 
+use super::adam::Adam;
 use super::latent_ode::{LatentOde, LossParts, MAX_SUBSTEPS, OdeConfig, Window, eps};
 use super::spirals::{DT, GRID, OBS_LAST, SpiralSet, Spirals, grid_time};
 use crate::rng::{PHASE_EVAL, PHASE_TRAIN, STREAM_ODE_SHUFFLE, key, permute};
@@ -11,9 +12,6 @@ pub const BATCH: usize = 50;
 /// every few hundred steps (batch gradient norms 400–3,800); 0.003 with the clip at 100 trains smoothly.
 pub const LR: f64 = 0.003;
 pub const CLIP_NORM: f64 = 100.0;
-pub const BETA1: f64 = 0.9;
-pub const BETA2: f64 = 0.999;
-pub const ADAM_EPS: f64 = 1e-8;
 pub const EPOCHS: usize = 100;
 
 /// One optimizer step's figures (batch means; the loss drops the constants log(2πσ²)).
@@ -91,8 +89,7 @@ pub struct OdeTrainer {
     pub params: Vec<f64>,
     pub seed: u32,
     step: u64,
-    m: Vec<f64>,
-    v: Vec<f64>,
+    adam: Adam,
     grad: Vec<f64>,
     train_windows: Vec<Window>,
     test_windows: Vec<Window>,
@@ -119,7 +116,7 @@ impl OdeTrainer {
         let n = params.len();
         let train_windows = (0..data.train.n).map(|j| training_window(&data.train, j)).collect();
         let test_windows = (0..data.test.n).map(|j| training_window(&data.test, j)).collect();
-        OdeTrainer { model, data, params, seed, step: 0, m: vec![0.0; n], v: vec![0.0; n], grad: vec![0.0; n], train_windows, test_windows }
+        OdeTrainer { model, data, params, seed, step: 0, adam: Adam::new(n, LR, CLIP_NORM), grad: vec![0.0; n], train_windows, test_windows }
     }
 
     pub fn step(&self) -> u64 {
@@ -154,18 +151,7 @@ impl OdeTrainer {
         let LossParts { loss, recon, kl } = self.model.batch_loss(&self.params, &windows, &e, Some(&mut self.grad));
         let epoch = self.step / self.steps_per_epoch();
         self.step += 1;
-        // PyTorch's Adam: p −= lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + ε).
-        let t = self.step as i32;
-        let (bc1, bc2) = (1.0 - libm::pow(BETA1, t as f64), 1.0 - libm::pow(BETA2, t as f64));
-        // torch.nn.utils.clip_grad_norm_: scale by min(1, max_norm / (‖g‖ + 1e-6)).
-        let norm = self.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
-        let scale = (CLIP_NORM / (norm + 1e-6)).min(1.0);
-        for i in 0..self.params.len() {
-            let g = self.grad[i] * scale;
-            self.m[i] = BETA1 * self.m[i] + (1.0 - BETA1) * g;
-            self.v[i] = BETA2 * self.v[i] + (1.0 - BETA2) * g * g;
-            self.params[i] -= LR / bc1 * self.m[i] / (self.v[i].sqrt() / bc2.sqrt() + ADAM_EPS);
-        }
+        self.adam.step(&mut self.params, &self.grad);
         StepStats { step: self.step, epoch, loss, recon, kl }
     }
 

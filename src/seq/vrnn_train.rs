@@ -1,6 +1,7 @@
 //! Training and evaluation of the VRNN on MNIST rows: dynamic binarization from Threefry, Adam
 //! (PyTorch's form) over batches of 64 in a per-epoch seeded shuffle, the test negative ELBO.
 
+use super::adam::Adam;
 use super::vrnn::{Vrnn, VrnnConfig, VrnnLoss, eps};
 use crate::data::Dataset;
 use crate::rng::{
@@ -12,9 +13,6 @@ pub const BATCH: usize = 64;
 pub const LR: f64 = 1e-3;
 /// clip_grad_norm_'s max norm (as the latent ODE's).
 pub const CLIP_NORM: f64 = 100.0;
-pub const BETA1: f64 = 0.9;
-pub const BETA2: f64 = 0.999;
-pub const ADAM_EPS: f64 = 1e-8;
 /// The test set is binarized once with this seed (PHASE_EVAL, step 0), whatever the run's seed,
 /// so test ELBOs of different runs compare on the same binary images.
 pub const TEST_BINARIZE_SEED: u32 = 0;
@@ -58,8 +56,7 @@ pub struct VrnnTrainer {
     /// The binarized test images (TEST_BINARIZE_SEED).
     pub test: Vec<Vec<f64>>,
     step: u64,
-    m: Vec<f64>,
-    v: Vec<f64>,
+    adam: Adam,
     grad: Vec<f64>,
 }
 
@@ -91,8 +88,7 @@ impl VrnnTrainer {
             train,
             test,
             step: 0,
-            m: vec![0.0; n],
-            v: vec![0.0; n],
+            adam: Adam::new(n, LR, CLIP_NORM),
             grad: vec![0.0; n],
         })
     }
@@ -128,18 +124,7 @@ impl VrnnTrainer {
             self.model.batch_loss(&self.params, &refs, &e, Some(&mut self.grad));
         let epoch = self.step / self.steps_per_epoch();
         self.step += 1;
-        // torch.nn.utils.clip_grad_norm_: scale by min(1, max_norm / (‖g‖ + 1e-6)).
-        let grad_norm = self.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
-        let scale = (CLIP_NORM / (grad_norm + 1e-6)).min(1.0);
-        // PyTorch's Adam: p −= lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + ε).
-        let t = self.step as f64;
-        let (bc1, bc2) = (1.0 - libm::pow(BETA1, t), 1.0 - libm::pow(BETA2, t));
-        for i in 0..self.params.len() {
-            let g = self.grad[i] * scale;
-            self.m[i] = BETA1 * self.m[i] + (1.0 - BETA1) * g;
-            self.v[i] = BETA2 * self.v[i] + (1.0 - BETA2) * g * g;
-            self.params[i] -= LR / bc1 * self.m[i] / (libm::sqrt(self.v[i]) / libm::sqrt(bc2) + ADAM_EPS);
-        }
+        let grad_norm = self.adam.step(&mut self.params, &self.grad);
         StepStats { step: self.step, epoch, loss, recon, kl, kl_steps, grad_norm }
     }
 
