@@ -1,5 +1,7 @@
 // Speed of the sequence models in the browser (issue 15): the latent ODE's training step (batch 50
-// spirals, f64 on the page's thread, as lesson 10 runs it) in each wasm build, next to the native CLI.
+// spirals) and lesson 11's VRNN step (batch 64 MNIST digits, H 32, F 32, L 4, both inference
+// directions) — f64 on the page's thread, as the lessons run them — in each wasm build, next to the
+// latent ODE's native CLI.
 // Usage: node bench/seq-speed.mjs [--site dist] [--steps 200] [--repeats 5]   → a Markdown table on stdout
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -30,6 +32,7 @@ const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
   args: CHROMIUM_ARGS,
 });
 const rows = [];
+const vrnnRows = [];
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/lessons.html#lesson=latent-ode&steps=0`);
@@ -51,6 +54,30 @@ try {
     }, { build, steps: STEPS, repeats: REPEATS });
     rows.push({ where: `Chromium, ${build}`, ms: median(ms), spread: [Math.min(...ms), Math.max(...ms)] });
   }
+  // The VRNN of lesson 11 on its 4,000 MNIST training images (the site's gzipped IDX file).
+  for (const inference of ['forward', 'backward']) {
+    const ms = await page.evaluate(async ({ inference, repeats }) => {
+      const mod = await import('./www/pkg/vaelab_cpu_simd128.js');
+      await mod.default();
+      const idx = async (name) => {
+        const res = await fetch(`./www/data/${name}.gz`);
+        const bytes = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+        return bytes.subarray(16);
+      };
+      const [train, test] = [await idx('train-images-idx3-ubyte'), await idx('t10k-images-idx3-ubyte')];
+      const out = [];
+      for (let r = 0; r < repeats; r++) {
+        const lab = new mod.VrnnLab(1, inference, train.subarray(0, 4000 * 784), test.subarray(0, 200 * 784));
+        lab.train(3);
+        const t0 = performance.now();
+        lab.train(20);
+        out.push((performance.now() - t0) / 20);
+        lab.free();
+      }
+      return out;
+    }, { inference, repeats: REPEATS });
+    vrnnRows.push({ inference, ms: median(ms), spread: [Math.min(...ms), Math.max(...ms)] });
+  }
 } finally {
   await browser.close();
   server.close();
@@ -67,4 +94,11 @@ console.log('|---|---|---|---|');
 for (const r of rows) {
   const spread = r.spread ? `${r.spread[0].toFixed(1)}–${r.spread[1].toFixed(1)}` : '–';
   console.log(`| ${r.where} | ${r.ms.toFixed(1)} | ${Math.round((50 * 1000) / r.ms)} | ${spread} |`);
+}
+
+console.log(`\nVRNN training step of lesson 11 (batch 64 digits, H 32, F 32, L 4), vaelab_cpu_simd128.js, 20 steps × ${REPEATS}:\n`);
+console.log('| inference | ms/step (median) | images/s | slowest–fastest |');
+console.log('|---|---|---|---|');
+for (const r of vrnnRows) {
+  console.log(`| ${r.inference} | ${r.ms.toFixed(1)} | ${Math.round((64 * 1000) / r.ms)} | ${r.spread[0].toFixed(1)}–${r.spread[1].toFixed(1)} |`);
 }
