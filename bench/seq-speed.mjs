@@ -21,7 +21,7 @@ const { values: args } = parseArgs({
 });
 const STEPS = Number(args.steps);
 const REPEATS = Number(args.repeats);
-const BUILDS = ['vaelab_cpu_relaxed.js', 'vaelab_cpu_simd128.js', 'vaelab.js'];
+const BUILDS = ['vaelab.js'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const server = await serve(args.site, 0);
@@ -57,7 +57,7 @@ try {
   // The VRNN of lesson 11 on its 4,000 MNIST training images (the site's gzipped IDX file).
   for (const inference of ['forward', 'backward']) {
     const ms = await page.evaluate(async ({ inference, repeats }) => {
-      const mod = await import('./www/pkg/vaelab_cpu_simd128.js');
+      const mod = await import('./www/pkg/vaelab.js');
       await mod.default();
       const idx = async (name) => {
         const res = await fetch(`./www/data/${name}.gz`);
@@ -96,7 +96,7 @@ for (const r of rows) {
   console.log(`| ${r.where} | ${r.ms.toFixed(1)} | ${Math.round((50 * 1000) / r.ms)} | ${spread} |`);
 }
 
-console.log(`\nVRNN training step of lesson 11 (batch 64 digits, H 32, F 32, L 4), vaelab_cpu_simd128.js, 20 steps × ${REPEATS}:\n`);
+console.log(`\nVRNN training step of lesson 11 (batch 64 digits, H 32, F 32, L 4), vaelab.js, 20 steps × ${REPEATS}:\n`);
 console.log('| inference | ms/step (median) | images/s | slowest–fastest |');
 console.log('|---|---|---|---|');
 for (const r of vrnnRows) {

@@ -26,9 +26,6 @@ pub enum VaeError {
     #[error("weights file {path}: {problem}")]
     Weights { path: String, problem: crate::weights::WeightsProblem },
 
-    #[error("the window [{start}, {end}] holds no observed point — widen it")]
-    EmptyWindow { start: f64, end: f64 },
-
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }

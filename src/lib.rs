@@ -20,6 +20,8 @@ pub mod model;
 pub mod reference;
 pub mod rng;
 pub mod schedule;
+// Not in the CPU workers' builds: ARCHITECTURE.md, "The worker builds stay as they are".
+#[cfg(feature = "gpu")]
 pub mod seq;
 #[cfg(feature = "gpu")]
 pub mod trainer;

@@ -61,7 +61,7 @@ pub fn window_of(set: &SpiralSet, j: usize, start: f64, end: f64) -> Result<Wind
     let (noisy, seen) = (set.noisy_of(j), set.observable_of(j));
     let points: Vec<_> = (g0..=g1.max(g0)).filter(|&g| g <= g1 && seen[g]).map(|g| (g, noisy[g])).collect();
     if points.is_empty() {
-        return Err(VaeError::EmptyWindow { start, end });
+        return Err(VaeError::Config(format!("the window [{start}, {end}] holds no observed point — widen it")));
     }
     Ok(Window { g0, points })
 }

@@ -7,14 +7,20 @@ use wasm_bindgen::prelude::*;
 
 mod cpu_bench;
 mod cpu_workers;
+// The sequence labs ship in the main module the lessons load (vaelab.js), not in the CPU engine's
+// worker builds: see ARCHITECTURE.md, "The worker builds stay as they are" (lib.rs gates src/seq too).
+#[cfg(feature = "gpu")]
 mod ode;
+#[cfg(feature = "gpu")]
 mod vrnn;
 use crate::config::{ModelConfig, Replay};
 use crate::data::Dataset;
 use crate::data::idx::parse_idx_owned;
 pub use cpu_bench::CpuKernelBench;
 pub use cpu_workers::{CpuFollower, CpuLeader};
+#[cfg(feature = "gpu")]
 pub use ode::OdeLab;
+#[cfg(feature = "gpu")]
 pub use vrnn::VrnnLab;
 
 #[cfg(feature = "gpu")]

@@ -235,7 +235,7 @@ export const tests = [
   {
     name: 'lesson latent-ode: an engine without OdeLab is said in words, in the lesson’s language; the text still reads',
     async run({ open, note }) {
-      const empty = (page) => page.route('**/pkg/vaelab_cpu_simd128.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
+      const empty = (page) => page.route('**/pkg/vaelab.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
       for (const lang of ['en', 'zh']) {
         const { page, errors } = await open(LINK('steps=10', lang), { backend: null, before: empty });
         await ready(page);
@@ -262,7 +262,7 @@ export const tests = [
       assert.ok(m, `no final line in the CLI's output:\n${out}`);
       const native = { recon: m[1], extrap: m[2], elbo: m[3] };
       const { page, errors } = await open('lessons.html#lesson=latent-ode&steps=0', { backend: null });
-      for (const module of ['vaelab_cpu_simd128.js', 'vaelab.js']) {
+      for (const module of ['vaelab.js']) {
         const wasm = await page.evaluate(async (module) => {
           const mod = await import(`./www/pkg/${module}`);
           await mod.default();

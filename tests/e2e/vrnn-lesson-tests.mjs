@@ -158,7 +158,7 @@ export const tests = [
   {
     name: 'lesson vrnn: an engine without VrnnLab, or MNIST that cannot be fetched, is said in words, in the lesson’s language',
     async run({ open, note }) {
-      const empty = (page) => page.route('**/pkg/vaelab_cpu_simd128.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
+      const empty = (page) => page.route('**/pkg/vaelab.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
       const noData = (page) => page.route('**/data/t10k-images-idx3-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'not here' }));
       const cases = [
         ['en', empty, /could not be loaded: .*VrnnLab/],

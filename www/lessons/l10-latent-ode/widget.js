@@ -1,5 +1,5 @@
 // Lesson 10, latent ODEs: z as a trajectory. The widget runs the engine's OdeLab (src/web/ode.rs) from
-// the CPU wasm build on this thread, in small chunks between frames: a GRU reads a test spiral's noisy
+// the main wasm module (vaelab.js) on this thread, in small chunks between frames: a GRU reads a test spiral's noisy
 // points inside a draggable time window backwards into q(z0), an MLP vector field carries z0 forward
 // with fixed-step RK4, and a decoder reads each z(t) — inside the window a reconstruction, past it an
 // extrapolation. Also: samples from the prior, the loss, test MSEs, and what RK4 substeps cost.
@@ -24,7 +24,7 @@ const INK = { clean: '#9ca3af', point: '#111827', recon: COLOURS.blue, extrap: C
 let odeModule = null;
 function loadOde() {
   odeModule ??= (async () => {
-    const mod = await import(new URL('../../pkg/vaelab_cpu_simd128.js', import.meta.url).href);
+    const mod = await import(new URL('../../pkg/vaelab.js', import.meta.url).href);
     await mod.default();
     if (typeof mod.OdeLab !== 'function') {
       throw Object.assign(new Error('this build of the engine has no OdeLab (src/web/ode.rs)'), { zh: '这个引擎版本没有 OdeLab（src/web/ode.rs）' });

@@ -1,5 +1,5 @@
 // Lesson 11, the VRNN: a latent variable per row. The widget runs the engine's VrnnLab (src/web/vrnn.rs)
-// from the CPU wasm build on this thread, in small chunks between frames, on MNIST read row by row: a
+// from the main wasm module (vaelab.js) on this thread, in small chunks between frames, on MNIST read row by row: a
 // test digit's top rows given and several completions (posterior above, prior below), digits generated
 // row by row from the prior, the test KL per row, the loss, and a forward/backward inference switch.
 // The lesson's number is `number` below (the folder name follows the l<N>- convention).
@@ -24,7 +24,7 @@ let vrnnModule = null;
 function loadVrnn() {
   vrnnModule ??= (async () => {
     const [mod, data] = await Promise.all([
-      import(new URL('../../pkg/vaelab_cpu_simd128.js', import.meta.url).href).then(async (m) => {
+      import(new URL('../../pkg/vaelab.js', import.meta.url).href).then(async (m) => {
         await m.default();
         return m;
       }),
