@@ -1,4 +1,4 @@
-//! Sequence models in plain f64 Rust (no wgpu; builds for every target): the latent ODE on
+//! Sequence models in plain f64 Rust (no wgpu used; compiled with the gpu feature only, see lib.rs): the latent ODE on
 //! seeded 2-D spirals (issue 15) and its parts — GRU cell, Gaussian KL, RK4 with backward — and
 //! the VRNN on MNIST rows (vrnn*.rs).
 
