@@ -235,7 +235,11 @@ export const tests = [
   {
     name: 'lesson latent-ode: an engine without OdeLab is said in words, in the lesson’s language; the text still reads',
     async run({ open, note }) {
-      const empty = (page) => page.route('**/pkg/vaelab.js', (route) => route.fulfill({ contentType: 'text/javascript', body: 'export default async function init() {}' }));
+      // The page's own engine needs vaelab.js, so the module is served whole but without its OdeLab export.
+      const empty = (page) => page.route('**/pkg/vaelab.js', async (route) => {
+        const response = await route.fetch();
+        route.fulfill({ response, body: (await response.text()).replace('export class OdeLab', 'class OdeLab') });
+      });
       for (const lang of ['en', 'zh']) {
         const { page, errors } = await open(LINK('steps=10', lang), { backend: null, before: empty });
         await ready(page);
