@@ -6,6 +6,7 @@
 // The lesson's number is `number` below (the folder name follows the l<N>- convention).
 import { calmLive, liveName, planeKeys } from '../../core/views/a11y.js';
 import { COLOURS, LineChart, button, crispCanvas, el, line, num, slider } from '../ui.js';
+import { FrameTrained, field } from '../frame-training.js';
 import { T, summary, text, title } from './prose.js';
 
 const GRID = 101; // t_g = g · 0.1, g = 0..100 (the spec's grid)
@@ -14,9 +15,6 @@ const T_MAX = 10;
 const T_OBS = 5; // the training window ends here
 const MIN_WIDTH = 0.3; // the narrowest window the widget lets the reader make
 const SAMPLES = 6;
-const FRAME_BUDGET_MS = 12; // training time per animation frame: the page stays responsive
-const DRAW_EVERY_MS = 250;
-const EVAL_EVERY_MS = 2000; // the test set (200 sequences to t = 10) costs a few training steps
 const SAMPLE_COLOURS = [COLOURS.blue, COLOURS.red, COLOURS.green, COLOURS.violet, COLOURS.amber, COLOURS.teal];
 const INK = { clean: '#9ca3af', point: '#111827', recon: COLOURS.blue, extrap: COLOURS.red, band: 'rgba(37, 99, 235, 0.08)', edge: 'rgba(37, 99, 235, 0.85)' };
 
@@ -36,7 +34,6 @@ function loadOde() {
 
 // ---------------------------------------------------------------- reading OdeLab's answers
 
-const field = (obj, key) => (obj instanceof Map ? obj.get(key) : obj?.[key]);
 
 /** [[x, y], …] from nested pairs or a flat [x0, y0, x1, y1, …]. */
 function pairs(v) {
@@ -100,8 +97,11 @@ export default {
     draw: { type: 'int', min: 0, max: 1000000, default: 0 },
   },
   text,
-  Widget: class {
+  Widget: class extends FrameTrained {
     constructor(ctx) {
+      super({ drawEveryMs: 250, evalEveryMs: 2000, firstGuessMs: 5, maxStepsPerFrame: 200 });
+      this.pauseWords = { pause: T.pause, resume: T.resume };
+      this.trainFailedWords = T.trainFailed;
       this.ctx = ctx;
       const t = (this.texts = ctx.texts);
       this.lab = null;
@@ -286,69 +286,13 @@ export default {
       return this.lab ? Number(this.lab.step()) : 0;
     }
 
-    get done() {
-      return !this.lab || this.failed || this.step >= this.params.steps;
+    costPerStep() {
+      return this.costs.get(this.params.substeps);
     }
 
-    togglePause() {
-      this.paused = !this.paused;
-      this.pauseButton.textContent = this.texts.t(this.paused ? T.resume : T.pause);
-      if (!this.paused) this.train();
-      this.drawStatus();
-    }
-
-    /** Trains toward the link's steps, a few steps per frame (as many as fit in FRAME_BUDGET_MS). */
-    train() {
-      if (this.frame || this.done || this.paused || this.destroyed) {
-        this.settle();
-        return;
-      }
-      const tick = () => {
-        this.frame = 0;
-        if (this.destroyed || this.paused || this.done) {
-          this.finish();
-          return;
-        }
-        const perStep = this.costs.get(this.params.substeps) ?? 5;
-        const n = Math.max(1, Math.min(this.params.steps - this.step, Math.floor(FRAME_BUDGET_MS / perStep), 200));
-        try {
-          const t0 = performance.now();
-          const r = this.lab.train(n);
-          const ms = (performance.now() - t0) / n;
-          const before = this.costs.get(this.params.substeps);
-          this.costs.set(this.params.substeps, before == null ? ms : 0.8 * before + 0.2 * ms);
-          this.history.step.push(Number(field(r, 'step') ?? this.step));
-          this.history.loss.push(Number(field(r, 'loss')));
-          this.history.kl.push(Number(field(r, 'kl')));
-        } catch (e) {
-          this.fail(T.trainFailed, e);
-          return;
-        }
-        const now = performance.now();
-        if (now - (this.evaluatedAt ?? 0) > EVAL_EVERY_MS) this.evaluate();
-        if (now - (this.drawnAt ?? 0) > DRAW_EVERY_MS) this.drawAll();
-        else this.drawStatus();
-        if (this.done) this.finish();
-        else this.frame = requestAnimationFrame(tick);
-      };
-      this.frame = requestAnimationFrame(tick);
-    }
-
-    /** The run reached its steps (or paused, or failed): evaluate, draw, wake whoever waits. */
-    finish() {
-      if (this.lab && !this.failed) this.evaluate();
-      this.drawAll();
-      this.settle();
-    }
-
-    settle() {
-      if (!this.done && !this.paused) return;
-      for (const resolve of this.waiters.splice(0)) resolve();
-    }
-
-    /** Resolves when training reached the link's steps (or is paused) and the figures show it. */
-    untilDone() {
-      return this.loaded.then(() => (this.done || this.paused ? undefined : new Promise((resolve) => this.waiters.push(resolve))));
+    noteCost(ms) {
+      const before = this.costs.get(this.params.substeps);
+      this.costs.set(this.params.substeps, before == null ? ms : 0.8 * before + 0.2 * ms);
     }
 
     evaluate() {

@@ -6,6 +6,7 @@
 import { loadMnist } from '../../core/data.js';
 import { calmLive } from '../../core/views/a11y.js';
 import { COLOURS, LineChart, button, crispCanvas, el, line, num, segmented, slider } from '../ui.js';
+import { FrameTrained, field } from '../frame-training.js';
 import { T, summary, text, title } from './prose.js';
 
 const SIDE = 28;
@@ -15,9 +16,6 @@ const TEST_IMAGES = 200;
 const IDX_HEADER = 16; // an IDX image file's header bytes
 const COMPLETIONS = 5;
 const GENERATED = 8;
-const FRAME_BUDGET_MS = 12; // training time per animation frame: the page stays responsive
-const DRAW_EVERY_MS = 400;
-const EVAL_EVERY_MS = 3000; // the test set (200 images) costs a few training steps
 
 // The CPU build needs no WebGPU; it and MNIST are loaded once per page, on this thread.
 let vrnnModule = null;
@@ -40,7 +38,6 @@ function loadVrnn() {
   return vrnnModule;
 }
 
-const field = (obj, key) => (obj instanceof Map ? obj.get(key) : obj?.[key]);
 
 /** An error's words (the engine's JsErrors are in English; the widget's own have a Chinese form too). */
 const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
@@ -62,8 +59,11 @@ export default {
     draw: { type: 'int', min: 0, max: 1000000, default: 0 },
   },
   text,
-  Widget: class {
+  Widget: class extends FrameTrained {
     constructor(ctx) {
+      super({ drawEveryMs: 400, evalEveryMs: 3000, firstGuessMs: 50, maxStepsPerFrame: 50 });
+      this.pauseWords = { pause: T.pause, resume: T.resume };
+      this.trainFailedWords = T.trainFailed;
       this.ctx = ctx;
       const t = (this.texts = ctx.texts);
       this.lab = null;
@@ -203,66 +203,12 @@ export default {
       return this.lab ? Number(this.lab.step()) : 0;
     }
 
-    get done() {
-      return !this.lab || this.failed || this.step >= this.params.steps;
+    costPerStep() {
+      return this.msPerStep ?? undefined;
     }
 
-    togglePause() {
-      this.paused = !this.paused;
-      this.pauseButton.textContent = this.texts.t(this.paused ? T.resume : T.pause);
-      if (!this.paused) this.train();
-      this.drawStatus();
-    }
-
-    /** Trains toward the link's steps, a few steps per frame (at least one; as many as fit in FRAME_BUDGET_MS). */
-    train() {
-      if (this.frame || this.done || this.paused || this.destroyed) {
-        this.settle();
-        return;
-      }
-      const tick = () => {
-        this.frame = 0;
-        if (this.destroyed || this.paused || this.done) {
-          this.finish();
-          return;
-        }
-        const n = Math.max(1, Math.min(this.params.steps - this.step, Math.floor(FRAME_BUDGET_MS / (this.msPerStep ?? 50)), 50));
-        try {
-          const t0 = performance.now();
-          const r = this.lab.train(n);
-          const ms = (performance.now() - t0) / n;
-          this.msPerStep = this.msPerStep == null ? ms : 0.8 * this.msPerStep + 0.2 * ms;
-          this.history.step.push(Number(field(r, 'step') ?? this.step));
-          this.history.loss.push(Number(field(r, 'loss')));
-          this.history.kl.push(Number(field(r, 'kl')));
-        } catch (e) {
-          this.fail(T.trainFailed, e);
-          return;
-        }
-        const now = performance.now();
-        if (now - (this.evaluatedAt ?? 0) > EVAL_EVERY_MS) this.evaluate();
-        if (now - (this.drawnAt ?? 0) > DRAW_EVERY_MS) this.drawAll();
-        else this.drawStatus();
-        if (this.done) this.finish();
-        else this.frame = requestAnimationFrame(tick);
-      };
-      this.frame = requestAnimationFrame(tick);
-    }
-
-    finish() {
-      if (this.lab && !this.failed) this.evaluate();
-      this.drawAll();
-      this.settle();
-    }
-
-    settle() {
-      if (!this.done && !this.paused) return;
-      for (const resolve of this.waiters.splice(0)) resolve();
-    }
-
-    /** Resolves when training reached the link's steps (or is paused) and the figures show it. */
-    untilDone() {
-      return this.loaded.then(() => (this.done || this.paused ? undefined : new Promise((resolve) => this.waiters.push(resolve))));
+    noteCost(ms) {
+      this.msPerStep = this.msPerStep == null ? ms : 0.8 * this.msPerStep + 0.2 * ms;
     }
 
     evaluate() {
