@@ -1,5 +1,5 @@
 // Speed of the sequence models in the browser (issue 15): the latent ODE's training step (batch 50
-// spirals) and lesson 11's VRNN step (batch 64 MNIST digits, H 32, F 32, L 4, both inference
+// spirals) and lesson 10's VRNN step (batch 64 MNIST digits, H 32, F 32, L 4, both inference
 // directions) — f64 on the page's thread, as the lessons run them — in each wasm build, next to the
 // latent ODE's native CLI.
 // Usage: node bench/seq-speed.mjs [--site dist] [--steps 200] [--repeats 5]   → a Markdown table on stdout
@@ -54,7 +54,7 @@ try {
     }, { build, steps: STEPS, repeats: REPEATS });
     rows.push({ where: `Chromium, ${build}`, ms: median(ms), spread: [Math.min(...ms), Math.max(...ms)] });
   }
-  // The VRNN of lesson 11 on its 4,000 MNIST training images (the site's gzipped IDX file).
+  // The VRNN of lesson 10 on its 4,000 MNIST training images (the site's gzipped IDX file).
   for (const inference of ['forward', 'backward']) {
     const ms = await page.evaluate(async ({ inference, repeats }) => {
       const mod = await import('./www/pkg/vaelab.js');
@@ -96,7 +96,7 @@ for (const r of rows) {
   console.log(`| ${r.where} | ${r.ms.toFixed(1)} | ${Math.round((50 * 1000) / r.ms)} | ${spread} |`);
 }
 
-console.log(`\nVRNN training step of lesson 11 (batch 64 digits, H 32, F 32, L 4), vaelab.js, 20 steps × ${REPEATS}:\n`);
+console.log(`\nVRNN training step of lesson 10 (batch 64 digits, H 32, F 32, L 4), vaelab.js, 20 steps × ${REPEATS}:\n`);
 console.log('| inference | ms/step (median) | images/s | slowest–fastest |');
 console.log('|---|---|---|---|');
 for (const r of vrnnRows) {

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ready } from './page-helpers.mjs';
+import { LESSON_NAMES, ready } from './page-helpers.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const SMALL = 'enc_hidden=64&dec_hidden=64&batch_size=64';
 const LAB = `#v=1&latent=2&${SMALL}`;
-const LESSONS = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae', 'latent-ode', 'vrnn'];
+const LESSONS = LESSON_NAMES;
 const lessonLink = (name, rest = '') => `lessons.html#lesson=${name}&lang=en&enc_hidden=64&dec_hidden=64&batch_size=32&train=0${rest}`;
 const lessonReady = (page) => page.evaluate(async () => {
   await window.vaelabLessons.ready;

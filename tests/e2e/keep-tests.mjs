@@ -2,10 +2,10 @@
 // bitwise the next losses; a damaged record or a full quota gives a notice; an injected NaN rewinds;
 // the site works under a sub-path; no Content-Security-Policy violation in the lab or a lesson.
 import assert from 'node:assert/strict';
-import { ready, status } from './page-helpers.mjs';
+import { LESSON_NAMES, ready, status } from './page-helpers.mjs';
 
 const SMALL = 'enc_hidden=64&dec_hidden=64&batch_size=64';
-const LESSONS = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae', 'latent-ode'];
+const LESSONS = LESSON_NAMES;
 const api = (page, fn, arg) => page.evaluate(fn, arg);
 const losses = (page) => api(page, () => window.vaelab.history().train.loss);
 const notices = (page) => api(page, () => window.vaelab.notices());

@@ -1,8 +1,9 @@
-// Browser tests of the lessons (lessons.html, run by run.mjs): the index lists all ten; every
+// Browser tests of the lessons (lessons.html, run by run.mjs): the index lists all eleven in order; every
 // lesson opens from its link, runs its widget on WebGPU (lesson 9: on the CPU) and its figure
 // changes; math renders; switching language keeps the state; a malformed link opens with clamped
 // values and a notice; classroom links hide controls; moving between lessons reuses trained models.
 import assert from 'node:assert/strict';
+import { LESSON_NAMES } from './page-helpers.mjs';
 
 // A small model and a few steps: SwiftShader emulates the GPU on the CPU. Decoded digits need more
 // steps than curves to change visibly (at 16 steps a small model still decodes grey noise).
@@ -124,7 +125,8 @@ export const tests = [
       const { page, errors } = await open('lessons.html#lang=en');
       await api(page, () => window.vaelabLessons.ready);
       const items = page.locator('.lesson-list li');
-      assert.equal(await items.count(), 11);
+      const order = await items.evaluateAll((lis) => lis.map((li) => [li.dataset.lesson, li.querySelector('.number').textContent]));
+      assert.deepEqual(order, LESSON_NAMES.map((name, i) => [name, String(i + 1)]));
       const en = await items.evaluateAll((lis) => lis.map((li) => [li.dataset.lesson, li.querySelector('a').textContent, li.querySelector('.summary').textContent, li.querySelector('a').getAttribute('href')]));
       for (const [name, title, summary, href] of en) {
         assert.ok(title.length > 3 && summary.length > 20, `${name}: empty title or summary`);

@@ -1,4 +1,4 @@
-// Browser tests of lesson 10, latent ODEs (run by run.mjs; filter: latent-ode). The lesson runs the
+// Browser tests of lesson 11, latent ODEs (run by run.mjs; filter: latent-ode). The lesson runs the
 // engine's OdeLab from the CPU wasm build on the page's thread: it opens from its link in English and
 // Chinese, trains to the link's steps, its figures and readouts change, the observed window moves by
 // keyboard and by dragging and the reconstruction follows, a link with steps=N reopens at step N with

@@ -1,6 +1,8 @@
 // What the lab's browser tests share: waiting for the page, its status, and training a link;
-// page-tests.mjs and link-tests.mjs use them.
+// page-tests.mjs and link-tests.mjs use them; the lesson tests share LESSON_NAMES.
 
+/** Every lesson's link name, in the index's order (lessons-tests.mjs checks it against the page). */
+export const LESSON_NAMES = ['latent-variables', 'elbo', 'reparameterization', 'recon-vs-kl', 'one-sample', 'beta-capacity', 'latent-space', 'conditional', 'em-to-vae', 'vrnn', 'latent-ode'];
 export const STEPS = 20; // SwiftShader runs the default model at ~3 steps/s: keep runs short
 export const LINK = '#v=1&latent=2&beta=4&seed=7&enc_hidden=64&dec_hidden=64&batch_size=64&view=latent';
 export const ready = (page) => page.evaluate(() => window.vaelab.ready.then(() => true));

@@ -1,4 +1,4 @@
-// Browser tests of lesson 11, the VRNN (run by run.mjs; filter: vrnn). The lesson runs the engine's
+// Browser tests of lesson 10, the VRNN (run by run.mjs; filter: vrnn). The lesson runs the engine's
 // VrnnLab from the CPU wasm build on the page's thread, on MNIST rows: it opens from its link in English
 // and Chinese, trains to the link's steps, the completion figure, the generated digits and the per-row
 // KL chart change while it trains, the rows-given slider changes the link and the completions, and the

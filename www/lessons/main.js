@@ -61,7 +61,7 @@ const api = {
 window.vaelabLessons = api;
 // Every lesson figure is named by its caption; Space pauses or continues the lesson's training.
 nameFigures($('lesson'));
-spaceToPlay(() => (page.trainingBar?.pauseButton ?? page.widget?.pauseButton)?.click()); // lesson 10 has its own
+spaceToPlay(() => (page.trainingBar?.pauseButton ?? page.widget?.pauseButton)?.click()); // lessons 10 and 11 have their own
 wireLessonDrop();
 
 // ---------------------------------------------------------------- language

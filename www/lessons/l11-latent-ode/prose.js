@@ -1,4 +1,4 @@
-// Lesson 10's words in English and Chinese: its title, summary and text (markup: ../prose.js), and the
+// Lesson 11's words in English and Chinese: its title, summary and text (markup: ../prose.js), and the
 // labels of its widget. Data only; widget.js builds the live part.
 
 export const title = { en: 'Latent ODEs: z as a trajectory', zh: '隐 ODE：把 z 变成一条轨迹' };
@@ -12,7 +12,7 @@ export const text = {
   en: String.raw`
 ## From a point to a path
 
-In every lesson so far the code was a single point: an image $x$ went in, a Gaussian $q_\phi(z \given x)$ came out, and one $z$ decoded to one image. Many data are not one thing but a process in time: a patient's measurements, a pendulum, a planet. They are observed at irregular moments, some values are missing, and the interesting question is often what happens *next*.
+In lessons 1 to 9 the code was a single point: an image $x$ went in, a Gaussian $q_\phi(z \given x)$ came out, and one $z$ decoded to one image; the [VRNN](lesson:vrnn) drew a fresh code at every step of a sequence. Many data are not one thing but a process in time: a patient's measurements, a pendulum, a planet. They are observed at irregular moments, some values are missing, and the interesting question is often what happens *next*.
 
 A **latent ODE** (Rubanova, Chen and Duvenaud, 2019, building on Chen et al.'s neural ODEs, 2018) keeps the VAE's recipe and lets the code move. The latent state is a trajectory $z(t)$, fixed by its start $z_0$ and a learned law of motion:
 
@@ -78,7 +78,7 @@ A flow that does not depend on $t$ cannot know the absolute time, only the state
   zh: String.raw`
 ## 从一个点到一条路径
 
-前面每一课里，编码都是一个点：输入图像 $x$，得到高斯分布 $q_\phi(z \given x)$，一个 $z$ 解码成一张图像。可很多数据不是一个东西，而是一个随时间展开的过程：病人的检测指标、摆动的单摆、运行的行星。它们在不规则的时刻被观测，有的值缺失，而我们常常最关心的是*接下来*会发生什么。
+第 1 到第 9 课里，编码都是一个点：输入图像 $x$，得到高斯分布 $q_\phi(z \given x)$，一个 $z$ 解码成一张图像；[VRNN](lesson:vrnn) 则在序列的每一步抽一个新编码。可很多数据不是一个东西，而是一个随时间展开的过程：病人的检测指标、摆动的单摆、运行的行星。它们在不规则的时刻被观测，有的值缺失，而我们常常最关心的是*接下来*会发生什么。
 
 **隐 ODE**（Rubanova、Chen 和 Duvenaud，2019，基于 Chen 等人 2018 年的神经 ODE）保留了 VAE 的做法，只是让编码动起来。隐状态是一条轨迹 $z(t)$，由起点 $z_0$ 和一条学出来的运动规律决定：
 

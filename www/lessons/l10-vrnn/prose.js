@@ -1,4 +1,4 @@
-// Lesson 11's words in English and Chinese: its title, summary and text (markup: ../prose.js), and the
+// Lesson 10's words in English and Chinese: its title, summary and text (markup: ../prose.js), and the
 // labels of its widget. Data only; widget.js builds the live part.
 
 export const title = { en: 'Sequences and the VRNN', zh: '序列与 VRNN' };
@@ -12,7 +12,7 @@ export const text = {
   en: String.raw`
 ## One code per step
 
-The [latent ODE](lesson:latent-ode) gave a whole sequence a single random start $z_0$ and let a deterministic flow do the rest. The **variational recurrent neural network** (VRNN; Chung et al., 2015) goes the other way: it draws a fresh latent variable $z_t$ at *every* step $t$, and a recurrent network carries what has happened so far. Here the sequence is an MNIST digit read as 28 rows of 28 pixels, $x_1, \dots, x_{28}$, top to bottom.
+In every lesson so far an image got one code: $x$ went in, a Gaussian $q_\phi(z \given x)$ came out, and one $z$ decoded to the whole image. Many data are sequences instead — speech, handwriting as it is drawn, a video — and their randomness unfolds step by step. The **variational recurrent neural network** (VRNN; Chung et al., 2015) draws a fresh latent variable $z_t$ at *every* step $t$, and a recurrent network carries what has happened so far. (The [next lesson](lesson:latent-ode) goes the other way: one random start for the whole sequence and a deterministic flow.) Here the sequence is an MNIST digit read as 28 rows of 28 pixels, $x_1, \dots, x_{28}$, top to bottom.
 
 A GRU keeps a state $h_t$ that summarises the rows and codes so far:
 
@@ -76,7 +76,7 @@ Only for rows that are known. The backward posterior $q(z_t \given a_t, h_{t-1})
   zh: String.raw`
 ## 每一步一个编码
 
-[隐 ODE](lesson:latent-ode)给整条序列一个随机起点 $z_0$，其余交给确定性的流。**变分循环神经网络**（VRNN；Chung 等，2015）反其道而行：它在*每一步* $t$ 都抽一个新的隐变量 $z_t$，由一个循环网络记住迄今发生的一切。这里的序列是一张 MNIST 数字图，按行读成 28 行、每行 28 个像素 $x_1, \dots, x_{28}$，自上而下。
+前面每一课里，一张图像只有一个编码：输入 $x$，得到高斯分布 $q_\phi(z \given x)$，一个 $z$ 解码出整张图。可很多数据是序列——语音、书写的笔迹、视频——它们的随机性一步一步展开。**变分循环神经网络**（VRNN；Chung 等，2015）在*每一步* $t$ 都抽一个新的隐变量 $z_t$，由一个循环网络记住迄今发生的一切。（[下一课](lesson:latent-ode)反其道而行：整条序列只有一个随机起点，其余交给确定性的流。）这里的序列是一张 MNIST 数字图，按行读成 28 行、每行 28 个像素 $x_1, \dots, x_{28}$，自上而下。
 
 一个 GRU 维护状态 $h_t$，概括迄今的行与编码：
 

@@ -1,4 +1,4 @@
-// Lesson 11, the VRNN: a latent variable per row. The widget runs the engine's VrnnLab (src/web/vrnn.rs)
+// Lesson 10, the VRNN: a latent variable per row. The widget runs the engine's VrnnLab (src/web/vrnn.rs)
 // from the main wasm module (vaelab.js) on this thread, in small chunks between frames, on MNIST read row by row: a
 // test digit's top rows given and several completions (posterior above, prior below), digits generated
 // row by row from the prior, the test KL per row, the loss, and a forward/backward inference switch.
@@ -44,7 +44,7 @@ const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?.messag
 
 export default {
   name: 'vrnn',
-  number: 11,
+  number: 10,
   engine: false,
   title,
   summary,
