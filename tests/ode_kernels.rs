@@ -19,7 +19,7 @@ fn compare(what: &str, gpu: &[f32], oracle: &[f64], atol: f64, rtol: f64) -> f64
     assert_eq!(gpu.len(), oracle.len(), "{what}: length");
     let err = |i: usize| (gpu[i] as f64 - oracle[i]).abs();
     let bad: Vec<String> = (0..gpu.len())
-        .filter(|&i| !(err(i) <= atol + rtol * oracle[i].abs()))
+        .filter(|&i| err(i).is_nan() || err(i) > atol + rtol * oracle[i].abs())
         .take(8)
         .map(|i| format!("[{i}] gpu={} oracle={}", gpu[i], oracle[i]))
         .collect();

@@ -58,7 +58,7 @@ enum OdeBackend {
 
 /// Either trainer, behind the three calls the loop needs.
 enum Run {
-    Cpu(OdeTrainer),
+    Cpu(Box<OdeTrainer>),
     Gpu(Box<GpuOdeTrainer>),
 }
 
@@ -122,7 +122,7 @@ fn write_data(spirals: &Spirals, out: &Path) -> Result<()> {
 fn train(args: TrainArgs) -> Result<()> {
     let started = Instant::now();
     let mut run = match args.backend {
-        OdeBackend::Cpu => Run::Cpu(OdeTrainer::new(args.seed, args.substeps)?),
+        OdeBackend::Cpu => Run::Cpu(Box::new(OdeTrainer::new(args.seed, args.substeps)?)),
         OdeBackend::Gpu => {
             let gpu = pollster::block_on(Gpu::new())?;
             eprintln!("adapter: {}", gpu.describe());
