@@ -13,6 +13,10 @@ pub mod matmul;
 pub mod matmul_tiled;
 pub mod matmul_vec4;
 pub mod matmul_wide;
+pub mod ode_clip;
+pub mod ode_mask_rows;
+pub mod ode_mse;
+pub mod ode_reparam;
 pub mod permute_batch;
 pub mod reparam_backward;
 pub mod reparam_forward;
@@ -78,6 +82,10 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("gauss_kl", include_str!("../../shaders/gauss_kl.wgsl")),
     ("gauss_kl_backward", include_str!("../../shaders/gauss_kl_backward.wgsl")),
     ("rk4_combine", include_str!("../../shaders/rk4_combine.wgsl")),
+    ("ode_mse", include_str!("../../shaders/ode_mse.wgsl")),
+    ("ode_reparam", include_str!("../../shaders/ode_reparam.wgsl")),
+    ("ode_mask_rows", include_str!("../../shaders/ode_mask_rows.wgsl")),
+    ("ode_clip", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/ode_clip.wgsl"))),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {

@@ -123,6 +123,11 @@ impl OdeTrainer {
         self.step
     }
 
+    /// Train trajectory j's window (start 0, its masked noisy points).
+    pub fn train_window(&self, j: usize) -> &Window {
+        &self.train_windows[j]
+    }
+
     pub fn steps_per_epoch(&self) -> u64 {
         self.data.train.n.div_ceil(BATCH) as u64
     }
@@ -136,8 +141,13 @@ impl OdeTrainer {
 
     /// Train-set indices of the current step's batch: positions of this epoch's Feistel shuffle.
     fn batch_indices(&self) -> Vec<usize> {
+        self.batch_indices_at(self.step)
+    }
+
+    /// Train-set indices of step `step`'s batch (the GPU trainer picks its batches here too).
+    pub fn batch_indices_at(&self, step: u64) -> Vec<usize> {
         let n = self.data.train.n;
-        let (epoch, pos) = (self.step / self.steps_per_epoch(), (self.step % self.steps_per_epoch()) as usize);
+        let (epoch, pos) = (step / self.steps_per_epoch(), (step % self.steps_per_epoch()) as usize);
         let k = key(self.seed, STREAM_ODE_SHUFFLE, PHASE_TRAIN);
         (pos * BATCH..((pos + 1) * BATCH).min(n)).map(|i| permute(i as u32, n as u32, k, epoch as u32) as usize).collect()
     }

@@ -1,12 +1,15 @@
 //! `vaelab ode train` and `vaelab ode data`: the latent ODE on seeded 2-D spirals (issue 15), in
-//! f64 on the CPU (src/seq/); `data` writes the spirals as JSON for the PyTorch reference.
+//! f64 on the CPU (src/seq/) or `--backend gpu` in f32 on the GPU (src/seq_gpu/, evaluated by the f64
+//! model on the read-back parameters); `data` writes the spirals as JSON for the PyTorch reference.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::{Args, Subcommand};
-use vaelab::seq::ode_train::{EPOCHS, OdeTrainer};
+use clap::{Args, Subcommand, ValueEnum};
+use vaelab::gpu::Gpu;
+use vaelab::seq::ode_train::{EPOCHS, OdeEval, OdeTrainer};
+use vaelab::seq_gpu::ode_trainer::GpuOdeTrainer;
 use vaelab::seq::spirals::Spirals;
 use vaelab::{Result, VaeError};
 
@@ -35,6 +38,9 @@ struct TrainArgs {
     /// RK4 steps per grid interval of 0.1 (1..=8).
     #[arg(long, default_value_t = 1)]
     substeps: usize,
+    /// Where to train: cpu (f64, the reference) or gpu (f32 WGSL kernels on the machine's adapter).
+    #[arg(long, value_enum, default_value_t = OdeBackend::Cpu)]
+    backend: OdeBackend,
     /// Also write the spirals as JSON (as `vaelab ode data`).
     #[arg(long, value_name = "FILE")]
     export_data: Option<PathBuf>,
@@ -42,6 +48,50 @@ struct TrainArgs {
     /// --load-params evaluates them: a cross-check of the two models).
     #[arg(long, value_name = "FILE")]
     params_out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OdeBackend {
+    Cpu,
+    Gpu,
+}
+
+/// Either trainer, behind the three calls the loop needs.
+enum Run {
+    Cpu(Box<OdeTrainer>),
+    Gpu(Box<GpuOdeTrainer>),
+}
+
+impl Run {
+    /// Trains `steps` steps; returns their summed loss.
+    fn train(&mut self, steps: u64) -> Result<f64> {
+        match self {
+            Run::Cpu(t) => Ok((0..steps).map(|_| t.train_step().loss).sum()),
+            Run::Gpu(t) => Ok(t.train(steps as usize)?.iter().map(|s| s.loss).sum()),
+        }
+    }
+
+    fn evaluate(&mut self) -> Result<OdeEval> {
+        match self {
+            Run::Cpu(t) => Ok(t.evaluate()),
+            Run::Gpu(t) => t.evaluate(),
+        }
+    }
+
+    /// The f64 trainer (on the GPU backend: data, model, and the parameters read back last).
+    fn cpu(&self) -> &OdeTrainer {
+        match self {
+            Run::Cpu(t) => t,
+            Run::Gpu(t) => &t.cpu,
+        }
+    }
+
+    fn step(&self) -> u64 {
+        match self {
+            Run::Cpu(t) => t.step(),
+            Run::Gpu(t) => t.step(),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -71,26 +121,36 @@ fn write_data(spirals: &Spirals, out: &Path) -> Result<()> {
 
 fn train(args: TrainArgs) -> Result<()> {
     let started = Instant::now();
-    let mut trainer = OdeTrainer::new(args.seed, args.substeps)?;
+    let mut run = match args.backend {
+        OdeBackend::Cpu => Run::Cpu(Box::new(OdeTrainer::new(args.seed, args.substeps)?)),
+        OdeBackend::Gpu => {
+            let gpu = pollster::block_on(Gpu::new())?;
+            eprintln!("adapter: {}", gpu.describe());
+            Run::Gpu(Box::new(GpuOdeTrainer::new(&gpu, args.seed, args.substeps)?))
+        }
+    };
     if let Some(out) = &args.export_data {
-        write_data(&trainer.data, out)?;
+        write_data(&run.cpu().data, out)?;
     }
+    let trainer = run.cpu();
     println!(
-        "latent ODE: seed {}, {} parameters, H {}, L {}, substeps {}; losses are negative ELBOs per trajectory without the constants log(2πσ²)",
+        "latent ODE: seed {}, {} parameters, H {}, L {}, substeps {}, backend {}; losses are negative ELBOs per trajectory without the constants log(2πσ²)",
         args.seed,
         trainer.params.len(),
         trainer.model.config.hidden,
         trainer.model.config.latent,
-        args.substeps
+        args.substeps,
+        if args.backend == OdeBackend::Gpu { "gpu (f32)" } else { "cpu (f64)" }
     );
     let steps = trainer.steps_per_epoch();
+    // Training time only (evaluations excluded), for the ms-per-step figure.
+    let mut training = std::time::Duration::ZERO;
     for epoch in 1..=args.epochs {
-        let mut sum = 0.0;
-        for _ in 0..steps {
-            sum += trainer.train_step().loss;
-        }
+        let t0 = Instant::now();
+        let sum = run.train(steps)?;
+        training += t0.elapsed();
         if epoch % 10 == 0 || epoch == args.epochs {
-            let e = trainer.evaluate();
+            let e = run.evaluate()?;
             println!(
                 "epoch {epoch:>3} train_loss={:.2} test_recon_mse={:.5} test_extrap_mse={:.5} seconds={:.1}",
                 sum / steps as f64,
@@ -100,16 +160,18 @@ fn train(args: TrainArgs) -> Result<()> {
             );
         }
     }
-    let e = trainer.evaluate();
+    let e = run.evaluate()?;
     println!(
-        "final (test, {} trajectories): recon_mse={:.8} extrap_mse={:.8} neg_elbo={:.6} steps={} wall={:.1}s",
-        trainer.data.test.n,
+        "final (test, {} trajectories): recon_mse={:.8} extrap_mse={:.8} neg_elbo={:.6} steps={} wall={:.1}s ms_per_step={:.2}",
+        run.cpu().data.test.n,
         e.recon_mse,
         e.extrap_mse,
         e.neg_elbo,
-        trainer.step(),
-        started.elapsed().as_secs_f64()
+        run.step(),
+        started.elapsed().as_secs_f64(),
+        training.as_secs_f64() * 1e3 / run.step().max(1) as f64
     );
+    let trainer = run.cpu();
     if let Some(out) = &args.params_out {
         let tensors: serde_json::Map<String, serde_json::Value> = (trainer.model.tensors().into_iter())
             .map(|(name, range, shape, _)| (name.to_string(), serde_json::json!({ "shape": shape, "values": trainer.params[range] })))
