@@ -24,6 +24,8 @@ pub mod schedule;
 #[cfg(feature = "gpu")]
 pub mod seq;
 #[cfg(feature = "gpu")]
+pub mod seq_gpu;
+#[cfg(feature = "gpu")]
 pub mod trainer;
 pub mod weights;
 #[cfg(feature = "gpu")]

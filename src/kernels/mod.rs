@@ -2,7 +2,9 @@
 //! that builds its pipeline once, binds buffers into a `Dispatch`, and carries a CPU oracle.
 
 pub mod adam;
+pub mod add_cols;
 pub mod bce_logits;
+pub mod clip_grad_norm;
 pub mod gather_batch;
 pub mod gauss_kl;
 pub mod gauss_kl_backward;
@@ -19,6 +21,10 @@ pub mod reparam_forward;
 pub mod rk4_combine;
 pub mod step;
 pub mod step_reduce;
+pub mod vrnn_gather;
+pub mod vrnn_metrics;
+pub mod vrnn_reparam_backward;
+pub mod vrnn_reparam_forward;
 
 #[cfg(feature = "gpu")]
 use std::num::NonZeroU64;
@@ -48,6 +54,7 @@ pub const SHADERS: &[(&str, &str)] = &[
             include_str!("../../shaders/rng.wgsl"),
             include_str!("../../shaders/step.wgsl"),
             include_str!("../../shaders/batch.wgsl"),
+            include_str!("../../shaders/feistel.wgsl"),
             include_str!("../../shaders/permute_batch.wgsl")
         ),
     ),
@@ -78,6 +85,26 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("gauss_kl", include_str!("../../shaders/gauss_kl.wgsl")),
     ("gauss_kl_backward", include_str!("../../shaders/gauss_kl_backward.wgsl")),
     ("rk4_combine", include_str!("../../shaders/rk4_combine.wgsl")),
+    ("add_cols", include_str!("../../shaders/add_cols.wgsl")),
+    ("vrnn_reparam_forward", include_str!("../../shaders/vrnn_reparam_forward.wgsl")),
+    ("vrnn_reparam_backward", include_str!("../../shaders/vrnn_reparam_backward.wgsl")),
+    (
+        "vrnn_gather",
+        concat!(
+            include_str!("../../shaders/rng.wgsl"),
+            include_str!("../../shaders/feistel.wgsl"),
+            include_str!("../../shaders/vrnn_step.wgsl"),
+            include_str!("../../shaders/vrnn_gather.wgsl")
+        ),
+    ),
+    (
+        "vrnn_metrics",
+        concat!(include_str!("../../shaders/vrnn_step.wgsl"), include_str!("../../shaders/vrnn_metrics.wgsl")),
+    ),
+    (
+        "clip_grad_norm",
+        concat!(include_str!("../../shaders/vrnn_step.wgsl"), include_str!("../../shaders/clip_grad_norm.wgsl")),
+    ),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {

@@ -1,0 +1,144 @@
+//! The VRNN's GPU step (src/seq_gpu/) against the f64 model: loss and whole gradient on a tiny
+//! odd-shaped config and on the lesson's shape, both inference modes; its new kernels against
+//! their CPU oracles on shapes that divide no workgroup size.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{assert_close, gpu, read, run, uniform, upload};
+use vaelab::kernels::Kernels;
+use vaelab::kernels::add_cols::{AddCols, AddColsKernel, Block, add_cols_cpu};
+use vaelab::kernels::vrnn_reparam_backward::{VrnnReparamBackward, vrnn_reparam_backward_cpu};
+use vaelab::kernels::vrnn_reparam_forward::{ReparamParams, VrnnReparamForward, vrnn_reparam_forward_cpu};
+use vaelab::kernels::View;
+use vaelab::seq::vrnn::{Inference, Vrnn, VrnnConfig, eps};
+use vaelab::seq::vrnn_train::binarize;
+use vaelab::seq_gpu::ops::VrnnKernels;
+use vaelab::seq_gpu::vrnn_step::GpuVrnn;
+
+fn kernels() -> Arc<VrnnKernels> {
+    let g = gpu();
+    Arc::new(VrnnKernels::new(&g, Arc::new(Kernels::new(&g))))
+}
+
+/// GPU loss and gradient vs `Vrnn::batch_loss` on `batch` seeded binary images; returns
+/// (max abs error of the gradient, max error relative to the gradient's largest entry).
+fn check(k: &Arc<VrnnKernels>, c: VrnnConfig, batch: usize, seed: u32) -> (f64, f64) {
+    let model = Vrnn::new(c);
+    let p = model.init(seed);
+    let pixels = c.rows * c.cols;
+    let bytes: Vec<u8> = uniform(seed, batch * pixels, 0.0, 255.99).iter().map(|&v| v as u8).collect();
+    let images: Vec<Vec<f64>> = (0..batch).map(|j| binarize(&bytes[j * pixels..(j + 1) * pixels], seed, 0, 3, j)).collect();
+    let refs: Vec<&[f64]> = images.iter().map(|v| v.as_slice()).collect();
+    let e: Vec<Vec<f64>> = (0..batch).map(|j| eps(&c, seed, 0, 3, j)).collect();
+    let mut want = vec![0.0; model.len];
+    let oracle = model.batch_loss(&p, &refs, &e, Some(&mut want));
+    let mut g = GpuVrnn::new(gpu(), k.clone(), c, batch, 1).expect("builds");
+    let (got_loss, got) = pollster::block_on(g.loss_and_gradient(&p, &refs, &e)).expect("runs");
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-12);
+    assert!(rel(got_loss.loss, oracle.loss) < 1e-5, "loss {} vs {}", got_loss.loss, oracle.loss);
+    assert!(rel(got_loss.recon, oracle.recon) < 1e-5, "recon {} vs {}", got_loss.recon, oracle.recon);
+    assert!((got_loss.kl - oracle.kl).abs() < 1e-5 * oracle.loss, "kl {} vs {}", got_loss.kl, oracle.kl);
+    for (t, (a, b)) in got_loss.kl_steps.iter().zip(&oracle.kl_steps).enumerate() {
+        assert!((a - b).abs() < 1e-5 * oracle.loss.max(1.0), "kl step {t}: {a} vs {b}");
+    }
+    let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let (mut max_abs, mut at) = (0.0f64, 0);
+    for i in 0..model.len {
+        let err = (got[i] - want[i]).abs();
+        assert!(err.is_finite(), "gradient [{i}] is {}", got[i]);
+        if err > max_abs {
+            (max_abs, at) = (err, i);
+        }
+    }
+    // f32 through T steps of BPTT: each entry within 1e-4 of the largest entry's size.
+    let max_rel = max_abs / scale;
+    eprintln!(
+        "{c:?} batch {batch}: loss {:.6} vs {:.6}; gradient max abs error {max_abs:.3e} at [{at}] ({} vs {}), \
+         {max_rel:.3e} of max |g| = {scale:.3e}",
+        got_loss.loss, oracle.loss, got[at], want[at]
+    );
+    assert!(max_rel < 1e-4, "gradient off by {max_rel:.3e} of its scale at [{at}]: {} vs {}", got[at], want[at]);
+    (max_abs, max_rel)
+}
+
+fn odd(inference: Inference) -> VrnnConfig {
+    VrnnConfig { hidden: 5, features: 7, latent: 3, rows: 6, cols: 9, inference }
+}
+
+fn lesson(inference: Inference) -> VrnnConfig {
+    VrnnConfig { hidden: 32, features: 32, latent: 4, rows: 28, cols: 28, inference }
+}
+
+#[test]
+fn gradient_matches_f64_on_odd_shapes() {
+    let k = kernels();
+    for inference in [Inference::Forward, Inference::Backward] {
+        check(&k, odd(inference), 3, 5);
+        check(&k, odd(inference), 1, 6);
+    }
+}
+
+#[test]
+fn gradient_matches_f64_on_the_lesson_shape() {
+    let k = kernels();
+    for inference in [Inference::Forward, Inference::Backward] {
+        check(&k, lesson(inference), 64, 7);
+    }
+}
+
+#[test]
+fn add_cols_matches_oracle() {
+    let g = gpu();
+    let kernel = AddColsKernel::new(&g);
+    let (rows, cols) = (13usize, 7usize);
+    let s: Vec<Vec<f32>> = (0..3).map(|i| uniform(40 + i, rows * 11, -1.0, 1.0)).collect();
+    let mask = uniform(50, rows * 9, -1.0, 1.0);
+    let init = uniform(51, rows * 10, -1.0, 1.0);
+    for (n, accumulate, masked) in [(1, false, false), (2, true, true), (3, true, false), (3, false, true)] {
+        let op = AddCols {
+            rows: rows as u32,
+            cols: cols as u32,
+            dst: Block { ld: 10, off: 3 },
+            sources: [Block { ld: 11, off: 4 }, Block { ld: 11, off: 0 }, Block { ld: 11, off: 2 }][..n].to_vec(),
+            accumulate,
+            mask: masked.then_some(Block { ld: 9, off: 1 }),
+        };
+        let bufs: Vec<wgpu::Buffer> = s[..n].iter().map(|v| upload(&g, v)).collect();
+        let (mb, db) = (upload(&g, &mask), upload(&g, &init));
+        let views: Vec<View> = bufs.iter().map(View::whole).collect();
+        let dummy = upload(&g, &[0.0; 4]);
+        let d = kernel.dispatch(&g, &op, &views, View::whole(&mb), View::whole(&dummy), View::whole(&db));
+        run(&g, &[&d]);
+        let mut want = init.clone();
+        let srcs: Vec<&[f32]> = s[..n].iter().map(|v| v.as_slice()).collect();
+        add_cols_cpu(&op, &srcs, &mask, &mut want);
+        assert_close(&format!("add_cols {n} {accumulate} {masked}"), &read(&g, &db, rows * 10), &want, 0.0, 0.0);
+    }
+}
+
+#[test]
+fn vrnn_reparam_kernels_match_oracles() {
+    let g = gpu();
+    let (fwd, bwd) = (VrnnReparamForward::new(&g), VrnnReparamBackward::new(&g));
+    for (rows, latent) in [(1usize, 3usize), (67, 3), (9, 17)] {
+        let p = ReparamParams { rows: rows as u32, latent: latent as u32, _pad: [0; 2] };
+        let post = uniform(60, rows * 2 * latent, -2.0, 2.0);
+        let e = uniform(61, rows * latent, -2.0, 2.0);
+        let dz = uniform(62, rows * latent, -1.0, 1.0);
+        let dpost0 = uniform(63, rows * 2 * latent, -1.0, 1.0);
+        let (pb, eb, dzb) = (upload(&g, &post), upload(&g, &e), upload(&g, &dz));
+        let zb = upload(&g, &vec![-7.0; rows * latent]);
+        let dpb = upload(&g, &dpost0);
+        let d1 = fwd.dispatch(&g, p, View::whole(&pb), View::whole(&eb), View::whole(&zb));
+        let d2 = bwd.dispatch(&g, p, View::whole(&pb), View::whole(&eb), View::whole(&dzb), View::whole(&dpb));
+        run(&g, &[&d1, &d2]);
+        let mut z = vec![0.0; rows * latent];
+        vrnn_reparam_forward_cpu(p, &post, &e, &mut z);
+        let mut dpost = dpost0.clone();
+        vrnn_reparam_backward_cpu(p, &post, &e, &dz, &mut dpost);
+        assert_close("vrnn_reparam_forward", &read(&g, &zb, rows * latent), &z, 1e-6, 1e-6);
+        assert_close("vrnn_reparam_backward", &read(&g, &dpb, rows * 2 * latent), &dpost, 1e-6, 1e-6);
+    }
+}
