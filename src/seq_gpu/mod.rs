@@ -7,3 +7,4 @@ pub mod vrnn_backward;
 pub mod vrnn_buffers;
 pub mod vrnn_forward;
 pub mod vrnn_step;
+pub mod vrnn_trainer;
