@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use common::{assert_close, gpu, read, run, uniform, upload};
 use vaelab::kernels::Kernels;
+use vaelab::kernels::View;
 use vaelab::kernels::add_cols::{AddCols, AddColsKernel, Block, add_cols_cpu};
 use vaelab::kernels::vrnn_reparam_backward::{VrnnReparamBackward, vrnn_reparam_backward_cpu};
 use vaelab::kernels::vrnn_reparam_forward::{ReparamParams, VrnnReparamForward, vrnn_reparam_forward_cpu};
-use vaelab::kernels::View;
 use vaelab::seq::vrnn::{Inference, Vrnn, VrnnConfig, eps};
 use vaelab::seq::vrnn_train::binarize;
 use vaelab::seq_gpu::ops::VrnnKernels;
@@ -29,7 +29,8 @@ fn check(k: &Arc<VrnnKernels>, c: VrnnConfig, batch: usize, seed: u32) -> (f64, 
     let p = model.init(seed);
     let pixels = c.rows * c.cols;
     let bytes: Vec<u8> = uniform(seed, batch * pixels, 0.0, 255.99).iter().map(|&v| v as u8).collect();
-    let images: Vec<Vec<f64>> = (0..batch).map(|j| binarize(&bytes[j * pixels..(j + 1) * pixels], seed, 0, 3, j)).collect();
+    let images: Vec<Vec<f64>> =
+        (0..batch).map(|j| binarize(&bytes[j * pixels..(j + 1) * pixels], seed, 0, 3, j)).collect();
     let refs: Vec<&[f64]> = images.iter().map(|v| v.as_slice()).collect();
     let e: Vec<Vec<f64>> = (0..batch).map(|j| eps(&c, seed, 0, 3, j)).collect();
     let mut want = vec![0.0; model.len];
@@ -165,7 +166,12 @@ fn track(c: VrnnConfig, steps: usize) {
         let rel = (s.loss - want.loss).abs() / want.loss;
         worst_loss = worst_loss.max(rel);
         assert!(rel < 1e-4, "step {i}: loss {} vs {}", s.loss, want.loss);
-        assert!((s.grad_norm - want.grad_norm).abs() < 1e-4 * want.grad_norm, "step {i}: ‖g‖ {} vs {}", s.grad_norm, want.grad_norm);
+        assert!(
+            (s.grad_norm - want.grad_norm).abs() < 1e-4 * want.grad_norm,
+            "step {i}: ‖g‖ {} vs {}",
+            s.grad_norm,
+            want.grad_norm
+        );
         assert_eq!((s.step, s.epoch), (want.step, want.epoch));
     }
     let p = pollster::block_on(g.read_parameters()).expect("reads");
@@ -174,7 +180,9 @@ fn track(c: VrnnConfig, steps: usize) {
     let mut sorted = diffs.clone();
     sorted.sort_by(f64::total_cmp);
     let p99 = sorted[sorted.len() * 99 / 100];
-    eprintln!("{c:?}: {steps} steps, worst loss rel diff {worst_loss:.2e}, params max |diff| {max:.2e}, 99th pct {p99:.2e} (lr 1e-3)");
+    eprintln!(
+        "{c:?}: {steps} steps, worst loss rel diff {worst_loss:.2e}, params max |diff| {max:.2e}, 99th pct {p99:.2e} (lr 1e-3)"
+    );
     // Measured (release, llvmpipe): max |diff| ≤ 2e-7, 99th percentile ≤ 6e-8 after 6–8 steps of
     // lr 1e-3; the bounds leave 10–50× room for other drivers' exp/log rounding. (Over long runs
     // f32 noise can flip Adam's m/√v where an entry of g is ≈ 0, so the runs then drift apart.)
@@ -192,4 +200,67 @@ fn trainer_tracks_f64_trainer_on_odd_shapes() {
 #[test]
 fn trainer_tracks_f64_trainer_on_the_lesson_shape() {
     track(lesson(Inference::Forward), 6);
+}
+
+#[test]
+fn vrnn_gather_and_clip_match_oracles() {
+    use vaelab::kernels::clip_grad_norm::{ClipGradNorm, ClipParams, clip_grad_norm_cpu};
+    use vaelab::kernels::step::StepRing;
+    use vaelab::kernels::vrnn_gather::{VrnnGather, VrnnGatherParams, VrnnStep, vrnn_gather_cpu};
+    let g = gpu();
+    // 37 images of 6 × 9 (54 bytes: images straddle u32 words), a short last batch of 5 rows.
+    let data = dataset(37, 6, 9, 21);
+    let p = VrnnGatherParams { rows: 64, steps: 6, cols: 9, latent: 3, n_images: 37, _pad: [0; 3] };
+    let s = VrnnStep { step: 9, slot: 1, epoch: 2, offset: 32, seed: 5, scale: 0.2, rows: 5, ..Default::default() };
+    let ring = StepRing::new(&g, "test ring", 2);
+    ring.write_shared(&g, &[VrnnStep::default().as_step(), s.as_step()]);
+    let images = g.storage_init("images", &data.images);
+    let n = 6 * 64;
+    let (x, e, w, stats) = (
+        upload(&g, &vec![-7.0; n * 9]),
+        upload(&g, &vec![-7.0; n * 3]),
+        upload(&g, &vec![-7.0; n]),
+        upload(&g, &vec![-7.0; n * 4]),
+    );
+    let d = VrnnGather::new(&g).dispatch(
+        &g,
+        p,
+        ring.view(),
+        View::whole(&images),
+        View::whole(&x),
+        View::whole(&e),
+        View::whole(&w),
+        View::whole(&stats),
+    );
+    let grads = uniform(22, 4 * 37, -30.0, 30.0);
+    let gb = upload(&g, &grads);
+    let metrics = upload(&g, &vec![0.0; 2 * 10]);
+    let cp = ClipParams { len4: 37, record: 10, max_norm: 100.0, _pad: 0 };
+    let c = ClipGradNorm::new(&g).dispatch(&g, cp, ring.view(), View::whole(&gb), View::whole(&metrics));
+    let mut encoder = g.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        d.record(&mut pass, StepRing::offset_of(1));
+        c.record(&mut pass, StepRing::offset_of(1));
+    }
+    g.queue.submit([encoder.finish()]);
+    let (mut wx, mut we, mut ww) = (vec![0.0; n * 9], vec![0.0; n * 3], vec![0.0; n]);
+    vrnn_gather_cpu(&p, &s, &data.images, &mut wx, &mut we, &mut ww);
+    assert!(wx.iter().filter(|&&v| v == 1.0).count() > 20, "some pixels are on");
+    assert_close("vrnn_gather x", &read(&g, &x, n * 9), &wx, 0.0, 0.0);
+    assert_close("vrnn_gather eps", &read(&g, &e, n * 3), &we, 1e-5, 1e-5);
+    assert_close("vrnn_gather w", &read(&g, &w, n), &ww, 0.0, 0.0);
+    let got_stats = read(&g, &stats, n * 4);
+    assert_close(
+        "vrnn_gather row_stats[:, 3]",
+        &got_stats.iter().skip(3).step_by(4).copied().collect::<Vec<_>>(),
+        &ww,
+        0.0,
+        0.0,
+    );
+    let mut want = grads.clone();
+    let norm = clip_grad_norm_cpu(100.0, &mut want);
+    assert!(norm > 100.0, "the test gradient is clipped ({norm})");
+    assert_close("clip_grad_norm", &read(&g, &gb, 4 * 37), &want, 1e-5, 1e-5);
+    assert_close("clip_grad_norm ‖g‖", &read(&g, &metrics, 20)[13..14], &[norm], 0.0, 1e-5);
 }

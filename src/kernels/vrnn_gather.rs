@@ -51,7 +51,14 @@ pub struct VrnnGatherParams {
 }
 
 /// CPU oracle: x [T, R, cols], eps [T, R, L], w [T·R] (row_stats' column 3 holds w as well).
-pub fn vrnn_gather_cpu(p: &VrnnGatherParams, s: &VrnnStep, images: &[u8], x: &mut [f32], eps: &mut [f32], w: &mut [f32]) {
+pub fn vrnn_gather_cpu(
+    p: &VrnnGatherParams,
+    s: &VrnnStep,
+    images: &[u8],
+    x: &mut [f32],
+    eps: &mut [f32],
+    w: &mut [f32],
+) {
     let (rows, steps, cols, latent) = (p.rows as usize, p.steps as usize, p.cols as usize, p.latent as usize);
     let pixels = steps * cols;
     let k_shuffle = rng::key(s.seed, rng::STREAM_VRNN_SHUFFLE, s.phase);

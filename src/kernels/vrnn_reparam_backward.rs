@@ -1,9 +1,9 @@
 //! Launcher and CPU oracle for shaders/vrnn_reparam_backward.wgsl: dz of one VRNN step back onto
 //! the posterior head's gradient (added to the KL term already there).
 
+use super::vrnn_reparam_forward::ReparamParams;
 #[cfg(feature = "gpu")]
 use super::vrnn_reparam_forward::reparam_groups;
-use super::vrnn_reparam_forward::ReparamParams;
 #[cfg(feature = "gpu")]
 use super::{Dispatch, Slot, View, bind_group, bind_group_layout, compute_pipeline, shader_module};
 #[cfg(feature = "gpu")]

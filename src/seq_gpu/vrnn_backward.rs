@@ -25,15 +25,7 @@ pub fn backward<'a>(ops: &Ops, m: &GpuModel, b: &'a VrnnBuffers, out: &mut Vec<D
         // GRU: dh_t → gate gradients, d[φx_t | φz_t] (both ReLU outputs), dh_{t−1} parts.
         let dh_next = if t + 1 == n { b.zero.at(0) } else { b.dhc[(t + 1) % 2].at(0) };
         let dh_prev = b.dhc[t % 2].at(0);
-        out.push(ops.gru_backward(
-            dh_next,
-            b.tape.at(t),
-            b.gh.at(t),
-            b.h.at(t),
-            b.d_gi.at(t),
-            b.d_gh.at(t),
-            dh_prev,
-        ));
+        out.push(ops.gru_backward(dh_next, b.tape.at(t), b.gh.at(t), b.h.at(t), b.d_gi.at(t), b.d_gh.at(t), dh_prev));
         out.push(ops.linear_dx(&m.rnn.ih, b.d_gi.at(t), b.d_gru_in.at(t), 2 * f, Some(b.gru_in.at(t))));
         out.push(ops.linear_dx(&m.rnn.hh, b.d_gh.at(t), b.dh_hh.at(t), h, None));
         // φz_t feeds the GRU and the decoder; then z_t, the posterior head (KL term already there).

@@ -31,7 +31,14 @@ pub struct GpuVrnnTrainer {
 
 impl GpuVrnnTrainer {
     /// Init from `seed` (`Vrnn::init`), the training images uploaded once; `slots` steps per submit.
-    pub fn new(gpu: Gpu, kernels: Arc<VrnnKernels>, seed: u32, config: VrnnConfig, train: &Dataset, slots: u32) -> Result<Self> {
+    pub fn new(
+        gpu: Gpu,
+        kernels: Arc<VrnnKernels>,
+        seed: u32,
+        config: VrnnConfig,
+        train: &Dataset,
+        slots: u32,
+    ) -> Result<Self> {
         if (train.rows, train.cols) != (config.rows, config.cols) || train.n == 0 {
             return Err(VaeError::Config(format!(
                 "the VRNN reads {}x{} images; got {} of {}x{}",
@@ -67,7 +74,13 @@ impl GpuVrnnTrainer {
         step_pass.extend(graph.gradient_pass.iter().cloned());
         let len4 = (len / 4) as u32;
         let cp = ClipParams { len4, record: record_len(d.t) as u32, max_norm: CLIP_NORM as f32, _pad: 0 };
-        step_pass.push(k.clip.dispatch(&gpu, cp, graph.ring.view(), View::whole(&graph.grads), View::whole(&graph.metrics)));
+        step_pass.push(k.clip.dispatch(
+            &gpu,
+            cp,
+            graph.ring.view(),
+            View::whole(&graph.grads),
+            View::whole(&graph.metrics),
+        ));
         let ap = AdamParams { len4, beta1: BETA1 as f32, beta2: BETA2 as f32, eps: EPS as f32 };
         step_pass.push(k.base.adam.dispatch(
             &gpu,

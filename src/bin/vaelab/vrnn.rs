@@ -10,10 +10,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use vaelab::data::Mnist;
 use vaelab::gpu::Gpu;
 use vaelab::kernels::Kernels;
-use vaelab::seq_gpu::ops::VrnnKernels;
-use vaelab::seq_gpu::vrnn_trainer::GpuVrnnTrainer;
 use vaelab::seq::vrnn::{Inference, VrnnConfig};
 use vaelab::seq::vrnn_train::{BATCH, VrnnTrainer};
+use vaelab::seq_gpu::ops::VrnnKernels;
+use vaelab::seq_gpu::vrnn_trainer::GpuVrnnTrainer;
 use vaelab::{Result, VaeError};
 
 #[derive(Args)]
@@ -171,7 +171,13 @@ fn train(args: TrainArgs) -> Result<()> {
 
 /// One epoch on the GPU: 100 steps per progress line (four submits of 25), then the test ELBO of
 /// the parameters read back into the f64 model.
-fn train_epoch_gpu(g: &mut GpuVrnnTrainer, t: &mut VrnnTrainer, epoch: u32, train_n: usize, started: Instant) -> Result<()> {
+fn train_epoch_gpu(
+    g: &mut GpuVrnnTrainer,
+    t: &mut VrnnTrainer,
+    epoch: u32,
+    train_n: usize,
+    started: Instant,
+) -> Result<()> {
     let steps = g.steps_per_epoch();
     let epoch_start = Instant::now();
     let (mut sum, mut done) = (0.0, 0u64);
