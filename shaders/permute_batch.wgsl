@@ -4,46 +4,14 @@
 //   labels: [n_images] u8 packed four per u32
 //   batch_index: [rows] u32, image of each row (read by gather_batch)
 //   batch_labels: [rows] u32, label of each row (read by gather_batch and reparam_forward)
-// Launcher: src/kernels/permute_batch.rs; shares GatherParams with gather_batch.
+// Launcher: src/kernels/permute_batch.rs; shares GatherParams with gather_batch. The permutation
+// itself is feistel.wgsl (prepended), shared with vrnn_gather.wgsl.
 
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> batch_index: array<u32>;
 @group(0) @binding(4) var<storage, read_write> batch_labels: array<u32>;
-
-// Balanced Feistel network on 2·half_bits bits, round function Threefry keyed by (seed, epoch):
-// a bijection of [0, 2^(2·half_bits)). Cycle-walking restricts it to a bijection of [0, n)
-// (Black & Rogaway 2002); it terminates because i < n lies on a cycle that returns to [0, n).
-fn feistel(i: u32, half_bits: u32, key: vec2<u32>, epoch: u32) -> u32 {
-    let mask = (1u << half_bits) - 1u;
-    var left = i >> half_bits;
-    var right = i & mask;
-    for (var round = 0u; round < 4u; round = round + 1u) {
-        let f = threefry2x32(key, vec2<u32>(epoch, (round << 24u) | right)).x & mask;
-        let next = left ^ f;
-        left = right;
-        right = next;
-    }
-    return (left << half_bits) | right;
-}
-
-fn half_bits_for(n: u32) -> u32 {
-    var bits = 1u;
-    while ((1u << (2u * bits)) < n) {
-        bits = bits + 1u;
-    }
-    return bits;
-}
-
-fn permute(i: u32, n: u32, key: vec2<u32>, epoch: u32) -> u32 {
-    let half_bits = half_bits_for(n);
-    var j = feistel(i, half_bits, key, epoch);
-    while (j >= n) {
-        j = feistel(j, half_bits, key, epoch);
-    }
-    return j;
-}
 
 fn image_index(row: u32) -> u32 {
     var pos = step.offset + row;

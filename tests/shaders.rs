@@ -22,7 +22,7 @@ fn every_shader_parses_and_validates() {
 #[test]
 fn every_wgsl_file_is_a_kernel_or_a_shared_part() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
-    let shared = ["rng", "step", "batch", "matmul_common"];
+    let shared = ["rng", "step", "batch", "matmul_common", "feistel", "vrnn_step"];
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();

@@ -2,7 +2,9 @@
 //! that builds its pipeline once, binds buffers into a `Dispatch`, and carries a CPU oracle.
 
 pub mod adam;
+pub mod add_cols;
 pub mod bce_logits;
+pub mod clip_grad_norm;
 pub mod gather_batch;
 pub mod gauss_kl;
 pub mod gauss_kl_backward;
@@ -23,6 +25,10 @@ pub mod reparam_forward;
 pub mod rk4_combine;
 pub mod step;
 pub mod step_reduce;
+pub mod vrnn_gather;
+pub mod vrnn_metrics;
+pub mod vrnn_reparam_backward;
+pub mod vrnn_reparam_forward;
 
 #[cfg(feature = "gpu")]
 use std::num::NonZeroU64;
@@ -52,6 +58,7 @@ pub const SHADERS: &[(&str, &str)] = &[
             include_str!("../../shaders/rng.wgsl"),
             include_str!("../../shaders/step.wgsl"),
             include_str!("../../shaders/batch.wgsl"),
+            include_str!("../../shaders/feistel.wgsl"),
             include_str!("../../shaders/permute_batch.wgsl")
         ),
     ),
@@ -86,6 +93,26 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("ode_reparam", include_str!("../../shaders/ode_reparam.wgsl")),
     ("ode_mask_rows", include_str!("../../shaders/ode_mask_rows.wgsl")),
     ("ode_clip", concat!(include_str!("../../shaders/step.wgsl"), include_str!("../../shaders/ode_clip.wgsl"))),
+    ("add_cols", include_str!("../../shaders/add_cols.wgsl")),
+    ("vrnn_reparam_forward", include_str!("../../shaders/vrnn_reparam_forward.wgsl")),
+    ("vrnn_reparam_backward", include_str!("../../shaders/vrnn_reparam_backward.wgsl")),
+    (
+        "vrnn_gather",
+        concat!(
+            include_str!("../../shaders/rng.wgsl"),
+            include_str!("../../shaders/feistel.wgsl"),
+            include_str!("../../shaders/vrnn_step.wgsl"),
+            include_str!("../../shaders/vrnn_gather.wgsl")
+        ),
+    ),
+    (
+        "vrnn_metrics",
+        concat!(include_str!("../../shaders/vrnn_step.wgsl"), include_str!("../../shaders/vrnn_metrics.wgsl")),
+    ),
+    (
+        "clip_grad_norm",
+        concat!(include_str!("../../shaders/vrnn_step.wgsl"), include_str!("../../shaders/clip_grad_norm.wgsl")),
+    ),
 ];
 
 pub fn shader_source(name: &str) -> &'static str {
