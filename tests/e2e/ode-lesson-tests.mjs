@@ -27,7 +27,7 @@ const shown = (page) => page.evaluate(() => {
     recon: w.traj?.data?.recon ?? null,
     observed: w.traj?.data?.observed.filter(Boolean).length ?? 0,
     windowError: w.traj?.error ?? null,
-    problem: document.querySelector('#lesson .ode-problem')?.hidden === false ? document.querySelector('#lesson .ode-problem').textContent : null,
+    problem: document.querySelector('#lesson .lesson-problem')?.hidden === false ? document.querySelector('#lesson .lesson-problem').textContent : null,
     label: document.querySelector('#lesson [data-figure=trajectory]').dataset.label,
     status: document.querySelector('#lesson .run-status').textContent,
     params: window.vaelabLessons.state().params,
@@ -243,8 +243,8 @@ export const tests = [
       for (const lang of ['en', 'zh']) {
         const { page, errors } = await open(LINK('steps=10', lang), { backend: null, before: empty });
         await ready(page);
-        await page.locator('#lesson .ode-problem').waitFor({ state: 'visible' });
-        const said = await page.locator('#lesson .ode-problem').textContent();
+        await page.locator('#lesson .lesson-problem').waitFor({ state: 'visible' });
+        const said = await page.locator('#lesson .lesson-problem').textContent();
         note(`${lang}: ${said}`);
         assert.match(said, lang === 'en' ? /could not be loaded: .*OdeLab/ : /无法加载 ODE 引擎：这个引擎版本没有 OdeLab/);
         assert.match((await shown(page)).status, lang === 'en' ? /stopped by an error/ : /因错误停止/);

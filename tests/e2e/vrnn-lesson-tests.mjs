@@ -17,7 +17,7 @@ const trained = (page) => page.evaluate(() => window.vaelabLessons.untilTrained(
 const shown = (page) => page.evaluate(() => {
   const w = window.vaelabLessons.widget();
   const readouts = Object.fromEntries([...document.querySelectorAll('#lesson [data-readout]')].map((n) => [n.dataset.readout, n.querySelector('b').textContent]));
-  const problem = document.querySelector('#lesson .vrnn-problem');
+  const problem = document.querySelector('#lesson .lesson-problem');
   return {
     step: w.step,
     readouts,
@@ -172,8 +172,8 @@ export const tests = [
       for (const [lang, before, expected] of cases) {
         const { page, errors } = await open(LINK('steps=10', lang), { backend: null, before });
         await ready(page);
-        await page.locator('#lesson .vrnn-problem').waitFor({ state: 'visible' });
-        const said = await page.locator('#lesson .vrnn-problem').textContent();
+        await page.locator('#lesson .lesson-problem').waitFor({ state: 'visible' });
+        const said = await page.locator('#lesson .lesson-problem').textContent();
         note(`${lang}: ${said}`);
         assert.match(said, expected);
         assert.match((await shown(page)).status, lang === 'en' ? /stopped by an error/ : /因错误停止/);

@@ -4,9 +4,8 @@
 // row by row from the prior, the test KL per row, the loss, and a forward/backward inference switch.
 // The lesson's number is `number` below (the folder name follows the l<N>- convention).
 import { loadMnist } from '../../core/data.js';
-import { calmLive } from '../../core/views/a11y.js';
 import { COLOURS, LineChart, button, crispCanvas, el, line, num, segmented, slider } from '../ui.js';
-import { FrameTrained, field } from '../frame-training.js';
+import { FrameTrained, field, message } from '../frame-training.js';
 import { T, summary, text, title } from './prose.js';
 
 const SIDE = 28;
@@ -38,10 +37,6 @@ function loadVrnn() {
   return vrnnModule;
 }
 
-
-/** An error's words (the engine's JsErrors are in English; the widget's own have a Chinese form too). */
-const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
-
 export default {
   name: 'vrnn',
   number: 10,
@@ -61,27 +56,11 @@ export default {
   text,
   Widget: class extends FrameTrained {
     constructor(ctx) {
-      super({ drawEveryMs: 400, evalEveryMs: 3000, firstGuessMs: 50, maxStepsPerFrame: 50 });
-      this.pauseWords = { pause: T.pause, resume: T.resume };
-      this.trainFailedWords = T.trainFailed;
-      this.ctx = ctx;
-      const t = (this.texts = ctx.texts);
-      this.lab = null;
-      this.history = { step: [], loss: [], kl: [] };
-      this.evals = null;
+      super(ctx, T, { drawEveryMs: 400, evalEveryMs: 3000, firstGuessMs: 50, maxStepsPerFrame: 50 });
+      const t = this.texts;
       this.msPerStep = null;
-      this.waiters = [];
-      this.paused = false;
-
-      this.status = el('p.run-status');
-      this.live = el('span.visually-hidden');
-      this.say = calmLive(this.live);
-      this.progress = el('progress.train-progress', { max: 1, value: 0 });
-      this.pauseButton = el('button', { type: 'button', onclick: () => this.togglePause() });
-      t.bind(this.pauseButton, () => t.t(this.paused ? T.resume : T.pause));
       const more = button(t, T.more(300), () => this.change({ steps: Math.min(20000, this.params.steps + 300) }));
       const reseed = button(t, T.newSeed, () => this.change({ vrnn_seed: (this.params.vrnn_seed + 1) % 1000000 }));
-      this.pauseButton.dataset.control = 'steps';
       more.dataset.control = 'steps';
       reseed.dataset.control = 'vrnn_seed';
       this.inference = segmented(t, {
@@ -127,8 +106,6 @@ export default {
         series: [{ label: tr(T.stepAxis) }, line(tr(T.loss), COLOURS.blue), line(tr(T.kl), COLOURS.amber)],
       }), { height: 230 });
       this.readouts = el('div.readouts');
-      this.problem = el('p.vrnn-problem', { attrs: { role: 'alert' }, hidden: true, style: { color: '#b91c1c', fontWeight: '600' } });
-      this.waiting = t.bind(el('p.waiting'), T.loading);
 
       this.root = el('div.widget', {},
         this.waiting,
@@ -144,63 +121,24 @@ export default {
           el('figure.card.chart', {}, this.chartBox)),
         this.readouts);
       this.parts = { widget: this.root };
+      this.canvases = [this.completion, this.generated, this.kl];
       t.onSwitch(() => this.drawAll());
-      this.loaded = loadVrnn().then((loaded) => {
-        this.engine = loaded;
-        this.waiting.hidden = true;
-        if (!this.destroyed) this.showParams(this.params);
-      }, (e) => this.fail(T.cannotLoad, e));
-      this.showControls(this.params);
+      this.loadWith(loadVrnn());
     }
 
-    get params() {
-      return this.ctx.params;
+    modelKey(params) {
+      return `${params.vrnn_seed}|${params.inference}`;
     }
 
-    change(patch, dragging = false) {
-      for (const [k, v] of Object.entries(patch)) this.ctx.setParam(k, v, { dragging });
-      this.showParams(this.params);
+    newLab(params) {
+      const { mod, train, test } = this.engine;
+      return new mod.VrnnLab(params.vrnn_seed, params.inference, train, test);
     }
 
     showControls(params) {
       this.inference.set(params.inference);
       this.digit.set(params.digit);
       this.rows.set(params.rows);
-    }
-
-    /** Applies the link's state: a new model when its seed or inference changed, or the steps went back. */
-    showParams(params) {
-      this.showControls(params);
-      if (!this.engine) return;
-      const key = `${params.vrnn_seed}|${params.inference}`;
-      if (key !== this.key || !this.lab || this.step > params.steps) {
-        this.key = key;
-        this.build(params);
-      }
-      this.train();
-      this.drawAll();
-    }
-
-    build(params) {
-      try {
-        this.lab?.free?.();
-      } catch { /* already freed */ }
-      this.lab = null;
-      this.history = { step: [], loss: [], kl: [] };
-      this.evals = null;
-      this.failed = false;
-      this.problem.hidden = true;
-      try {
-        const { mod, train, test } = this.engine;
-        this.lab = new mod.VrnnLab(params.vrnn_seed, params.inference, train, test);
-        this.evaluate();
-      } catch (e) {
-        this.fail(T.cannotBuild, e);
-      }
-    }
-
-    get step() {
-      return this.lab ? Number(this.lab.step()) : 0;
     }
 
     costPerStep() {
@@ -219,22 +157,6 @@ export default {
       } catch (e) {
         this.fail(T.evalFailed, e);
       }
-    }
-
-    fail(what, e) {
-      console.error(e);
-      this.failed = true;
-      this.waiting.hidden = true;
-      this.problem.hidden = false;
-      this.texts.bind(this.problem, (lang, tr) => `${tr(what)}${lang === 'zh' ? '' : ' '}${message(e, lang)}`);
-      cancelAnimationFrame(this.frame);
-      this.frame = 0;
-      this.drawStatus();
-      this.settle();
-    }
-
-    refresh() {
-      return this.loaded.then(() => this.drawAll());
     }
 
     // ------------------------------------------------------------ drawing
@@ -387,20 +309,6 @@ export default {
         stat(e ? num(e.recon, 2) : '–', tr(T.recon), 'recon'),
         stat(e ? num(e.kl, 2) : '–', tr(T.klTotal), 'kl'),
       );
-    }
-
-    destroy() {
-      this.destroyed = true;
-      cancelAnimationFrame(this.frame);
-      this.completion.stop();
-      this.generated.stop();
-      this.kl.stop();
-      this.chart.destroy();
-      for (const resolve of this.waiters.splice(0)) resolve();
-      try {
-        this.lab?.free?.();
-      } catch { /* already freed */ }
-      this.lab = null;
     }
   },
 };

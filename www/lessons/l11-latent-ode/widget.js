@@ -4,9 +4,9 @@
 // with fixed-step RK4, and a decoder reads each z(t) — inside the window a reconstruction, past it an
 // extrapolation. Also: samples from the prior, the loss, test MSEs, and what RK4 substeps cost.
 // The lesson's number is `number` below (the folder name follows the l<N>- convention).
-import { calmLive, liveName, planeKeys } from '../../core/views/a11y.js';
+import { liveName, planeKeys } from '../../core/views/a11y.js';
 import { COLOURS, LineChart, button, crispCanvas, el, line, num, slider } from '../ui.js';
-import { FrameTrained, field } from '../frame-training.js';
+import { FrameTrained, field, message } from '../frame-training.js';
 import { DT, INK, SAMPLES, T_MAX, T_OBS, paintPlane, paintPrior, paintTime, samplesOf, trajectoryOf } from './figures.js';
 import { T, summary, text, title } from './prose.js';
 
@@ -36,8 +36,6 @@ function seeded(fn, seed) {
   }
 }
 
-/** An error's words (the engine's JsErrors are in English; the widget's own have a Chinese form too). */
-const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?.message ?? e ?? 'unknown error').replace(/^Error:\s*/, '');
 const round1 = (t) => Math.round(t * 10) / 10;
 
 export default {
@@ -60,28 +58,13 @@ export default {
   text,
   Widget: class extends FrameTrained {
     constructor(ctx) {
-      super({ drawEveryMs: 250, evalEveryMs: 2000, firstGuessMs: 5, maxStepsPerFrame: 200 });
-      this.pauseWords = { pause: T.pause, resume: T.resume };
-      this.trainFailedWords = T.trainFailed;
-      this.ctx = ctx;
-      const t = (this.texts = ctx.texts);
-      this.lab = null;
-      this.history = { step: [], loss: [], kl: [] };
-      this.evals = null;
+      super(ctx, T, { drawEveryMs: 250, evalEveryMs: 2000, firstGuessMs: 5, maxStepsPerFrame: 200 });
+      const t = this.texts;
       this.costs = new Map(); // substeps → measured ms per step
-      this.waiters = [];
-      this.paused = false;
 
-      // Training: status, progress, pause / more / new seed, substeps.
-      this.status = el('p.run-status');
-      this.live = el('span.visually-hidden');
-      this.say = calmLive(this.live); // the status, read at a calm rate (it changes every frame)
-      this.progress = el('progress.train-progress', { max: 1, value: 0 });
-      this.pauseButton = el('button', { type: 'button', onclick: () => this.togglePause() });
-      t.bind(this.pauseButton, () => t.t(this.paused ? T.resume : T.pause));
+      // Training: pause / more / new seed, substeps.
       const more = button(t, T.more(1000), () => this.change({ steps: Math.min(20000, this.params.steps + 1000) }));
       const reseed = button(t, T.newSeed, () => this.change({ ode_seed: (this.params.ode_seed + 1) % 1000000 }));
-      this.pauseButton.dataset.control = 'steps';
       more.dataset.control = 'steps';
       reseed.dataset.control = 'ode_seed';
       this.substeps = slider(t, {
@@ -159,8 +142,6 @@ export default {
         series: [{ label: tr(T.stepAxis) }, line(tr(T.loss), COLOURS.blue), line(tr(T.kl), COLOURS.amber)],
       }), { height: 230 });
       this.readouts = el('div.readouts');
-      this.problem = el('p.ode-problem', { attrs: { role: 'alert' }, hidden: true, style: { color: '#b91c1c', fontWeight: '600' } });
-      this.waiting = t.bind(el('p.waiting'), T.loading);
 
       const legend = el('div.legend-row', {},
         ...[[INK.clean, T.legendClean], [INK.point, T.legendObserved], [INK.recon, T.legendRecon], [INK.extrap, T.legendExtrap]].map(([c, label]) =>
@@ -179,25 +160,12 @@ export default {
           el('figure.card.chart', {}, this.chartBox),
           el('div', {}, this.readouts)));
       this.parts = { widget: this.root };
+      this.canvases = [this.time, this.plane, this.prior];
       t.onSwitch(() => this.drawAll());
-      this.loaded = loadOde().then((mod) => {
-        this.mod = mod;
-        this.waiting.hidden = true;
-        if (!this.destroyed) this.showParams(this.params);
-      }, (e) => this.fail(T.cannotLoad, e));
-      this.showControls(this.params);
-    }
-
-    get params() {
-      return this.ctx.params;
+      this.loadWith(loadOde());
     }
 
     // ------------------------------------------------------------ params and the run
-
-    change(patch, dragging = false) {
-      for (const [k, v] of Object.entries(patch)) this.ctx.setParam(k, v, { dragging });
-      this.showParams(this.params);
-    }
 
     setWindow(from, to, dragging = false, moved = null) {
       from = round1(Math.max(0, Math.min(T_MAX - MIN_WIDTH, from)));
@@ -213,38 +181,12 @@ export default {
       this.toSlider.set(params.to);
     }
 
-    /** Applies the link's state: a new model when its seed or solver changed, or the steps went back. */
-    showParams(params) {
-      this.showControls(params);
-      if (!this.mod) return;
-      const key = `${params.ode_seed}|${params.substeps}`;
-      if (key !== this.key || !this.lab || this.step > params.steps) {
-        this.key = key;
-        this.build(params);
-      }
-      this.train();
-      this.drawAll();
+    modelKey(params) {
+      return `${params.ode_seed}|${params.substeps}`;
     }
 
-    build(params) {
-      try {
-        this.lab?.free?.();
-      } catch { /* already freed */ }
-      this.lab = null;
-      this.history = { step: [], loss: [], kl: [] };
-      this.evals = null;
-      this.failed = false;
-      this.problem.hidden = true;
-      try {
-        this.lab = seeded((seed) => new this.mod.OdeLab(seed, params.substeps), params.ode_seed);
-        this.evaluate();
-      } catch (e) {
-        this.fail(T.cannotBuild, e);
-      }
-    }
-
-    get step() {
-      return this.lab ? Number(this.lab.step()) : 0;
+    newLab(params) {
+      return seeded((seed) => new this.engine.OdeLab(seed, params.substeps), params.ode_seed);
     }
 
     costPerStep() {
@@ -264,22 +206,6 @@ export default {
       } catch (e) {
         this.fail(T.evalFailed, e);
       }
-    }
-
-    fail(what, e) {
-      console.error(e);
-      this.failed = true;
-      this.waiting.hidden = true;
-      this.problem.hidden = false;
-      this.texts.bind(this.problem, (lang, tr) => `${tr(what)}${lang === 'zh' ? '' : ' '}${message(e, lang)}`);
-      cancelAnimationFrame(this.frame);
-      this.frame = 0;
-      this.drawStatus();
-      this.settle();
-    }
-
-    refresh() {
-      return this.loaded.then(() => this.drawAll());
     }
 
     // ------------------------------------------------------------ the window on the time axis
@@ -425,20 +351,6 @@ export default {
         }
       }
       this.prior.redraw((ctx, w, h) => paintPrior(ctx, w, h, samples, error));
-    }
-
-    destroy() {
-      this.destroyed = true;
-      cancelAnimationFrame(this.frame);
-      this.time.stop();
-      this.plane.stop();
-      this.prior.stop();
-      this.chart.destroy();
-      for (const resolve of this.waiters.splice(0)) resolve();
-      try {
-        this.lab?.free?.();
-      } catch { /* already freed */ }
-      this.lab = null;
     }
   },
 };
