@@ -7,7 +7,8 @@ Standard library only (plus torch in the interpreter given by --python, for the 
 
   python3 bench/seq-seeds.py --model ode --seeds 1-30 --python /work/torchenv/bin/python [--jobs 2]
   python3 bench/seq-seeds.py --model vrnn --inference backward --seeds 1-5 --python ... [--epochs 1]
-(VAELAB=path overrides target/release/vaelab.)
+(VAELAB=path overrides target/release/vaelab.) `--rows-from LOG` skips the runs and reads the per-seed
+lines of an earlier run's output (a run stopped early still leaves them).
 """
 import argparse
 import os
@@ -79,9 +80,29 @@ def one_seed(seed, args, model, tmp):
     ours_cmd, theirs_cmd = model["runs"](seed, args, tmp)
     ours = last_match(model["ours"], run(ours_cmd), f"vaelab seed {seed}")
     theirs = last_match(model["theirs"], run(theirs_cmd, dict(os.environ, OMP_WAIT_POLICY="PASSIVE")), f"pytorch seed {seed}")
-    shown = lambda v: " ".join(f"{name} {x:.{d}f}" for name, x, d in zip(model["columns"], v, model["digits"]))
+    shown = lambda v: " ".join(f"{name} {x:.6g}" for name, x in zip(model["columns"], v))
     print(f"seed {seed}: ours {shown(ours)} ({ours[-1]:.0f} s) · PyTorch {shown(theirs)} ({theirs[-1]:.0f} s)", flush=True)
     return seed, ours, theirs
+
+
+SEED_LINE = re.compile(r"^seed (\d+): ours (.*) · PyTorch (.*)$")
+NUMBER = re.compile(r"(?<![\w−])[0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?")
+
+
+def rows_from(log, model):
+    """The per-seed lines of an earlier run's output: (seed, ours, theirs), each side's figures then seconds."""
+    rows = []
+    with open(log, encoding="utf8") as f:
+        for line in f:
+            m = SEED_LINE.match(line.strip())
+            if m:
+                sides = [[float(v) for v in NUMBER.findall(side)] for side in m.groups()[1:]]
+                if any(len(v) != len(model["columns"]) + 1 for v in sides):
+                    sys.exit(f"{log}: not a --model line: {line.strip()}")
+                rows.append((int(m.group(1)), *sides))
+    if not rows:
+        sys.exit(f"{log}: no per-seed lines")
+    return sorted(rows)
 
 
 def interval(ours, theirs, stat, compare, rounds=10000, rng=random.Random(0)):
@@ -103,12 +124,16 @@ def main():
     p.add_argument("--jobs", type=int, default=1, help="seeds run at once (each side single-threaded)")
     p.add_argument("--inference", choices=("forward", "backward"), default="forward", help="VRNN only")
     p.add_argument("--epochs", type=int, default=1, help="VRNN only (the latent ODE trains its default 100)")
+    p.add_argument("--rows-from", metavar="LOG", help="no runs: the per-seed lines of an earlier run's output")
     args = p.parse_args()
     model = MODELS[args.model]
-    if not os.path.exists(VAELAB):
-        sys.exit(f"no {VAELAB}: run `cargo build --release` first")
-    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:
-        rows = sorted(pool.map(lambda s: one_seed(s, args, model, tmp), seeds_of(args.seeds)))
+    if args.rows_from:
+        rows = rows_from(args.rows_from, model)
+    else:
+        if not os.path.exists(VAELAB):
+            sys.exit(f"no {VAELAB}: run `cargo build --release` first")
+        with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:
+            rows = sorted(pool.map(lambda s: one_seed(s, args, model, tmp), seeds_of(args.seeds)))
     names, digits = model["columns"], model["digits"]
     print("\n| seed | " + " | ".join(f"ours {n} | PyTorch {n}" for n in names) + " |")
     print("|---" * (1 + 2 * len(names)) + "|")

@@ -23,8 +23,7 @@ pub mod schedule;
 // Not in the CPU workers' builds: ARCHITECTURE.md, "The worker builds stay as they are".
 #[cfg(feature = "gpu")]
 pub mod seq;
-// Native only for now: its trainers read metrics back by blocking (the browser lessons use src/seq).
-#[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+#[cfg(feature = "gpu")]
 pub mod seq_gpu;
 #[cfg(feature = "gpu")]
 pub mod trainer;

@@ -45,8 +45,8 @@ fn check(config: OdeConfig, n: usize, seed: u32) -> (f64, f64) {
     let mut step = OdeStep::new(&gpu, shape, 100.0).unwrap();
     step.set_params(&params).unwrap();
     let inputs = step.inputs.build(&shape, &windows, &e).unwrap();
-    let [loss, recon, kl] = step.loss_and_grad(&inputs).unwrap();
-    let grad = step.grads().unwrap();
+    let [loss, recon, kl] = pollster::block_on(step.loss_and_grad(&inputs)).unwrap();
+    let grad = pollster::block_on(step.grads()).unwrap();
 
     let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-12);
     let loss_err = rel(loss, want.loss).max(rel(recon, want.recon)).max(rel(kl, want.kl));
@@ -102,10 +102,10 @@ fn twenty_gpu_steps_track_the_f64_trainer() {
     let mut cpu = OdeTrainer::new(1, 1).unwrap();
     let want: Vec<f64> = (0..steps).map(|_| cpu.train_step().loss).collect();
     let mut trainer = GpuOdeTrainer::new(&gpu, 1, 1).unwrap();
-    let got = trainer.train(steps).unwrap();
+    let got = pollster::block_on(trainer.train(steps)).unwrap();
     assert_eq!(trainer.step(), steps as u64);
     let loss_err = got.iter().zip(&want).map(|(g, w)| (g.loss - w).abs() / w.abs()).fold(0.0, f64::max);
-    trainer.sync().unwrap();
+    pollster::block_on(trainer.sync()).unwrap();
     let (p, q) = (&trainer.cpu.params, &cpu.params);
     let param_err = p.iter().zip(q).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
     let moved = q.iter().zip(&OdeTrainer::new(1, 1).unwrap().params).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);

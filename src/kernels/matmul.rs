@@ -180,7 +180,10 @@ impl Matmul {
         aux: View,
         c: View,
     ) -> Dispatch {
-        let kernel = self.choose(variant, dims);
+        let mut kernel = self.choose(variant, dims);
+        if kernel != MatmulKernel::Scalar && (a.whole_vec4s().is_none() || b.whole_vec4s().is_none()) {
+            kernel = MatmulKernel::Scalar;
+        }
         self.dispatch_with(gpu, kernel, variant, dims, a, b, aux, c)
     }
 
@@ -198,6 +201,14 @@ impl Matmul {
         c: View,
     ) -> Dispatch {
         assert!(kernel.supports(variant, dims), "{kernel:?} matmul on an unsupported shape");
+        // The vec4 kernels read a and b as array<vec4<f32>>: a binding's trailing 1–3 floats would be
+        // out of its range, where robust drivers (SwiftShader) read zeros. Bind whole vec4s.
+        let (a, b) = if kernel == MatmulKernel::Scalar {
+            (a, b)
+        } else {
+            let why = "a vec4 matmul operand that cannot be widened to whole vec4s";
+            (a.whole_vec4s().expect(why), b.whole_vec4s().expect(why))
+        };
         let uniform = gpu.uniform_init("matmul dims", bytemuck::bytes_of(&dims));
         let bind = bind_group(gpu, "matmul", &self.layout, &[View::whole(&uniform), a, b, aux, c]);
         let cols = if variant.ones_col { dims.n + 1 } else { dims.n };

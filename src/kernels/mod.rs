@@ -252,6 +252,13 @@ impl<'a> View<'a> {
         View { buffer, offset: start as u64 * 4, size: (len as u64 * 4).max(4) }
     }
 
+    /// The same view widened to whole 16-byte vec4s (for shaders that read it as array<vec4<f32>>),
+    /// or None when the buffer ends before that.
+    pub fn whole_vec4s(&self) -> Option<View<'a>> {
+        let size = self.size.next_multiple_of(16);
+        (self.offset + size <= self.buffer.size()).then_some(View { size, ..*self })
+    }
+
     fn resource(&self) -> wgpu::BindingResource<'a> {
         wgpu::BindingResource::Buffer(wgpu::BufferBinding {
             buffer: self.buffer,

@@ -123,6 +123,17 @@ impl OdeTrainer {
         self.step
     }
 
+    /// Takes parameters trained elsewhere (the GPU trainer's, read back) as of `step` steps, for
+    /// evaluating and drawing; Adam's state stays as it was (this trainer does not go on from them).
+    pub fn adopt(&mut self, params: Vec<f64>, step: u64) -> Result<()> {
+        if params.len() != self.params.len() {
+            return Err(VaeError::Config(format!("{} parameters given; the model has {}", params.len(), self.params.len())));
+        }
+        self.params = params;
+        self.step = step;
+        Ok(())
+    }
+
     /// Train trajectory j's window (start 0, its masked noisy points).
     pub fn train_window(&self, j: usize) -> &Window {
         &self.train_windows[j]

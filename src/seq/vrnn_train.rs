@@ -97,6 +97,17 @@ impl VrnnTrainer {
         self.step
     }
 
+    /// Takes parameters trained elsewhere (the GPU trainer's, read back) as of `step` steps, for
+    /// evaluating and drawing; Adam's state stays as it was (this trainer does not go on from them).
+    pub fn adopt(&mut self, params: Vec<f64>, step: u64) -> Result<()> {
+        if params.len() != self.params.len() {
+            return Err(VaeError::Config(format!("{} parameters given; the model has {}", params.len(), self.params.len())));
+        }
+        self.params = params;
+        self.step = step;
+        Ok(())
+    }
+
     pub fn steps_per_epoch(&self) -> u64 {
         self.train.n.div_ceil(BATCH) as u64
     }

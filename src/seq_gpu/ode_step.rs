@@ -169,17 +169,17 @@ impl OdeStep {
     }
 
     /// The parameters in the f64 model's flat layout.
-    pub fn params(&self) -> Result<Vec<f64>> {
-        Ok(self.padded.unpack(&self.read(&self.buffers.params, 0, self.padded.len)?))
+    pub async fn params(&self) -> Result<Vec<f64>> {
+        Ok(self.padded.unpack(&self.read(&self.buffers.params, 0, self.padded.len).await?))
     }
 
     /// The last computed gradient (before the clip if no update ran) in the flat layout.
-    pub fn grads(&self) -> Result<Vec<f64>> {
-        Ok(self.padded.unpack(&self.read(&self.buffers.grads, 0, self.padded.len)?))
+    pub async fn grads(&self) -> Result<Vec<f64>> {
+        Ok(self.padded.unpack(&self.read(&self.buffers.grads, 0, self.padded.len).await?))
     }
 
-    pub fn read(&self, buffer: &wgpu::Buffer, start: usize, len: usize) -> Result<Vec<f32>> {
-        pollster::block_on(self.gpu.read_f32(buffer, start, len))
+    pub async fn read(&self, buffer: &wgpu::Buffer, start: usize, len: usize) -> Result<Vec<f32>> {
+        self.gpu.read_f32(buffer, start, len).await
     }
 
     /// Records one optimizer step: forward, backward and (with `update`) clip + Adam, with step
@@ -194,7 +194,7 @@ impl OdeStep {
 
     /// Loss and gradient of one batch given its inputs (`InputLayout::build`), no update: returns
     /// (loss, recon, KL) batch means; the gradient stays in `buffers.grads`.
-    pub fn loss_and_grad(&mut self, inputs: &[f32]) -> Result<[f64; 3]> {
+    pub async fn loss_and_grad(&mut self, inputs: &[f32]) -> Result<[f64; 3]> {
         self.gpu.queue.write_buffer(&self.buffers.inputs, 0, bytemuck::cast_slice(inputs));
         self.ring.write(&self.gpu, &[record(0, 0, 0.0, 1.0)]);
         let mut encoder = self.gpu.device.create_command_encoder(&Default::default());
@@ -203,7 +203,7 @@ impl OdeStep {
             self.record(&mut pass, 0, false);
         }
         self.gpu.queue.submit([encoder.finish()]);
-        let m = self.read(&self.buffers.metrics, 0, 4)?;
+        let m = self.read(&self.buffers.metrics, 0, 4).await?;
         Ok([m[2] as f64, m[0] as f64, m[1] as f64])
     }
 }

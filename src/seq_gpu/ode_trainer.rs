@@ -59,20 +59,20 @@ impl GpuOdeTrainer {
     }
 
     /// `steps` optimizer steps, RING_SLOTS per submit; returns each step's figures (read back once
-    /// per submit).
-    pub fn train(&mut self, steps: usize) -> Result<Vec<StepStats>> {
+    /// per submit, without blocking).
+    pub async fn train(&mut self, steps: usize) -> Result<Vec<StepStats>> {
         let mut stats = Vec::with_capacity(steps);
         self.grad_norms.clear();
         let mut left = steps;
         while left > 0 {
             let n = left.min(RING_SLOTS);
-            stats.extend(self.train_chunk(n)?);
+            stats.extend(self.train_chunk(n).await?);
             left -= n;
         }
         Ok(stats)
     }
 
-    fn train_chunk(&mut self, n: usize) -> Result<Vec<StepStats>> {
+    async fn train_chunk(&mut self, n: usize) -> Result<Vec<StepStats>> {
         let len = self.gpu_step.inputs.len;
         let mut records = Vec::with_capacity(n);
         for i in 0..n {
@@ -95,8 +95,8 @@ impl GpuOdeTrainer {
             self.gpu_step.record(&mut pass, i as u32, true);
         }
         gpu.queue.submit([encoder.finish()]);
-        let metrics = self.gpu_step.read(&self.gpu_step.buffers.metrics, 0, 4 * n)?;
-        let norms = self.gpu_step.read(&self.gpu_step.buffers.norms, 0, n)?;
+        let metrics = self.gpu_step.read(&self.gpu_step.buffers.metrics, 0, 4 * n).await?;
+        let norms = self.gpu_step.read(&self.gpu_step.buffers.norms, 0, n).await?;
         self.grad_norms.extend(norms.iter().map(|&v| v as f64));
         let per_epoch = self.cpu.steps_per_epoch();
         let out = (0..n)
@@ -111,14 +111,14 @@ impl GpuOdeTrainer {
     }
 
     /// Reads the GPU's parameters into `cpu.params` (the f64 model's flat layout).
-    pub fn sync(&mut self) -> Result<()> {
-        self.cpu.params = self.gpu_step.params()?;
+    pub async fn sync(&mut self) -> Result<()> {
+        self.cpu.params = self.gpu_step.params().await?;
         Ok(())
     }
 
     /// The f64 trainer's test-set figures for the GPU's parameters.
-    pub fn evaluate(&mut self) -> Result<OdeEval> {
-        self.sync()?;
+    pub async fn evaluate(&mut self) -> Result<OdeEval> {
+        self.sync().await?;
         Ok(self.cpu.evaluate())
     }
 }

@@ -1,7 +1,7 @@
 //! The wasm-bindgen edge. Errors become `JsError` here and nowhere else; configs and metrics
 //! cross as plain JS objects via serde-wasm-bindgen. `Engine` (engine.rs) is the WebGPU engine,
 //! `CpuLeader`/`CpuFollower` (cpu_workers.rs) the CPU engine's workers, `OdeLab` (ode.rs) the
-//! latent ODE, `VrnnLab` (vrnn.rs) the VRNN; the config functions below need no engine and work as soon as the module is loaded.
+//! latent ODE, `VrnnLab` (vrnn.rs) the VRNN, `VrnnGpu`/`OdeGpu` (seq_gpu.rs) their GPU training; the config functions below need no engine and work as soon as the module is loaded.
 
 use wasm_bindgen::prelude::*;
 
@@ -12,6 +12,8 @@ mod cpu_workers;
 #[cfg(feature = "gpu")]
 mod ode;
 #[cfg(feature = "gpu")]
+mod seq_gpu;
+#[cfg(feature = "gpu")]
 mod vrnn;
 use crate::config::{ModelConfig, Replay};
 use crate::data::Dataset;
@@ -20,6 +22,8 @@ pub use cpu_bench::CpuKernelBench;
 pub use cpu_workers::{CpuFollower, CpuLeader};
 #[cfg(feature = "gpu")]
 pub use ode::OdeLab;
+#[cfg(feature = "gpu")]
+pub use seq_gpu::{OdeGpu, VrnnGpu};
 #[cfg(feature = "gpu")]
 pub use vrnn::VrnnLab;
 

@@ -92,4 +92,10 @@ impl OdeLab {
     pub fn step(&self) -> f64 {
         self.trainer.step() as f64
     }
+
+    /// Takes parameters trained elsewhere (`OdeGpu.parameters()`) as of `step` steps, to evaluate
+    /// and draw them; training here would not go on from them (Adam's state is this lab's own).
+    pub fn set_parameters(&mut self, params: &[f64], step: f64) -> Result<(), JsError> {
+        self.trainer.adopt(params.to_vec(), step as u64).map_err(js_err)
+    }
 }

@@ -36,7 +36,7 @@ struct TrainReport {
     ms: f64,
 }
 
-fn images(bytes: &[u8], max: usize, name: &str) -> Result<Dataset, JsError> {
+pub(super) fn images(bytes: &[u8], max: usize, name: &str) -> Result<Dataset, JsError> {
     if bytes.is_empty() || !bytes.len().is_multiple_of(PIXELS) {
         return Err(JsError::new(&format!(
             "the {name} images must be whole 28×28 images ({PIXELS} bytes each); got {} bytes",
@@ -47,6 +47,16 @@ fn images(bytes: &[u8], max: usize, name: &str) -> Result<Dataset, JsError> {
     Ok(Dataset { images: bytes[..n * PIXELS].to_vec(), labels: vec![0; n], n, rows: SIDE, cols: SIDE })
 }
 
+/// The browser's VRNN with `inference` "forward" or "backward".
+pub(super) fn config(inference: &str) -> Result<VrnnConfig, JsError> {
+    let inference = match inference {
+        "forward" => Inference::Forward,
+        "backward" => Inference::Backward,
+        other => return Err(JsError::new(&format!("inference is \"forward\" or \"backward\"; got \"{other}\""))),
+    };
+    Ok(VrnnConfig { hidden: HIDDEN, features: FEATURES, latent: LATENT, rows: SIDE, cols: SIDE, inference })
+}
+
 #[wasm_bindgen]
 impl VrnnLab {
     /// A model from `seed` with `inference` "forward" (q from the current row) or "backward" (q from
@@ -54,15 +64,7 @@ impl VrnnLab {
     /// bytes, N·784 each (the first 4000 and 200 are used).
     #[wasm_bindgen(constructor)]
     pub fn new(seed: u32, inference: &str, train_images: &[u8], test_images: &[u8]) -> Result<VrnnLab, JsError> {
-        let inference = match inference {
-            "forward" => Inference::Forward,
-            "backward" => Inference::Backward,
-            other => {
-                return Err(JsError::new(&format!("inference is \"forward\" or \"backward\"; got \"{other}\"")));
-            }
-        };
-        let config =
-            VrnnConfig { hidden: HIDDEN, features: FEATURES, latent: LATENT, rows: SIDE, cols: SIDE, inference };
+        let config = config(inference)?;
         let train = images(train_images, MAX_TRAIN, "train")?;
         let test = images(test_images, MAX_TEST, "test")?;
         Ok(VrnnLab { trainer: VrnnTrainer::new(seed, config, train, &test).map_err(js_err)? })
@@ -150,6 +152,12 @@ impl VrnnLab {
     /// Steps taken.
     pub fn step(&self) -> f64 {
         self.trainer.step() as f64
+    }
+
+    /// Takes parameters trained elsewhere (`VrnnGpu.parameters()`) as of `step` steps, to evaluate
+    /// and draw them; training here would not go on from them (Adam's state is this lab's own).
+    pub fn set_parameters(&mut self, params: &[f64], step: f64) -> Result<(), JsError> {
+        self.trainer.adopt(params.to_vec(), step as u64).map_err(js_err)
     }
 }
 

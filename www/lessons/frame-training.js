@@ -1,9 +1,31 @@
 // What lessons 10 and 11 share: they run their own model (the engine's OdeLab / VrnnLab) on the page's
-// thread, a few training steps per animation frame, evaluating and drawing on a clock (FrameTrained).
+// thread, a few training steps per animation frame, or on WebGPU (VrnnGpu / OdeGpu) with the CPU lab
+// taking the GPU's parameters to evaluate and draw; evaluating and drawing on a clock (FrameTrained).
+import { chooseBackend } from '../core/choose-backend.js';
 import { calmLive } from '../core/views/a11y.js';
-import { el } from './ui.js';
+import { el, segmented } from './ui.js';
 
-const FRAME_BUDGET_MS = 12; // training time per animation frame: the page stays responsive
+const FRAME_BUDGET_MS = 12; // CPU training time per animation frame: the page stays responsive
+const GPU_BUDGET_MS = 150; // GPU training per call (it runs off the page's thread; one readback per call)
+const GPU_MAX_STEPS = 25; // the engine's steps per submit
+
+/** The backend switch's words (the link's `backend` key, as for the engine's lessons). */
+const BACKEND = {
+  label: { en: 'Runs on', zh: '运行于' },
+  auto: { en: 'Auto', zh: '自动' },
+  webgpu: { en: 'GPU (WebGPU)', zh: 'GPU（WebGPU）' },
+  cpu: { en: 'CPU', zh: 'CPU' },
+  failed: { en: 'The GPU could not train this model (choose CPU to go on):', zh: 'GPU 无法训练这个模型（选择 CPU 即可继续）：' },
+  onCpu: { en: 'now: CPU', zh: '当前：CPU' },
+  onGpu: { en: 'now: GPU', zh: '当前：GPU' },
+};
+
+/** chooseBackend's answer per requested backend, asked once per page (it asks WebGPU for an adapter). */
+const choices = new Map();
+const choose = (requested) => {
+  if (!choices.has(requested)) choices.set(requested, chooseBackend(requested));
+  return choices.get(requested);
+};
 
 /** A field of the engine's answer, a plain object or a Map (serde-wasm-bindgen gives either). */
 export const field = (obj, key) => (obj instanceof Map ? obj.get(key) : obj?.[key]);
@@ -15,8 +37,9 @@ export const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?
  * The base of a widget that trains its lab toward `params.steps`, built from the link's params.
  * `words`: the lesson's texts with pause, resume, cannotLoad, cannotBuild, trainFailed. `pace`:
  * {drawEveryMs, evalEveryMs, firstGuessMs (ms per step before any was measured), maxStepsPerFrame}.
- * The widget gives `modelKey(params)` (a new model when it changes), `newLab(params)`,
- * `showControls(params)`, `costPerStep()` / `noteCost(ms)`, `evaluate()`, `drawAll()`, `drawStatus()`,
+ * The link's `backend` picks the device as for the engine's lessons (auto: WebGPU on a hardware adapter).
+ * The widget gives `modelKey(params)` (a new model when it changes), `newLab(params)`, `newGpuRun(params)`
+ * (a promise of the engine's GPU run), `showControls(params)`, `costPerStep()` / `noteCost(ms)`, `evaluate()`, `drawAll()`, `drawStatus()`,
  * `canvases` and `chart` (stopped on destroy), and calls `loadWith(promise of the engine)` once.
  */
 export class FrameTrained {
@@ -42,6 +65,18 @@ export class FrameTrained {
     this.pauseButton = el('button', { type: 'button', onclick: () => this.togglePause() });
     t.bind(this.pauseButton, () => t.t(this.paused ? words.resume : words.pause));
     this.pauseButton.dataset.control = 'steps';
+    this.backend = segmented(t, {
+      key: 'backend',
+      label: BACKEND.label,
+      options: ['auto', 'webgpu', 'cpu'].map((value) => ({ value, label: BACKEND[value] })),
+      onChange: (v) => {
+        ctx.setBackend(v);
+        this.showParams(this.params);
+      },
+    });
+    this.device = el('span.readout.device-now');
+    this.backend.root.append(this.device);
+    t.onSwitch(() => this.showDevice());
     this.problem = el('p.lesson-problem', { attrs: { role: 'alert' }, hidden: true, style: { color: '#b91c1c', fontWeight: '600' } });
     this.waiting = t.bind(el('p.waiting'), words.loading);
   }
@@ -51,7 +86,13 @@ export class FrameTrained {
   }
 
   get step() {
+    if (this.gpu) return this.gpuStep ?? 0; // not gpu.step(): the run is borrowed while a call is pending
     return this.lab ? Number(this.lab.step()) : 0;
+  }
+
+  /** The device is not chosen yet, or it is the GPU and its run is not there yet (being built, or failed). */
+  get waitingForDevice() {
+    return this.deviceChoice === 'pending' || (this.deviceChoice === 'webgpu' && !this.gpu);
   }
 
   get done() {
@@ -75,9 +116,10 @@ export class FrameTrained {
 
   /** Applies the link's state: a new model when its key changed or the steps went back. */
   showParams(params) {
+    this.backend.set(this.ctx.backend);
     this.showControls(params);
     if (!this.engine) return;
-    const key = this.modelKey(params);
+    const key = `${this.modelKey(params)}|${this.ctx.backend}`;
     if (key !== this.key || !this.lab || this.step > params.steps) {
       this.key = key;
       this.build(params);
@@ -88,23 +130,76 @@ export class FrameTrained {
 
   build(params) {
     this.freeLab();
+    const run = (this.run = (this.run ?? 0) + 1);
     this.history = { step: [], loss: [], kl: [] };
     this.evals = null;
     this.failed = false;
     this.problem.hidden = true;
+    this.gpuStep = 0;
+    this.syncedAt = null;
     try {
       this.lab = this.newLab(params);
       this.evaluate();
     } catch (e) {
       this.fail(this.words.cannotBuild, e);
+      return;
     }
+    // The CPU lab stays for the figures; on the GPU, the GPU run trains and hands its parameters over.
+    this.deviceChoice = 'pending';
+    this.showDevice();
+    const current = () => run === this.run && !this.destroyed;
+    choose(this.ctx.backend).then(async ({ backend, reason }) => {
+      if (!current()) return;
+      this.device.title = reason;
+      if (backend === 'webgpu') {
+        const gpu = await this.newGpuRun(params);
+        if (!current()) {
+          gpu.free();
+          return;
+        }
+        this.gpu = gpu;
+        this.device.title = `${gpu.adapter().trim()} · ${reason}`;
+      }
+      this.deviceChoice = backend;
+      this.showDevice();
+      this.train();
+    }).catch((e) => {
+      if (!current()) return;
+      this.deviceChoice = 'failed';
+      this.showDevice();
+      this.fail(BACKEND.failed, e);
+    });
   }
 
   freeLab() {
-    try {
-      this.lab?.free?.();
-    } catch { /* already freed */ }
-    this.lab = null;
+    for (const name of ['lab', 'gpu']) {
+      const obj = this[name];
+      this[name] = null;
+      // A GPU call still pending holds the object: free it once that call is over.
+      Promise.resolve(this.inflight).finally(() => {
+        try {
+          obj?.free?.();
+        } catch { /* already freed */ }
+      });
+    }
+  }
+
+  /** Where the model trains, in words beside the switch (the reason is its tooltip). */
+  showDevice() {
+    const now = { webgpu: BACKEND.onGpu, cpu: BACKEND.onCpu }[this.deviceChoice];
+    this.device.textContent = now ? this.texts.t(now) : '';
+  }
+
+  /** The CPU lab takes the GPU's parameters (before evaluating or drawing them). */
+  async syncFromGpu() {
+    const gpu = this.gpu;
+    if (!gpu || this.syncedAt === this.step) return;
+    const step = this.gpuStep;
+    const params = await gpu.parameters();
+    if (gpu === this.gpu && this.lab) {
+      this.lab.set_parameters(params, step);
+      this.syncedAt = step;
+    }
   }
 
   togglePause() {
@@ -114,36 +209,62 @@ export class FrameTrained {
     this.drawStatus();
   }
 
-  /** Trains toward the link's steps, a few steps per frame (at least one; as many as fit in FRAME_BUDGET_MS). */
+  /** Trains toward the link's steps: on the CPU a few steps per frame (at least one; as many as fit in
+   * FRAME_BUDGET_MS); on the GPU one awaited call per frame, its parameters fetched before each drawing. */
   train() {
-    if (this.frame || this.done || this.paused || this.destroyed) {
+    if (this.inflight) {
+      // A GPU call is pending (maybe of a run just replaced): start once it is over.
+      this.inflight.then(() => this.train(), () => this.train());
+      return;
+    }
+    if (this.frame || this.done || this.paused || this.destroyed || this.waitingForDevice) {
       this.settle();
       return;
     }
     const { drawEveryMs, evalEveryMs, firstGuessMs, maxStepsPerFrame } = this.pace;
-    const tick = () => {
+    const tick = async () => {
       this.frame = 0;
       if (this.destroyed || this.paused || this.done) {
         this.finish();
         return;
       }
+      const gpu = this.gpu;
       const perStep = this.costPerStep() ?? firstGuessMs;
-      const n = Math.max(1, Math.min(this.params.steps - this.step, Math.floor(FRAME_BUDGET_MS / perStep), maxStepsPerFrame));
+      const [budget, most] = gpu ? [GPU_BUDGET_MS, GPU_MAX_STEPS] : [FRAME_BUDGET_MS, maxStepsPerFrame];
+      const n = Math.max(1, Math.min(this.params.steps - this.step, Math.floor(budget / perStep), most));
+      const lab = this.lab;
+      let r;
       try {
         const t0 = performance.now();
-        const r = this.lab.train(n);
+        if (gpu) {
+          this.inflight = gpu.train(n);
+          r = await this.inflight;
+        } else {
+          r = lab.train(n);
+        }
+        if (gpu !== this.gpu || lab !== this.lab) return; // rebuilt meanwhile: the new run has its own loop
+        if (gpu) this.gpuStep = Number(field(r, 'step'));
         this.noteCost((performance.now() - t0) / n);
         this.history.step.push(Number(field(r, 'step') ?? this.step));
         this.history.loss.push(Number(field(r, 'loss')));
         this.history.kl.push(Number(field(r, 'kl')));
+        const now = performance.now();
+        const evalDue = now - (this.evaluatedAt ?? 0) > evalEveryMs;
+        const drawDue = now - (this.drawnAt ?? 0) > drawEveryMs;
+        if (gpu && (evalDue || drawDue || this.done)) {
+          this.inflight = this.syncFromGpu();
+          await this.inflight;
+          if (gpu !== this.gpu || this.destroyed) return;
+        }
+        if (evalDue) this.evaluate();
+        if (drawDue) this.drawAll();
+        else this.drawStatus();
       } catch (e) {
-        this.fail(this.words.trainFailed, e);
+        if (gpu === this.gpu && lab === this.lab) this.fail(this.words.trainFailed, e);
         return;
+      } finally {
+        this.inflight = null;
       }
-      const now = performance.now();
-      if (now - (this.evaluatedAt ?? 0) > evalEveryMs) this.evaluate();
-      if (now - (this.drawnAt ?? 0) > drawEveryMs) this.drawAll();
-      else this.drawStatus();
       if (this.done) this.finish();
       else this.frame = requestAnimationFrame(tick);
     };
@@ -151,7 +272,20 @@ export class FrameTrained {
   }
 
   /** The run reached its steps (or paused, or failed): evaluate, draw, wake whoever waits. */
-  finish() {
+  async finish() {
+    const gpu = this.gpu;
+    if (gpu && !this.failed) {
+      try {
+        this.inflight = this.syncFromGpu();
+        await this.inflight;
+      } catch (e) {
+        if (gpu === this.gpu) this.fail(this.words.trainFailed, e);
+        return;
+      } finally {
+        this.inflight = null;
+      }
+      if (gpu !== this.gpu || this.destroyed) return;
+    }
     if (this.lab && !this.failed) this.evaluate();
     this.drawAll();
     this.settle();

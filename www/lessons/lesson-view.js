@@ -96,8 +96,13 @@ export function makeContext(lesson, t) {
     get params() {
       return state.params;
     },
-    get lang() {
-      return state.lang;
+    /** The link's `backend` (auto, webgpu, cpu): where lessons without the engine run their own model. */
+    get backend() {
+      return state.backend;
+    },
+    setBackend: (value) => {
+      state.backend = value;
+      writeHash();
     },
     setParam: (key, value, opts) => setParam(key, value, opts),
     setConfig: (pairs, opts) => setConfigPairs(pairs, opts),

@@ -67,14 +67,14 @@ impl Run {
     fn train(&mut self, steps: u64) -> Result<f64> {
         match self {
             Run::Cpu(t) => Ok((0..steps).map(|_| t.train_step().loss).sum()),
-            Run::Gpu(t) => Ok(t.train(steps as usize)?.iter().map(|s| s.loss).sum()),
+            Run::Gpu(t) => Ok(pollster::block_on(t.train(steps as usize))?.iter().map(|s| s.loss).sum()),
         }
     }
 
     fn evaluate(&mut self) -> Result<OdeEval> {
         match self {
             Run::Cpu(t) => Ok(t.evaluate()),
-            Run::Gpu(t) => t.evaluate(),
+            Run::Gpu(t) => pollster::block_on(t.evaluate()),
         }
     }
 

@@ -111,7 +111,7 @@ export default {
         this.waiting,
         this.problem,
         el('div.widget-controls', {}, this.pauseButton, more, reseed, this.cost),
-        el('div.widget-controls', {}, this.inference.root),
+        el('div.widget-controls', {}, this.inference.root, this.backend.root),
         el('div.run-line', {}, this.status, this.progress, this.live),
         el('div.widget-controls', {}, this.digit.root, this.rows.root, resample),
         el('figure.card', {}, t.bind(el('figcaption'), T.completeCaption), this.completion.canvas),
@@ -133,6 +133,11 @@ export default {
     newLab(params) {
       const { mod, train, test } = this.engine;
       return new mod.VrnnLab(params.vrnn_seed, params.inference, train, test);
+    }
+
+    newGpuRun(params) {
+      const { mod, train } = this.engine;
+      return mod.VrnnGpu.create(params.vrnn_seed, params.inference, train);
     }
 
     showControls(params) {

@@ -150,6 +150,7 @@ export default {
         this.waiting,
         this.problem,
         el('div.widget-controls', {}, this.pauseButton, more, reseed, this.substeps.root, this.cost),
+        el('div.widget-controls', {}, this.backend.root),
         el('div.run-line', {}, this.status, this.progress, this.live),
         el('div.widget-controls', {}, this.spiral.root, another, this.fromSlider.root, this.toSlider.root, reset),
         el('figure.card', {}, t.bind(el('figcaption'), T.timeCaption), this.time.canvas, legend, hint),
@@ -187,6 +188,10 @@ export default {
 
     newLab(params) {
       return seeded((seed) => new this.engine.OdeLab(seed, params.substeps), params.ode_seed);
+    }
+
+    newGpuRun(params) {
+      return this.engine.OdeGpu.create(params.ode_seed, params.substeps);
     }
 
     costPerStep() {
