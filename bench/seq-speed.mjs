@@ -1,7 +1,7 @@
 // Speed of the sequence models in the browser (issue 15): the latent ODE's training step (batch 50
 // spirals) and lesson 10's VRNN step (batch 64 MNIST digits, H 32, F 32, L 4, both inference
 // directions) — f64 on the page's thread, as the lessons run them — in each wasm build, next to the
-// latent ODE's native CLI.
+// latent ODE's native CLI; then both on WebGPU (VrnnGpu / OdeGpu, f32, what backend=webgpu runs).
 // Usage: node bench/seq-speed.mjs [--site dist] [--steps 200] [--repeats 5]   → a Markdown table on stdout
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -33,6 +33,8 @@ const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
 });
 const rows = [];
 const vrnnRows = [];
+const gpuRows = [];
+let adapter = '';
 try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/lessons.html#lesson=latent-ode&steps=0`);
@@ -78,6 +80,36 @@ try {
     }, { inference, repeats: REPEATS });
     vrnnRows.push({ inference, ms: median(ms), spread: [Math.min(...ms), Math.max(...ms)] });
   }
+  // On WebGPU: each repeat a fresh GPU run of seed 1, 5 steps of warm-up, then 25 steps (one submit, one readback).
+  const gpu = await page.evaluate(async ({ repeats }) => {
+    const mod = await import('./www/pkg/vaelab.js');
+    await mod.default();
+    const res = await fetch('./www/data/train-images-idx3-ubyte.gz');
+    const bytes = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+    const train = bytes.subarray(16, 16 + 4000 * 784);
+    const makers = {
+      'latent ODE (batch 50, S = 1)': () => mod.OdeGpu.create(1, 1),
+      'VRNN, forward inference (batch 64)': () => mod.VrnnGpu.create(1, 'forward', train),
+      'VRNN, backward inference': () => mod.VrnnGpu.create(1, 'backward', train),
+    };
+    const out = {};
+    let adapter = '';
+    for (const [name, make] of Object.entries(makers)) {
+      out[name] = [];
+      for (let r = 0; r < repeats; r++) {
+        const run = await make();
+        adapter = run.adapter();
+        await run.train(5);
+        const t0 = performance.now();
+        await run.train(25);
+        out[name].push((performance.now() - t0) / 25);
+        run.free();
+      }
+    }
+    return { out, adapter };
+  }, { repeats: Math.min(REPEATS, 3) });
+  adapter = gpu.adapter;
+  for (const [name, ms] of Object.entries(gpu.out)) gpuRows.push({ name, ms: median(ms), spread: [Math.min(...ms), Math.max(...ms)] });
 } finally {
   await browser.close();
   server.close();
@@ -102,3 +134,8 @@ console.log('|---|---|---|---|');
 for (const r of vrnnRows) {
   console.log(`| ${r.inference} | ${r.ms.toFixed(1)} | ${Math.round((64 * 1000) / r.ms)} | ${r.spread[0].toFixed(1)}–${r.spread[1].toFixed(1)} |`);
 }
+
+console.log(`\nOn WebGPU (${adapter.trim() || 'adapter'}), f32, 25 steps per submit × ${Math.min(REPEATS, 3)}:\n`);
+console.log('| model | ms/step (median) | slowest–fastest |');
+console.log('|---|---|---|');
+for (const r of gpuRows) console.log(`| ${r.name} | ${r.ms.toFixed(1)} | ${r.spread[0].toFixed(1)}–${r.spread[1].toFixed(1)} |`);
