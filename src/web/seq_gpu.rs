@@ -7,7 +7,7 @@ use std::sync::Arc;
 use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
-use super::vrnn::{MAX_TRAIN, config, images};
+use super::vrnn::{MAX_TRAIN, TrainReport, config, images};
 use super::{js_err, to_js};
 use crate::gpu::Gpu;
 use crate::kernels::Kernels;
@@ -17,18 +17,6 @@ use crate::seq_gpu::vrnn_trainer::GpuVrnnTrainer;
 
 /// Steps recorded into one submit (metrics are read back once per submit).
 const STEPS_PER_SUBMIT: u32 = 25;
-
-/// What `train(steps)` answers: steps so far, the epoch (from 0) of the last step, the batch means
-/// over these steps (nats per image), and the milliseconds they took.
-#[derive(serde::Serialize)]
-struct TrainReport {
-    step: f64,
-    epoch: f64,
-    loss: f64,
-    recon: f64,
-    kl: f64,
-    ms: f64,
-}
 
 impl TrainReport {
     fn of(step: u64, stats: impl ExactSizeIterator<Item = (u64, f64, f64, f64)>, started: f64) -> TrainReport {

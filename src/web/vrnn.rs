@@ -26,14 +26,16 @@ pub struct VrnnLab {
     trainer: VrnnTrainer,
 }
 
+/// What `train(steps)` answers (here and in `VrnnGpu` / `OdeGpu`): steps so far, the epoch (from 0)
+/// of the last step, the batch means over these steps (nats per image), and the milliseconds they took.
 #[derive(serde::Serialize)]
-struct TrainReport {
-    step: f64,
-    epoch: f64,
-    loss: f64,
-    recon: f64,
-    kl: f64,
-    ms: f64,
+pub(super) struct TrainReport {
+    pub step: f64,
+    pub epoch: f64,
+    pub loss: f64,
+    pub recon: f64,
+    pub kl: f64,
+    pub ms: f64,
 }
 
 pub(super) fn images(bytes: &[u8], max: usize, name: &str) -> Result<Dataset, JsError> {
