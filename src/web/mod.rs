@@ -38,6 +38,15 @@ pub use bench::KernelBench;
 #[cfg(feature = "gpu")]
 pub use engine::Engine;
 
+/// The sequence labs' `train(steps)` (CPU and GPU) take at least one step.
+#[cfg(feature = "gpu")]
+fn check_steps(steps: u32) -> Result<(), JsError> {
+    if steps == 0 {
+        return Err(JsError::new("train(steps) takes at least one step"));
+    }
+    Ok(())
+}
+
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();

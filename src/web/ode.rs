@@ -4,7 +4,7 @@
 use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
-use super::{js_err, to_js};
+use super::{check_steps, js_err, to_js};
 use crate::seq::ode_train::OdeTrainer;
 
 /// One latent-ODE run: the seed's spirals, a model from the seed, Adam state.
@@ -35,9 +35,7 @@ impl OdeLab {
     /// (from 0) of the last step, the mean batch negative ELBO and KL over these steps (constants
     /// log(2πσ²) dropped), and the milliseconds they took.
     pub fn train(&mut self, steps: u32) -> Result<JsValue, JsError> {
-        if steps == 0 {
-            return Err(JsError::new("train(steps) takes at least one step"));
-        }
+        check_steps(steps)?;
         let started = js_sys::Date::now();
         let (mut loss, mut kl, mut epoch) = (0.0, 0.0, 0);
         for _ in 0..steps {

@@ -8,7 +8,7 @@ use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
 use super::vrnn::{MAX_TRAIN, TrainReport, config, images};
-use super::{js_err, to_js};
+use super::{check_steps, js_err, to_js};
 use crate::gpu::Gpu;
 use crate::kernels::Kernels;
 use crate::seq_gpu::ode_trainer::GpuOdeTrainer;
@@ -27,13 +27,6 @@ impl TrainReport {
         }
         TrainReport { step: step as f64, epoch: epoch as f64, loss: loss / n, recon: recon / n, kl: kl / n, ms: js_sys::Date::now() - started }
     }
-}
-
-fn check_steps(steps: u32) -> Result<(), JsError> {
-    if steps == 0 {
-        return Err(JsError::new("train(steps) takes at least one step"));
-    }
-    Ok(())
 }
 
 /// A call while another of the same run is still pending (the page awaits each one).

@@ -4,7 +4,7 @@
 use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
-use super::{js_err, to_js};
+use super::{check_steps, js_err, to_js};
 use crate::data::Dataset;
 use crate::seq::vrnn::{Inference, VrnnConfig};
 use crate::seq::vrnn_gen::Emit;
@@ -76,9 +76,7 @@ impl VrnnLab {
     /// far, the epoch (from 0) of the last step, the mean batch negative ELBO, reconstruction and KL
     /// over these steps (nats per image), and the milliseconds they took.
     pub fn train(&mut self, steps: u32) -> Result<JsValue, JsError> {
-        if steps == 0 {
-            return Err(JsError::new("train(steps) takes at least one step"));
-        }
+        check_steps(steps)?;
         let started = js_sys::Date::now();
         let (mut loss, mut recon, mut kl, mut epoch) = (0.0, 0.0, 0.0, 0);
         for _ in 0..steps {
