@@ -24,7 +24,10 @@
 # weights, the per-epoch data order (torch.randperm) and the training eps. The evaluation's eps (test
 # -ELBO only) come from a torch.Generator seeded with S * 1_000_003 + 5. The engine draws its init and
 # eps from Threefry streams instead, so runs agree in distribution, not bit for bit. The data (and
-# its noise and masks) come from the file, i.e. from the engine's own generator.
+# its noise and masks) come from the file, i.e. from the engine's own generator. With --randomness FILE
+# (written by `vaelab ode train --randomness-out FILE`) this script replays the engine's draws instead:
+# its initial parameters, every step's batch and eps, the evaluation's eps. Both programs then compute
+# the same f64 run up to rounding: a paired comparison, free of the tenfold seed-to-seed spread.
 import argparse
 import json
 import os
@@ -121,9 +124,9 @@ def neg_elbo(model, batch, grid, w_end, substeps, eps):
 
 
 @torch.no_grad()
-def evaluate(model, test, grid, window, substeps, gen):
+def evaluate(model, test, grid, window, substeps, eps):
     """Test recon MSE (observed t <= t_obs), extrap MSE (every t_obs < t <= 10), both against the clean
-    points and decoded from z0 = mu; and the test -ELBO with eps from `gen`."""
+    points and decoded from z0 = mu; and the test -ELBO with the given eps [N, L]."""
     w_end = int(window.nonzero().max())
     last = len(grid) - 1
     mu, _ = model.encode(test["noisy"], test["mask"], grid, 0, w_end)
@@ -131,21 +134,49 @@ def evaluate(model, test, grid, window, substeps, gen):
     m = test["mask"][:, :, None].expand_as(sq)
     recon_mse = float((sq * m).sum() / m.sum())
     extrap_mse = float(sq[:, ~window].mean())
-    eps = torch.randn(len(mu), LATENT, generator=gen)
     nelbo = float(neg_elbo(model, test, grid, w_end, substeps, eps).mean())
     return recon_mse, extrap_mse, nelbo
 
 
 def load_engine_params(model, path):
-    """The engine's tensors by PyTorch name (its `decoder.*` is this model's `dec.*`)."""
+    """The engine's tensors by PyTorch name (its `decoder.*` is this model's `dec.*`), from a file."""
     with open(path) as f:
-        raw = json.load(f)
+        set_engine_params(model, json.load(f), path)
+
+
+def set_engine_params(model, raw, path):
     own = dict(model.named_parameters())
     assert len(raw) == len(own), f"{path}: {len(raw)} tensors, the model has {len(own)}"
     with torch.no_grad():
         for name, t in raw.items():
             target = own[name.replace("decoder.", "dec.")]
             target.copy_(torch.tensor(t["values"]).reshape(t["shape"]))
+
+
+def eval_eps(args, replay, n):
+    """The evaluation's eps: the engine's (replayed) or from a generator seeded S * 1_000_003 + 5."""
+    if replay is not None:
+        return replay.eval_eps
+    return torch.randn(n, LATENT, generator=torch.Generator().manual_seed(args.seed * 1_000_003 + 5))
+
+
+class Replay:
+    """The engine's draws for one run (`vaelab ode train --randomness-out`): sets the model's initial
+    parameters, then hands out step s's batch indices and eps."""
+
+    def __init__(self, path, model, steps):
+        with open(path) as f:
+            raw = json.load(f)
+        set_engine_params(model, raw["init"], path)
+        self.batches, self.eps_rows = raw["batches"], raw["eps"]
+        assert len(self.batches) >= steps, f"{path}: {len(self.batches)} steps recorded, this run takes {steps}"
+        self.eval_eps = torch.tensor(raw["eval_eps"])
+
+    def batch(self, step):
+        return torch.tensor(self.batches[step])
+
+    def eps(self, step):
+        return torch.tensor(self.eps_rows[step])
 
 
 def main():
@@ -160,6 +191,9 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--log-every", type=int, default=10, help="epochs between progress lines")
     p.add_argument("--json", default=None, help="default: $TMPDIR/pytorch_latent_ode-seed<S>-s<substeps>.json")
+    p.add_argument("--randomness", default=None, metavar="FILE",
+                   help="replay the engine's draws (`vaelab ode train --randomness-out FILE`): its initial "
+                        "parameters, every step's batch and eps, the evaluation's eps; torch's RNG is then unused")
     p.add_argument("--load-params", default=None, metavar="FILE",
                    help="start from the engine's parameters (`vaelab ode train --params-out FILE`); with --epochs 0 "
                         "this only evaluates them: the two implementations must then agree on the test MSEs")
@@ -175,6 +209,7 @@ def main():
 
     torch.manual_seed(args.seed)
     model = LatentODE()
+    replay = Replay(args.randomness, model, args.epochs * -(-len(train["mask"]) // args.batch)) if args.randomness else None
     if args.load_params:
         load_engine_params(model, args.load_params)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
@@ -190,11 +225,11 @@ def main():
     for epoch in range(1, args.epochs + 1):
         t0 = time.perf_counter()
         loss_sum = 0.0
-        order = torch.randperm(n)
+        order = torch.randperm(n) if replay is None else None
         for s in range(0, n, args.batch):
-            idx = order[s : s + args.batch]
+            idx = order[s : s + args.batch] if replay is None else replay.batch(step)
             batch = {k: v[idx] for k, v in train.items()}
-            eps = torch.randn(len(idx), LATENT)
+            eps = torch.randn(len(idx), LATENT) if replay is None else replay.eps(step)
             loss = neg_elbo(model, batch, grid, w_end, args.substeps, eps).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -205,21 +240,20 @@ def main():
         train_s += time.perf_counter() - t0
         row = {"epoch": epoch, "step": step, "train_loss": loss_sum / n, "train_seconds": train_s}
         if epoch % args.log_every == 0 or epoch == args.epochs:
-            gen = torch.Generator().manual_seed(args.seed * 1_000_003 + 5)
             row["test_recon_mse"], row["test_extrap_mse"], row["test_neg_elbo"] = evaluate(
-                model, test, grid, window, args.substeps, gen)
+                model, test, grid, window, args.substeps, eval_eps(args, replay, len(test["mask"])))
             print(f"epoch {epoch} step {step} train_loss={row['train_loss']:.3f} "
                   f"test_recon_mse={row['test_recon_mse']:.5f} test_extrap_mse={row['test_extrap_mse']:.5f} "
                   f"seconds={train_s:.1f}", flush=True)
         epochs.append(row)
 
     t0 = time.perf_counter()
-    gen = torch.Generator().manual_seed(args.seed * 1_000_003 + 5)
-    recon_mse, extrap_mse, test_nelbo = evaluate(model, test, grid, window, args.substeps, gen)
+    recon_mse, extrap_mse, test_nelbo = evaluate(model, test, grid, window, args.substeps,
+                                                 eval_eps(args, replay, len(test["mask"])))
     eval_s = time.perf_counter() - t0
     wall_s = time.perf_counter() - t_start
-    print(f"final seed={args.seed} substeps={args.substeps} steps={step} test_recon_mse={recon_mse:.5f} "
-          f"test_extrap_mse={extrap_mse:.5f} test_-ELBO={test_nelbo:.3f} (constants dropped) "
+    print(f"final seed={args.seed} substeps={args.substeps} steps={step} test_recon_mse={recon_mse:.8f} "
+          f"test_extrap_mse={extrap_mse:.8f} test_-ELBO={test_nelbo:.6f} (constants dropped) "
           f"train_s={train_s:.1f} eval_s={eval_s:.1f} wall_s={wall_s:.1f}", flush=True)
 
     out = args.json or os.path.join(tempfile.gettempdir(), f"pytorch_latent_ode-seed{args.seed}-s{args.substeps}.json")

@@ -5,7 +5,7 @@ prints a table with means, medians and bootstrap 95% intervals: the ratio ours /
 ODE's MSEs ("within 10%") and the difference ours − PyTorch of the VRNN's test −ELBO ("within 1 nat").
 Standard library only (plus torch in the interpreter given by --python, for the reference).
 
-  python3 bench/seq-seeds.py --model ode --seeds 1-30 --python /work/torchenv/bin/python [--jobs 2]
+  python3 bench/seq-seeds.py --model ode --seeds 1-30 --python /work/torchenv/bin/python [--jobs 2] [--paired]
   python3 bench/seq-seeds.py --model vrnn --inference backward --seeds 1-5 --python ... [--epochs 1]
 (VAELAB=path overrides target/release/vaelab.) `--rows-from LOG` skips the runs and reads the per-seed
 lines of an earlier run's output (a run stopped early still leaves them).
@@ -32,6 +32,9 @@ def ode_runs(seed, args, tmp):
     ours = [VAELAB, "ode", "train", "--seed", str(seed)]
     theirs = [args.python, os.path.join(ROOT, "bench", "pytorch_latent_ode.py"), "--data", data, "--seed", str(seed),
               "--threads", "1", "--json", os.path.join(tmp, f"torch-{seed}.json")]
+    if args.paired:
+        drawn = os.path.join(tmp, f"randomness-{seed}.json")
+        ours, theirs = [*ours, "--randomness-out", drawn], [*theirs, "--randomness", drawn]
     return ours, theirs
 
 
@@ -105,14 +108,19 @@ def rows_from(log, model):
     return sorted(rows)
 
 
-def interval(ours, theirs, stat, compare, rounds=10000, rng=random.Random(0)):
-    """Bootstrap 95% interval of stat(ours) / stat(theirs) (or −), seeds resampled independently per side."""
+def interval(ours, theirs, stat, compare, paired, rounds=10000, rng=random.Random(0)):
+    """Bootstrap 95% interval of stat(ours) / stat(theirs) (or −): seeds resampled independently per
+    side, or (paired: both sides drew the same randomness) as pairs."""
     n = len(ours)
     combine = (lambda a, b: a / b) if compare == "ratio" else (lambda a, b: a - b)
-    values = sorted(
-        combine(stat([ours[rng.randrange(n)] for _ in range(n)]), stat([theirs[rng.randrange(n)] for _ in range(n)]))
-        for _ in range(rounds)
-    )
+
+    def resample():
+        if paired:
+            picks = [rng.randrange(n) for _ in range(n)]
+            return [ours[i] for i in picks], [theirs[i] for i in picks]
+        return [ours[rng.randrange(n)] for _ in range(n)], [theirs[rng.randrange(n)] for _ in range(n)]
+
+    values = sorted(combine(*map(stat, resample())) for _ in range(rounds))
     return combine(stat(ours), stat(theirs)), values[int(0.025 * rounds)], values[int(0.975 * rounds)]
 
 
@@ -124,9 +132,13 @@ def main():
     p.add_argument("--jobs", type=int, default=1, help="seeds run at once (each side single-threaded)")
     p.add_argument("--inference", choices=("forward", "backward"), default="forward", help="VRNN only")
     p.add_argument("--epochs", type=int, default=1, help="VRNN only (the latent ODE trains its default 100)")
+    p.add_argument("--paired", action="store_true",
+                   help="latent ODE only: PyTorch replays the engine's draws (init, batches, eps) for each seed")
     p.add_argument("--rows-from", metavar="LOG", help="no runs: the per-seed lines of an earlier run's output")
     args = p.parse_args()
     model = MODELS[args.model]
+    if args.paired and args.model != "ode":
+        p.error("--paired is for --model ode (the VRNN reference has no replay)")
     if args.rows_from:
         rows = rows_from(args.rows_from, model)
     else:
@@ -143,11 +155,16 @@ def main():
         cells = [f"**{stat([r[side][c] for r in rows]):.{d}f}**" for c, d in enumerate(digits) for side in (1, 2)]
         print(f"| **{name}** | " + " | ".join(cells) + " |")
     what = "ratio ours / PyTorch" if model["compare"] == "ratio" else "difference ours − PyTorch"
-    print(f"\n{what} over {len(rows)} seeds (bootstrap 95% interval, 10,000 resamples):")
+    how = "paired: the same draws on both sides, seeds resampled as pairs" if args.paired else "independent draws"
+    print(f"\n{what} over {len(rows)} seeds ({how}; bootstrap 95% interval, 10,000 resamples):")
     for name, stat in (("mean", statistics.fmean), ("median", statistics.median)):
         for c in model["compared"]:
-            v, lo, hi = interval([r[1][c] for r in rows], [r[2][c] for r in rows], stat, model["compare"])
-            print(f"  {name} {names[c]}: {v:.3f}  [{lo:.3f}, {hi:.3f}]")
+            v, lo, hi = interval([r[1][c] for r in rows], [r[2][c] for r in rows], stat, model["compare"], args.paired)
+            print(f"  {name} {names[c]}: {v:.4f}  [{lo:.4f}, {hi:.4f}]")
+    if args.paired:
+        for c in model["compared"]:
+            per_seed = [r[1][c] / r[2][c] for r in rows]
+            print(f"  per seed {names[c]}: ratios from {min(per_seed):.4f} to {max(per_seed):.4f}")
 
 
 if __name__ == "__main__":

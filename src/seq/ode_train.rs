@@ -163,12 +163,23 @@ impl OdeTrainer {
         (pos * BATCH..((pos + 1) * BATCH).min(n)).map(|i| permute(i as u32, n as u32, k, epoch as u32) as usize).collect()
     }
 
+    /// ε of q(z0) for step `step`'s batch, one row per trajectory of `batch_indices_at(step)`.
+    pub fn train_eps_at(&self, step: u64) -> Vec<Vec<f64>> {
+        let l = self.model.config.latent;
+        self.batch_indices_at(step).iter().map(|&j| eps(self.seed, PHASE_TRAIN, step as u32, j, l)).collect()
+    }
+
+    /// ε of the test −ELBO, one row per test trajectory.
+    pub fn eval_eps(&self) -> Vec<Vec<f64>> {
+        let l = self.model.config.latent;
+        (0..self.data.test.n).map(|j| eps(self.seed, PHASE_EVAL, 0, j, l)).collect()
+    }
+
     /// One Adam step on the next batch.
     pub fn train_step(&mut self) -> StepStats {
         let idx = self.batch_indices();
-        let l = self.model.config.latent;
         let windows: Vec<Window> = idx.iter().map(|&j| self.train_windows[j].clone()).collect();
-        let e: Vec<Vec<f64>> = idx.iter().map(|&j| eps(self.seed, PHASE_TRAIN, self.step as u32, j, l)).collect();
+        let e = self.train_eps_at(self.step);
         let LossParts { loss, recon, kl } = self.model.batch_loss(&self.params, &windows, &e, Some(&mut self.grad));
         let epoch = self.step / self.steps_per_epoch();
         self.step += 1;
@@ -193,9 +204,7 @@ impl OdeTrainer {
                 n_extrap += 2;
             }
         }
-        let l = self.model.config.latent;
-        let e: Vec<Vec<f64>> = (0..set.n).map(|j| eps(self.seed, PHASE_EVAL, 0, j, l)).collect();
-        let neg_elbo = self.model.batch_loss(&self.params, &self.test_windows, &e, None).loss;
+        let neg_elbo = self.model.batch_loss(&self.params, &self.test_windows, &self.eval_eps(), None).loss;
         OdeEval { recon_mse: recon / n_recon as f64, extrap_mse: extrap / n_extrap as f64, neg_elbo }
     }
 

@@ -10,9 +10,8 @@ use super::ode_layout::OdeShape;
 use super::ode_step::{OdeStep, RING_SLOTS, record};
 use crate::gpu::Gpu;
 use crate::seq::adam::{BETA1, BETA2};
-use crate::seq::latent_ode::{Window, eps};
+use crate::seq::latent_ode::Window;
 use crate::seq::ode_train::{BATCH, CLIP_NORM, LR, OdeEval, OdeTrainer, StepStats};
-use crate::rng::PHASE_TRAIN;
 use crate::{Result, VaeError};
 
 pub struct GpuOdeTrainer {
@@ -52,10 +51,8 @@ impl GpuOdeTrainer {
     /// Step `step`'s inputs, exactly the f64 trainer's batch and ε.
     fn inputs(&self, step: u64) -> Result<Vec<f32>> {
         let idx = self.cpu.batch_indices_at(step);
-        let (seed, l) = (self.cpu.seed, self.cpu.model.config.latent);
         let windows: Vec<Window> = idx.iter().map(|&j| self.cpu.train_window(j).clone()).collect();
-        let e: Vec<Vec<f64>> = idx.iter().map(|&j| eps(seed, PHASE_TRAIN, step as u32, j, l)).collect();
-        self.gpu_step.inputs.build(&self.gpu_step.shape, &windows, &e)
+        self.gpu_step.inputs.build(&self.gpu_step.shape, &windows, &self.cpu.train_eps_at(step))
     }
 
     /// `steps` optimizer steps, RING_SLOTS per submit; returns each step's figures (read back once

@@ -48,6 +48,10 @@ struct TrainArgs {
     /// --load-params evaluates them: a cross-check of the two models).
     #[arg(long, value_name = "FILE")]
     params_out: Option<PathBuf>,
+    /// Write this run's randomness as JSON: the initial parameters, every step's batch indices and ε,
+    /// and the evaluation's ε (the PyTorch reference's --randomness replays them: a paired comparison).
+    #[arg(long, value_name = "FILE")]
+    randomness_out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -133,6 +137,9 @@ fn train(args: TrainArgs) -> Result<()> {
         write_data(&run.cpu().data, out)?;
     }
     let trainer = run.cpu();
+    if let Some(out) = &args.randomness_out {
+        write_randomness(trainer, args.epochs as u64 * trainer.steps_per_epoch(), out)?;
+    }
     println!(
         "latent ODE: seed {}, {} parameters, H {}, L {}, substeps {}, backend {}; losses are negative ELBOs per trajectory without the constants log(2πσ²)",
         args.seed,
@@ -171,13 +178,32 @@ fn train(args: TrainArgs) -> Result<()> {
         started.elapsed().as_secs_f64(),
         training.as_secs_f64() * 1e3 / run.step().max(1) as f64
     );
-    let trainer = run.cpu();
     if let Some(out) = &args.params_out {
-        let tensors: serde_json::Map<String, serde_json::Value> = (trainer.model.tensors().into_iter())
-            .map(|(name, range, shape, _)| (name.to_string(), serde_json::json!({ "shape": shape, "values": trainer.params[range] })))
-            .collect();
-        std::fs::write(out, serde_json::Value::Object(tensors).to_string()).map_err(|e| VaeError::io(out, e))?;
-        eprintln!("wrote {}", out.display());
+        write_json(&tensors_json(run.cpu()), out)?;
     }
+    Ok(())
+}
+
+/// The trainer's current parameters as {PyTorch name: {shape, values}}.
+fn tensors_json(trainer: &OdeTrainer) -> serde_json::Value {
+    let tensors: serde_json::Map<String, serde_json::Value> = (trainer.model.tensors().into_iter())
+        .map(|(name, range, shape, _)| (name.to_string(), serde_json::json!({ "shape": shape, "values": trainer.params[range] })))
+        .collect();
+    serde_json::Value::Object(tensors)
+}
+
+/// What `steps` steps of training draw, before the first: {init, batches [steps][B], eps [steps][B][L], eval_eps [N_test][L]}.
+fn write_randomness(trainer: &OdeTrainer, steps: u64, out: &Path) -> Result<()> {
+    let batches: Vec<Vec<usize>> = (0..steps).map(|s| trainer.batch_indices_at(s)).collect();
+    let eps: Vec<Vec<Vec<f64>>> = (0..steps).map(|s| trainer.train_eps_at(s)).collect();
+    let json = serde_json::json!({
+        "seed": trainer.seed, "init": tensors_json(trainer), "batches": batches, "eps": eps, "eval_eps": trainer.eval_eps(),
+    });
+    write_json(&json, out)
+}
+
+fn write_json(value: &serde_json::Value, out: &Path) -> Result<()> {
+    std::fs::write(out, value.to_string()).map_err(|e| VaeError::io(out, e))?;
+    eprintln!("wrote {}", out.display());
     Ok(())
 }
