@@ -19,7 +19,7 @@ import { tests as replayTests } from './replay-tests.mjs';
 import { tests as dataTests } from './data-tests.mjs';
 import { tests as odeLessonTests } from './ode-lesson-tests.mjs';
 import { tests as vrnnLessonTests } from './vrnn-lesson-tests.mjs';
-import { tests as seqGpuTests } from './seq-gpu-tests.mjs';
+import { tests as seqBackendTests } from './seq-backend-tests.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dist = resolve(root, process.env.DIST ?? 'dist');
@@ -89,7 +89,7 @@ const shared = {}; // state one test hands to the next (e.g. a trained page)
 let passed = 0;
 let failed = 0;
 const started = Date.now();
-for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...keepTests, ...importTests, ...replayTests, ...dataTests, ...odeLessonTests, ...vrnnLessonTests, ...seqGpuTests]) {
+for (const test of [...tests, ...linkTests, ...lessonTests, ...cpuTests, ...a11yTests, ...keepTests, ...importTests, ...replayTests, ...dataTests, ...odeLessonTests, ...vrnnLessonTests, ...seqBackendTests]) {
   if (filter && !test.name.includes(filter)) continue;
   const t0 = Date.now();
   const notes = [];

@@ -1,13 +1,14 @@
-// What lessons 10 and 11 share: they run their own model (the engine's OdeLab / VrnnLab) on the page's
-// thread, a few training steps per animation frame, or on WebGPU (VrnnGpu / OdeGpu) with the CPU lab
-// taking the GPU's parameters to evaluate and draw; evaluating and drawing on a clock (FrameTrained).
+// What lessons 10 and 11 share: they train their own model (the engine's OdeLab / VrnnLab) on a Web
+// Worker (WorkerRun) or on WebGPU (VrnnGpu / OdeGpu), the page's lab taking the run's parameters to
+// evaluate and draw, on a clock (FrameTrained); without a worker, a few steps per frame on this thread.
 import { chooseBackend } from '../core/choose-backend.js';
 import { calmLive } from '../core/views/a11y.js';
 import { el, segmented } from './ui.js';
+import { WorkerRun } from './worker-run.js';
 
-const FRAME_BUDGET_MS = 12; // CPU training time per animation frame: the page stays responsive
-const GPU_BUDGET_MS = 150; // GPU training per call (it runs off the page's thread; one readback per call)
-const GPU_MAX_STEPS = 25; // the engine's steps per submit
+const FRAME_BUDGET_MS = 12; // training time per animation frame on the page's thread: it stays responsive
+const RUN_BUDGET_MS = 150; // training per call of a run off the page's thread (one parameter fetch per call)
+const RUN_MAX_STEPS = 25; // the GPU engine's steps per submit
 
 /** The backend switch's words (the link's `backend` key, as for the engine's lessons). */
 const BACKEND = {
@@ -35,11 +36,13 @@ export const message = (e, lang = 'en') => (lang === 'zh' && e?.zh) || String(e?
 
 /**
  * The base of a widget that trains its lab toward `params.steps`, built from the link's params.
- * `words`: the lesson's texts with pause, resume, cannotLoad, cannotBuild, trainFailed. `pace`:
+ * `words`: the lesson's texts with pause, resume, cannotLoad, cannotBuild, trainFailed, evalFailed. `pace`:
  * {drawEveryMs, evalEveryMs, firstGuessMs (ms per step before any was measured), maxStepsPerFrame}.
  * The link's `backend` picks the device as for the engine's lessons (auto: WebGPU on a hardware adapter).
- * The widget gives `modelKey(params)` (a new model when it changes), `newLab(params)`, `newGpuRun(params)`
- * (a promise of the engine's GPU run), `showControls(params)`, `costPerStep()` / `noteCost(ms)`, `evaluate()`, `drawAll()`, `drawStatus()`,
+ * The widget gives `modelKey(params)` (a new model when it changes), `labSpec(params)` ({name, args}:
+ * the lab is `new wasm[name](...args)`, here and on the worker), `wasm` (the engine's module),
+ * `newGpuRun(params)` (a promise of the engine's GPU run), `showControls(params)`, `costPerStep()` / `noteCost(ms)`,
+ * `readEvals(r)` (the lab's evaluation as the widget's figures), `drawAll()`, `drawStatus()`,
  * `canvases` and `chart` (stopped on destroy), and calls `loadWith(promise of the engine)` once.
  */
 export class FrameTrained {
@@ -86,13 +89,13 @@ export class FrameTrained {
   }
 
   get step() {
-    if (this.gpu) return this.gpuStep ?? 0; // not gpu.step(): the run is borrowed while a call is pending
+    if (this.runner) return this.runnerStep ?? 0; // the run's own step: a GPU run is borrowed while a call is pending
     return this.lab ? Number(this.lab.step()) : 0;
   }
 
-  /** The device is not chosen yet, or it is the GPU and its run is not there yet (being built, or failed). */
+  /** The device is not chosen yet, or its run is not there yet (being built, or failed). */
   get waitingForDevice() {
-    return this.deviceChoice === 'pending' || (this.deviceChoice === 'webgpu' && !this.gpu);
+    return this.deviceChoice === 'pending' || (this.deviceChoice === 'webgpu' && !this.runner);
   }
 
   get done() {
@@ -135,31 +138,29 @@ export class FrameTrained {
     this.evals = null;
     this.failed = false;
     this.problem.hidden = true;
-    this.gpuStep = 0;
+    this.runnerStep = 0;
     this.syncedAt = null;
     try {
-      this.lab = this.newLab(params);
+      const { name, args } = this.labSpec(params);
+      this.lab = new this.wasm[name](...args);
       this.evaluate();
     } catch (e) {
       this.fail(this.words.cannotBuild, e);
       return;
     }
-    // The CPU lab stays for the figures; on the GPU, the GPU run trains and hands its parameters over.
+    // The page's lab stays for the figures; the run (GPU or worker) trains and hands its parameters over.
     this.deviceChoice = 'pending';
     this.showDevice();
     const current = () => run === this.run && !this.destroyed;
     choose(this.ctx.backend).then(async ({ backend, reason }) => {
       if (!current()) return;
-      this.device.title = reason;
-      if (backend === 'webgpu') {
-        const gpu = await this.newGpuRun(params);
-        if (!current()) {
-          gpu.free();
-          return;
-        }
-        this.gpu = gpu;
-        this.device.title = `${gpu.adapter().trim()} · ${reason}`;
+      const runner = await (backend === 'webgpu' ? this.newGpuRun(params) : this.newWorkerRun(params));
+      if (!current()) {
+        runner?.free();
+        return;
       }
+      this.runner = runner;
+      this.device.title = runner ? `${runner.adapter().trim()} · ${reason}` : `${reason} · the page's thread (no worker)`;
       this.deviceChoice = backend;
       this.showDevice();
       this.train();
@@ -171,8 +172,19 @@ export class FrameTrained {
     });
   }
 
+  /** The CPU run on a worker; null (train on this thread) where no worker starts. */
+  async newWorkerRun(params) {
+    const { name, args } = this.labSpec(params);
+    try {
+      return await WorkerRun.create(name, args);
+    } catch (e) {
+      console.warn('no training worker, training on the page\'s thread:', e);
+      return null;
+    }
+  }
+
   freeLab() {
-    for (const name of ['lab', 'gpu']) {
+    for (const name of ['lab', 'runner']) {
       const obj = this[name];
       this[name] = null;
       // A GPU call still pending holds the object: free it once that call is over.
@@ -190,13 +202,13 @@ export class FrameTrained {
     this.device.textContent = now ? this.texts.t(now) : '';
   }
 
-  /** The CPU lab takes the GPU's parameters (before evaluating or drawing them). */
-  async syncFromGpu() {
-    const gpu = this.gpu;
-    if (!gpu || this.syncedAt === this.step) return;
-    const step = this.gpuStep;
-    const params = await gpu.parameters();
-    if (gpu === this.gpu && this.lab) {
+  /** The page's lab takes the run's parameters (before evaluating or drawing them). */
+  async syncFromRun() {
+    const runner = this.runner;
+    if (!runner || this.syncedAt === this.step) return;
+    const step = this.runnerStep;
+    const params = await runner.parameters();
+    if (runner === this.runner && this.lab) {
       this.lab.set_parameters(params, step);
       this.syncedAt = step;
     }
@@ -209,8 +221,8 @@ export class FrameTrained {
     this.drawStatus();
   }
 
-  /** Trains toward the link's steps: on the CPU a few steps per frame (at least one; as many as fit in
-   * FRAME_BUDGET_MS); on the GPU one awaited call per frame, its parameters fetched before each drawing. */
+  /** Trains toward the link's steps: with a run (GPU or worker) one awaited call per frame, its
+   * parameters fetched before each drawing; on this thread a few steps per frame (within FRAME_BUDGET_MS). */
   train() {
     if (this.inflight) {
       // A GPU call is pending (maybe of a run just replaced): start once it is over.
@@ -228,22 +240,22 @@ export class FrameTrained {
         this.finish();
         return;
       }
-      const gpu = this.gpu;
+      const runner = this.runner;
       const perStep = this.costPerStep() ?? firstGuessMs;
-      const [budget, most] = gpu ? [GPU_BUDGET_MS, GPU_MAX_STEPS] : [FRAME_BUDGET_MS, maxStepsPerFrame];
+      const [budget, most] = runner ? [RUN_BUDGET_MS, RUN_MAX_STEPS] : [FRAME_BUDGET_MS, maxStepsPerFrame];
       const n = Math.max(1, Math.min(this.params.steps - this.step, Math.floor(budget / perStep), most));
       const lab = this.lab;
       let r;
       try {
         const t0 = performance.now();
-        if (gpu) {
-          this.inflight = gpu.train(n);
+        if (runner) {
+          this.inflight = runner.train(n);
           r = await this.inflight;
         } else {
           r = lab.train(n);
         }
-        if (gpu !== this.gpu || lab !== this.lab) return; // rebuilt meanwhile: the new run has its own loop
-        if (gpu) this.gpuStep = Number(field(r, 'step'));
+        if (runner !== this.runner || lab !== this.lab) return; // rebuilt meanwhile: the new run has its own loop
+        if (runner) this.runnerStep = Number(field(r, 'step'));
         this.noteCost((performance.now() - t0) / n);
         this.history.step.push(Number(field(r, 'step') ?? this.step));
         this.history.loss.push(Number(field(r, 'loss')));
@@ -251,16 +263,17 @@ export class FrameTrained {
         const now = performance.now();
         const evalDue = now - (this.evaluatedAt ?? 0) > evalEveryMs;
         const drawDue = now - (this.drawnAt ?? 0) > drawEveryMs;
-        if (gpu && (evalDue || drawDue || this.done)) {
-          this.inflight = this.syncFromGpu();
+        if (runner && (evalDue || drawDue || this.done)) {
+          this.inflight = this.syncFromRun();
           await this.inflight;
-          if (gpu !== this.gpu || this.destroyed) return;
+          if (runner !== this.runner || this.destroyed) return;
         }
-        if (evalDue) this.evaluate();
+        if (evalDue) await this.evaluate();
+        if (runner !== this.runner || lab !== this.lab || this.destroyed) return;
         if (drawDue) this.drawAll();
         else this.drawStatus();
       } catch (e) {
-        if (gpu === this.gpu && lab === this.lab) this.fail(this.words.trainFailed, e);
+        if (runner === this.runner && lab === this.lab) this.fail(this.words.trainFailed, e);
         return;
       } finally {
         this.inflight = null;
@@ -273,22 +286,37 @@ export class FrameTrained {
 
   /** The run reached its steps (or paused, or failed): evaluate, draw, wake whoever waits. */
   async finish() {
-    const gpu = this.gpu;
-    if (gpu && !this.failed) {
+    const runner = this.runner;
+    if (runner && !this.failed) {
       try {
-        this.inflight = this.syncFromGpu();
+        this.inflight = this.syncFromRun();
         await this.inflight;
       } catch (e) {
-        if (gpu === this.gpu) this.fail(this.words.trainFailed, e);
+        if (runner === this.runner) this.fail(this.words.trainFailed, e);
         return;
       } finally {
         this.inflight = null;
       }
-      if (gpu !== this.gpu || this.destroyed) return;
+      if (runner !== this.runner || this.destroyed) return;
     }
-    if (this.lab && !this.failed) this.evaluate();
+    if (this.lab && !this.failed) await this.evaluate();
+    if (runner !== this.runner || this.destroyed) return;
     this.drawAll();
     this.settle();
+  }
+
+  /** The test figures (`this.evals`, through the widget's `readEvals(r)`): from the worker where one
+   * trains, off this thread; else from the page's lab (synchronously: before the first await). */
+  async evaluate() {
+    this.evaluatedAt = performance.now();
+    const { runner, lab } = this;
+    try {
+      const r = runner?.evaluate ? await runner.evaluate() : lab.evaluate();
+      if (runner !== this.runner || lab !== this.lab) return;
+      this.evals = { ...this.readEvals(r), step: this.step };
+    } catch (e) {
+      if (runner === this.runner && lab === this.lab) this.fail(this.words.evalFailed, e);
+    }
   }
 
   settle() {

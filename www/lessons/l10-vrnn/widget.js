@@ -1,5 +1,5 @@
 // Lesson 10, the VRNN: a latent variable per row. The widget runs the engine's VrnnLab (src/web/vrnn.rs)
-// from the main wasm module (vaelab.js) on this thread, in small chunks between frames, on MNIST read row by row: a
+// from the main wasm module (vaelab.js), trained on a Web Worker or WebGPU (FrameTrained), on MNIST read row by row: a
 // test digit's top rows given and several completions (posterior above, prior below), digits generated
 // row by row from the prior, the test KL per row, the loss, and a forward/backward inference switch.
 // The lesson's number is `number` below (the folder name follows the l<N>- convention).
@@ -14,6 +14,21 @@ const TRAIN_IMAGES = 4000; // VrnnLab uses at most the first 4000 (src/web/vrnn.
 const TEST_IMAGES = 200;
 const IDX_HEADER = 16; // an IDX image file's header bytes
 const COMPLETIONS = 5;
+
+/** A 28×28 canvas of probabilities, black ink on white (one put per image: the strips redraw often). */
+const bitmap = document.createElement('canvas');
+bitmap.width = bitmap.height = SIDE;
+const bitmapPixels = new ImageData(SIDE, SIDE);
+function digitBitmap(img) {
+  const px = bitmapPixels.data;
+  for (let i = 0; i < PIXELS; i++) {
+    const g = Math.round(255 * (1 - Math.max(0, Math.min(1, img[i]))));
+    px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = g;
+    px[4 * i + 3] = 255;
+  }
+  bitmap.getContext('2d').putImageData(bitmapPixels, 0, 0);
+  return bitmap;
+}
 const GENERATED = 8;
 
 // The CPU build needs no WebGPU; it and MNIST are loaded once per page, on this thread.
@@ -130,9 +145,13 @@ export default {
       return `${params.vrnn_seed}|${params.inference}`;
     }
 
-    newLab(params) {
-      const { mod, train, test } = this.engine;
-      return new mod.VrnnLab(params.vrnn_seed, params.inference, train, test);
+    get wasm() {
+      return this.engine.mod;
+    }
+
+    labSpec(params) {
+      const { train, test } = this.engine;
+      return { name: 'VrnnLab', args: [params.vrnn_seed, params.inference, train, test] };
     }
 
     newGpuRun(params) {
@@ -154,14 +173,8 @@ export default {
       this.msPerStep = this.msPerStep == null ? ms : 0.8 * this.msPerStep + 0.2 * ms;
     }
 
-    evaluate() {
-      this.evaluatedAt = performance.now();
-      try {
-        const r = this.lab.evaluate();
-        this.evals = { loss: Number(field(r, 'loss')), recon: Number(field(r, 'recon')), kl: Number(field(r, 'kl')), klSteps: Array.from(field(r, 'kl_steps') ?? [], Number), step: this.step };
-      } catch (e) {
-        this.fail(T.evalFailed, e);
-      }
+    readEvals(r) {
+      return { loss: Number(field(r, 'loss')), recon: Number(field(r, 'recon')), kl: Number(field(r, 'kl')), klSteps: Array.from(field(r, 'kl_steps') ?? [], Number) };
     }
 
     // ------------------------------------------------------------ drawing
@@ -203,16 +216,10 @@ export default {
         const extra = gapAfterFirst ? 10 : 0;
         const size = Math.min(h - 4, (w - gap * (count - 1) - extra) / count);
         const cell = size / SIDE;
+        ctx.imageSmoothingEnabled = false; // one block per pixel, as the images are
         images.forEach((img, i) => {
           const x0 = i * (size + gap) + (gapAfterFirst && i > 0 ? extra : 0);
-          for (let r = 0; r < SIDE; r++) {
-            for (let c = 0; c < SIDE; c++) {
-              const v = Math.max(0, Math.min(1, img[r * SIDE + c]));
-              const g = Math.round(255 * (1 - v));
-              ctx.fillStyle = `rgb(${g},${g},${g})`;
-              ctx.fillRect(x0 + c * cell, 2 + r * cell, cell + 0.5, cell + 0.5);
-            }
-          }
+          ctx.drawImage(digitBitmap(img), x0, 2, size, size);
           ctx.strokeStyle = '#d1d5db';
           ctx.lineWidth = 1;
           ctx.strokeRect(x0, 2, size, size);

@@ -1,5 +1,5 @@
 // Lesson 11, latent ODEs: z as a trajectory. The widget runs the engine's OdeLab (src/web/ode.rs) from
-// the main wasm module (vaelab.js) on this thread, in small chunks between frames: a GRU reads a test spiral's noisy
+// the main wasm module (vaelab.js), trained on a Web Worker or WebGPU (FrameTrained): a GRU reads a test spiral's noisy
 // points inside a draggable time window backwards into q(z0), an MLP vector field carries z0 forward
 // with fixed-step RK4, and a decoder reads each z(t) — inside the window a reconstruction, past it an
 // extrapolation. Also: samples from the prior, the loss, test MSEs, and what RK4 substeps cost.
@@ -186,8 +186,12 @@ export default {
       return `${params.ode_seed}|${params.substeps}`;
     }
 
-    newLab(params) {
-      return seeded((seed) => new this.engine.OdeLab(seed, params.substeps), params.ode_seed);
+    get wasm() {
+      return this.engine;
+    }
+
+    labSpec(params) {
+      return { name: 'OdeLab', args: [params.ode_seed, params.substeps] };
     }
 
     newGpuRun(params) {
@@ -203,14 +207,8 @@ export default {
       this.costs.set(this.params.substeps, before == null ? ms : 0.8 * before + 0.2 * ms);
     }
 
-    evaluate() {
-      this.evaluatedAt = performance.now();
-      try {
-        const r = this.lab.evaluate();
-        this.evals = { recon: Number(field(r, 'recon_mse')), extrap: Number(field(r, 'extrap_mse')), negElbo: Number(field(r, 'neg_elbo')), step: this.step };
-      } catch (e) {
-        this.fail(T.evalFailed, e);
-      }
+    readEvals(r) {
+      return { recon: Number(field(r, 'recon_mse')), extrap: Number(field(r, 'extrap_mse')), negElbo: Number(field(r, 'neg_elbo')) };
     }
 
     // ------------------------------------------------------------ the window on the time axis
