@@ -194,6 +194,9 @@ def main():
     p.add_argument("--randomness", default=None, metavar="FILE",
                    help="replay the engine's draws (`vaelab ode train --randomness-out FILE`): its initial "
                         "parameters, every step's batch and eps, the evaluation's eps; torch's RNG is then unused")
+    p.add_argument("--nudge", type=float, default=0.0, metavar="REL",
+                   help="multiply every initial parameter by 1 + REL (e.g. 1e-12): how far rounding-sized "
+                        "differences alone carry a run apart (a control for --randomness)")
     p.add_argument("--load-params", default=None, metavar="FILE",
                    help="start from the engine's parameters (`vaelab ode train --params-out FILE`); with --epochs 0 "
                         "this only evaluates them: the two implementations must then agree on the test MSEs")
@@ -212,6 +215,10 @@ def main():
     replay = Replay(args.randomness, model, args.epochs * -(-len(train["mask"]) // args.batch)) if args.randomness else None
     if args.load_params:
         load_engine_params(model, args.load_params)
+    if args.nudge:
+        with torch.no_grad():
+            for t in model.parameters():
+                t.mul_(1.0 + args.nudge)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     n = len(train["mask"])
     print(f"pytorch_latent_ode: data={args.data} seed={args.seed} epochs={args.epochs} substeps={args.substeps} "
