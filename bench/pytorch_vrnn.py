@@ -28,7 +28,10 @@
 #   - --init threefry draws the initial weights exactly as Vrnn::init does (U(-b, b) per tensor, key
 #     (S, 10), counter (tensor index, element index)); then the `init` line equals the engine's
 #     for the same seed (a check that the two compute the same model). The default is --init torch.
-# What differs (randomness only; runs agree in distribution, not bit for bit):
+#   - --draws engine replays every draw of the engine's run (the Threefry init above, the Feistel data
+#     order of key (S, 12), the training binarization of key (S, 2) at counter (step, j*784 + q), the
+#     training eps of key (S, 11) at (step, j*T*L + t*L + k)): a paired comparison, equal to rounding.
+# What differs by default (randomness only; runs agree in distribution, not bit for bit):
 #   - the default init is PyTorch's own (nn.Linear / nn.GRUCell defaults: the same U(-b, b) bounds,
 #     from torch's generator);
 #   - torch.manual_seed(S) on the CPU drives, in that order of use, the init, the per-epoch data
@@ -54,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROWS, COLS, HIDDEN, FEATURES, LATENT = 28, 28, 64, 64, 8
 BATCH, LR, CLIP = 64, 1e-3, 100.0
 TEST_BINARIZE_SEED = 0
-STREAM_BINARIZE, STREAM_VRNN_INIT, STREAM_VRNN_EPS = 2, 10, 11
+STREAM_BINARIZE, STREAM_VRNN_INIT, STREAM_VRNN_EPS, STREAM_VRNN_SHUFFLE = 2, 10, 11, 12
 PHASE_TRAIN, PHASE_EVAL = 0, 1
 
 
@@ -121,12 +124,53 @@ def binarize_test_images(images):
     return (uniform_open01(bits) < p).astype(np.float64).reshape(n, ROWS, COLS)
 
 
-def eval_eps(seed, n):
-    """src/seq/vrnn.rs eps(config, seed, PHASE_EVAL, step 0, j) for j < n: [n, T, L] float64."""
-    c = counters(n * ROWS * LATENT)  # j*T*L + t*L + k
-    a, b = threefry2x32(key(seed, STREAM_VRNN_EPS, PHASE_EVAL), np.zeros_like(c), c)
+def engine_eps(seed, phase, step, indices):
+    """src/seq/vrnn.rs eps(config, seed, phase, step, j) for each j of `indices`: [len, T, L] float64."""
+    n = ROWS * LATENT
+    c = (np.asarray(indices, np.uint64)[:, None] * n + np.arange(n, dtype=np.uint64)).astype(np.uint32).reshape(-1)
+    a, b = threefry2x32(key(seed, STREAM_VRNN_EPS, phase), np.full_like(c, step), c)
     u1, u2 = uniform_open01(a).astype(np.float64), uniform_open01(b).astype(np.float64)
-    return (np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)).reshape(n, ROWS, LATENT)
+    return (np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)).reshape(len(indices), ROWS, LATENT)
+
+
+def eval_eps(seed, n):
+    """The evaluation's eps, j < n: the engine's (PHASE_EVAL, step 0)."""
+    return engine_eps(seed, PHASE_EVAL, 0, np.arange(n))
+
+
+def engine_binarize(images, seed, step, indices):
+    """src/seq/vrnn_train.rs binarize(image j, seed, PHASE_TRAIN, step, j) for j of `indices`: pixel q
+    is 1 iff u < byte/255 (f32), u from Threefry (seed, STREAM_BINARIZE, PHASE_TRAIN) at (step, j*784 + q)."""
+    px = ROWS * COLS
+    c = (np.asarray(indices, np.uint64)[:, None] * px + np.arange(px, dtype=np.uint64)).astype(np.uint32).reshape(-1)
+    bits, _ = threefry2x32(key(seed, STREAM_BINARIZE, PHASE_TRAIN), np.full_like(c, step), c)
+    p = images[indices].reshape(-1).astype(np.float32) * np.float32(1.0 / 255.0)
+    return (uniform_open01(bits) < p).astype(np.float64).reshape(len(indices), ROWS, COLS)
+
+
+def half_bits_for(n):
+    bits = 1
+    while (1 << (2 * bits)) < n:
+        bits += 1
+    return bits
+
+
+def engine_permute(positions, n, k, epoch):
+    """src/rng.rs permute: positions of epoch `epoch`'s Feistel bijection of [0, n), cycle-walking."""
+    half = half_bits_for(n)
+    mask = np.uint32((1 << half) - 1)
+
+    def feistel(i):
+        left, right = i >> np.uint32(half), i & mask
+        for rnd in range(4):
+            f = threefry2x32(k, np.full_like(right, epoch), (np.uint32(rnd) << np.uint32(24)) | right)[0] & mask
+            left, right = right, left ^ f
+        return (left << np.uint32(half)) | right
+
+    j = feistel(np.asarray(positions, np.uint32))
+    while (j >= n).any():
+        j = np.where(j >= n, feistel(j), j)
+    return j.astype(np.int64)
 
 
 # --- model ----------------------------------------------------------------------------------------
@@ -204,8 +248,13 @@ def main():
     p.add_argument("--test-images", type=int, default=1000, help="the first N test images")
     p.add_argument("--init", choices=["torch", "threefry"], default="torch",
                    help="threefry: the engine's initial weights for this seed, bit for bit (see the header)")
+    p.add_argument("--draws", choices=["torch", "engine"], default="torch",
+                   help="engine: replay the engine's draws for this seed (init, Feistel data order, training "
+                        "binarization and eps), so both programs compute the same run up to rounding")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
+    if args.draws == "engine":
+        args.init = "threefry"
 
     started = time.perf_counter()
     torch.set_num_threads(args.threads)
@@ -228,7 +277,7 @@ def main():
     n_params = sum(q.numel() for q in model.parameters())
     print(f"pytorch_vrnn: seed {args.seed}, {args.inference.capitalize()} inference, {n_params} parameters, "
           f"H {HIDDEN} F {FEATURES} L {LATENT}, {n} train images (batch {BATCH}), {args.test_images} test images; "
-          f"losses are negative ELBOs in nats per image; init={args.init} threads={args.threads} "
+          f"losses are negative ELBOs in nats per image; init={args.init} draws={args.draws} threads={args.threads} "
           f"torch={torch.__version__}", flush=True)
     e = evaluate(model, x_test, eps_test)
     print(f"init     test_neg_elbo={e[0]:.3f} recon={e[1]:.3f} kl={e[2]:.3f}", flush=True)
@@ -238,10 +287,16 @@ def main():
     for epoch in range(1, args.epochs + 1):
         total, window, recent = 0.0, 0.0, 0
         epoch_start = time.perf_counter()
-        order = torch.randperm(n)
+        order = torch.randperm(n) if args.draws == "torch" else None
         for i in range(1, steps + 1):
-            x = torch.bernoulli(train[order[(i - 1) * BATCH : i * BATCH]])
-            eps = torch.randn(len(x), ROWS, LATENT)
+            if order is not None:
+                x = torch.bernoulli(train[order[(i - 1) * BATCH : i * BATCH]])
+                eps = torch.randn(len(x), ROWS, LATENT)
+            else:
+                idx = engine_permute(np.arange((i - 1) * BATCH, min(i * BATCH, n)), n,
+                                     key(args.seed, STREAM_VRNN_SHUFFLE, PHASE_TRAIN), epoch - 1)
+                x = torch.from_numpy(engine_binarize(train_u8, args.seed, step, idx))
+                eps = torch.from_numpy(engine_eps(args.seed, PHASE_TRAIN, step, idx))
             recon, kls = model(x, eps)
             kl_steps = kls.mean(0)
             loss = recon.mean() + kl_steps.sum()

@@ -40,8 +40,9 @@ def ode_runs(seed, args, tmp):
 
 def vrnn_runs(seed, args, _tmp):
     common = ["--seed", str(seed), "--epochs", str(args.epochs), "--inference", args.inference]
+    draws = ["--draws", "engine"] if args.paired else []
     return ([VAELAB, "vrnn", "train", *common],
-            [args.python, os.path.join(ROOT, "bench", "pytorch_vrnn.py"), *common, "--threads", "1"])
+            [args.python, os.path.join(ROOT, "bench", "pytorch_vrnn.py"), *common, "--threads", "1", *draws])
 
 
 # Per model: its runs, the final line of each side (the last match is the run's result; the last
@@ -133,12 +134,10 @@ def main():
     p.add_argument("--inference", choices=("forward", "backward"), default="forward", help="VRNN only")
     p.add_argument("--epochs", type=int, default=1, help="VRNN only (the latent ODE trains its default 100)")
     p.add_argument("--paired", action="store_true",
-                   help="latent ODE only: PyTorch replays the engine's draws (init, batches, eps) for each seed")
+                   help="PyTorch replays the engine's draws for each seed (init, data order, eps; the VRNN's binarization)")
     p.add_argument("--rows-from", metavar="LOG", help="no runs: the per-seed lines of an earlier run's output")
     args = p.parse_args()
     model = MODELS[args.model]
-    if args.paired and args.model != "ode":
-        p.error("--paired is for --model ode (the VRNN reference has no replay)")
     if args.rows_from:
         rows = rows_from(args.rows_from, model)
     else:
@@ -163,8 +162,8 @@ def main():
             print(f"  {name} {names[c]}: {v:.4f}  [{lo:.4f}, {hi:.4f}]")
     if args.paired:
         for c in model["compared"]:
-            per_seed = [r[1][c] / r[2][c] for r in rows]
-            print(f"  per seed {names[c]}: ratios from {min(per_seed):.4f} to {max(per_seed):.4f}")
+            per_seed = [r[1][c] / r[2][c] if model["compare"] == "ratio" else r[1][c] - r[2][c] for r in rows]
+            print(f"  per seed {names[c]}: from {min(per_seed):.4f} to {max(per_seed):.4f}")
 
 
 if __name__ == "__main__":
