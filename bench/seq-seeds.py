@@ -86,6 +86,11 @@ def one_seed(seed, args, model, tmp):
     theirs = last_match(model["theirs"], run(theirs_cmd, dict(os.environ, OMP_WAIT_POLICY="PASSIVE")), f"pytorch seed {seed}")
     shown = lambda v: " ".join(f"{name} {x:.6g}" for name, x in zip(model["columns"], v))
     print(f"seed {seed}: ours {shown(ours)} ({ours[-1]:.0f} s) · PyTorch {shown(theirs)} ({theirs[-1]:.0f} s)", flush=True)
+    if args.control:
+        nudged = last_match(model["theirs"], run([*theirs_cmd, "--nudge", str(args.control)], dict(os.environ, OMP_WAIT_POLICY="PASSIVE")),
+                            f"pytorch seed {seed} nudged")
+        print(f"seed {seed} control: PyTorch nudged {shown(nudged)} ({nudged[-1]:.0f} s)", flush=True)
+        NUDGED[seed] = nudged
     return seed, ours, theirs
 
 
@@ -104,6 +109,9 @@ def rows_from(log, model):
                 if any(len(v) != len(model["columns"]) + 1 for v in sides):
                     sys.exit(f"{log}: not a --model line: {line.strip()}")
                 rows.append((int(m.group(1)), *sides))
+            m = CONTROL_LINE.match(line.strip())
+            if m:
+                NUDGED[int(m.group(1))] = [float(v) for v in NUMBER.findall(m.group(2))]
     if not rows:
         sys.exit(f"{log}: no per-seed lines")
     return sorted(rows)
@@ -125,6 +133,29 @@ def interval(ours, theirs, stat, compare, paired, rounds=10000, rng=random.Rando
     return combine(stat(ours), stat(theirs)), values[int(0.025 * rounds)], values[int(0.975 * rounds)]
 
 
+CONTROL_LINE = re.compile(r"^seed (\d+) control: PyTorch nudged (.*)$")
+NUDGED = {}  # seed -> the control run's figures (--control, or its lines in --rows-from's log)
+
+
+def show_control(model, rows):
+    """PyTorch against itself nudged, per seed, next to ours against PyTorch, as ratios: the noise
+    floor of a paired comparison (rounding-sized differences alone)."""
+    nudged = NUDGED
+    if not nudged:
+        return
+    names = model["columns"]
+    print("\nthe control: PyTorch nudged / PyTorch (same draws, initial weights times 1 + REL), per seed, next to ours / PyTorch:")
+    for seed, o, t in rows:
+        if seed in nudged:
+            n = nudged[seed]
+            print(f"  seed {seed}: " + "; ".join(f"{names[c]} nudged {n[c] / t[c]:.4f} · ours {o[c] / t[c]:.4f}" for c in model["compared"]))
+    for c in model["compared"]:
+        both = [(nudged[s][c] / t[c], o[c] / t[c]) for s, o, t in rows if s in nudged]
+        spread = lambda xs: statistics.fmean(abs(x - 1) for x in xs)
+        print(f"  {names[c]}: mean |ratio − 1| nudged {spread([b[0] for b in both]):.4f}, ours {spread([b[1] for b in both]):.4f} "
+              f"over {len(both)} seeds")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", choices=sorted(MODELS), default="ode")
@@ -135,6 +166,9 @@ def main():
     p.add_argument("--epochs", type=int, default=1, help="VRNN only (the latent ODE trains its default 100)")
     p.add_argument("--paired", action="store_true",
                    help="PyTorch replays the engine's draws for each seed (init, data order, eps; the VRNN's binarization)")
+    p.add_argument("--control", type=float, default=0.0, metavar="REL",
+                   help="latent ODE, paired: also run PyTorch with every initial weight times 1 + REL (e.g. 1e-12), "
+                        "to show how far rounding-sized differences alone carry the same run")
     p.add_argument("--rows-from", metavar="LOG", help="no runs: the per-seed lines of an earlier run's output")
     args = p.parse_args()
     model = MODELS[args.model]
@@ -160,6 +194,7 @@ def main():
         for c in model["compared"]:
             v, lo, hi = interval([r[1][c] for r in rows], [r[2][c] for r in rows], stat, model["compare"], args.paired)
             print(f"  {name} {names[c]}: {v:.4f}  [{lo:.4f}, {hi:.4f}]")
+    show_control(model, rows)
     if args.paired:
         for c in model["compared"]:
             per_seed = [r[1][c] / r[2][c] if model["compare"] == "ratio" else r[1][c] - r[2][c] for r in rows]
