@@ -2,11 +2,13 @@
 // runs (VrnnGpu / OdeGpu), so FrameTrained drives either; the page's own lab only evaluates and draws.
 
 export class WorkerRun {
-  /** A worker with the lab `name` built from `args` (as `new VrnnLab(...args)` on this thread would). */
+  /** A worker with the lab `name` built from `args` (as `new VrnnLab(...args)` on this thread would).
+   * Typed arrays go over as copies of just their view (a clone would copy the whole buffer behind it). */
   static async create(name, args) {
     const run = new WorkerRun();
+    const sent = args.map((a) => (ArrayBuffer.isView(a) ? a.slice() : a));
     try {
-      await run.#ask('create', { name, args });
+      await run.#ask('create', { name, args: sent }, sent.filter(ArrayBuffer.isView).map((a) => a.buffer));
     } catch (e) {
       run.free();
       throw e;
@@ -27,11 +29,11 @@ export class WorkerRun {
     this.worker.onerror = (e) => this.#failAll(`the training worker stopped: ${e.message ?? 'worker error'}`);
   }
 
-  #ask(call, args) {
+  #ask(call, args, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.requests.set(id, { resolve, reject });
-      this.worker.postMessage({ id, call, args });
+      this.worker.postMessage({ id, call, args }, transfer);
     });
   }
 
