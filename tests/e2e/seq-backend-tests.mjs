@@ -98,4 +98,23 @@ const workerTests = LESSONS.map(({ name, rest }) => ({
   },
 }));
 
-export const tests = [...workerTests, ...gpuTests];
+// Where no worker starts (its script cannot load), the lesson still trains, on the page's thread.
+const noWorker = {
+  name: 'lesson latent-ode on a worker: where the worker cannot start, the lesson trains on the page\'s thread and says so',
+  async run({ open, note }) {
+    const block = (page) => page.route('**/lab-worker.js', (route) => route.fulfill({ status: 404, body: 'blocked by the test' }));
+    const { page, errors } = await open('lessons.html#lesson=latent-ode&ode_seed=3&steps=20&backend=cpu', { backend: null, before: block });
+    const r = await run(page);
+    note(`${r.step} steps; device "${r.device}", tooltip "${r.why}"`);
+    assert.equal(r.problem, null, r.problem);
+    assert.equal(r.runner, null);
+    assert.equal(r.step, 20);
+    assert.equal(r.device, 'now: CPU');
+    assert.match(r.why, /the page's thread \(no worker\)/);
+    assert.ok(r.evals && Number.isFinite(r.evals.recon), 'no test figures');
+    assert.deepEqual(errors, []);
+    await page.close();
+  },
+};
+
+export const tests = [...workerTests, noWorker, ...gpuTests];
