@@ -31,7 +31,13 @@ fn kind(message: &str) -> String {
     let words: Vec<String> = body
         .split_whitespace()
         .take(6)
-        .map(|w| if w.chars().any(|c| c.is_ascii_digit() || c == '`' || c == '"' || c == '“') { "…".into() } else { w.into() })
+        .map(|w| {
+            if w.chars().any(|c| c.is_ascii_digit() || c == '`' || c == '"' || c == '“') {
+                "…".into()
+            } else {
+                w.into()
+            }
+        })
         .collect();
     words.join(" ")
 }
@@ -42,13 +48,24 @@ fn run(target: Target, inputs: u64, seed: u64) -> Tally {
     let text = matches!(target, Target::Pairs | Target::Edits);
     let mut t = Tally::default();
     for i in 0..inputs {
-        let input = if rng.below(8) == 0 { random_bytes(&mut rng, 512, text) } else { mutate(&pool[rng.below(pool.len())], &mut rng) };
+        let input = if rng.below(8) == 0 {
+            random_bytes(&mut rng, 512, text)
+        } else {
+            mutate(&pool[rng.below(pool.len())], &mut rng)
+        };
         match catch_unwind(AssertUnwindSafe(|| check(target, &input))) {
             Err(payload) => {
                 t.panics += 1;
-                let why = payload.downcast_ref::<String>().cloned().or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()));
+                let why = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()));
                 if t.examples.len() < 5 {
-                    t.examples.push(format!("panic on input {i} {:?}: {}", String::from_utf8_lossy(&input[..input.len().min(200)]), why.unwrap_or_default()));
+                    t.examples.push(format!(
+                        "panic on input {i} {:?}: {}",
+                        String::from_utf8_lossy(&input[..input.len().min(200)]),
+                        why.unwrap_or_default()
+                    ));
                 }
             }
             Ok(Err(broken)) => {
@@ -85,7 +102,10 @@ fn run(target: Target, inputs: u64, seed: u64) -> Tally {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str, default: u64| {
-        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).map_or(default, |v| v.parse().expect("a whole number"))
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .map_or(default, |v| v.parse().expect("a whole number"))
     };
     let (inputs, seed) = (value("--inputs", 1_000_000), value("--seed", 1));
     std::panic::set_hook(Box::new(|_| {})); // panics are counted and shown below, not printed as they happen
@@ -96,7 +116,13 @@ fn main() {
         let t = run(target, inputs, seed);
         println!(
             "{target:?}: {inputs} inputs in {:.1} s: {} accepted, {} repaired ({} notes), {} rejected with a typed error, {} panics, {} broken properties",
-            t0.elapsed().as_secs_f64(), t.accepted, t.repaired, t.notes, t.rejected, t.panics, t.broken
+            t0.elapsed().as_secs_f64(),
+            t.accepted,
+            t.repaired,
+            t.notes,
+            t.rejected,
+            t.panics,
+            t.broken
         );
         let mut kinds: Vec<_> = t.kinds.into_iter().collect();
         kinds.sort_by_key(|k| std::cmp::Reverse(k.1));

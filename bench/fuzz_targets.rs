@@ -54,8 +54,13 @@ pub fn seeds(target: Target) -> Vec<Vec<u8>> {
     let text = |items: &[&str]| items.iter().map(|s| s.as_bytes().to_vec()).collect();
     match target {
         Target::Pairs => {
-            let mut out: Vec<Vec<u8>> = text(&["latent=2&beta=4&seed=7", "preset=burda&lr=0.003", "enc_hidden=512,256&objective=iwae&samples=5"]);
-            let capacity = ModelConfig { objective: vaelab::config::Objective::Capacity, kl_warmup: 300, ..tiny_config() };
+            let mut out: Vec<Vec<u8>> = text(&[
+                "latent=2&beta=4&seed=7",
+                "preset=burda&lr=0.003",
+                "enc_hidden=512,256&objective=iwae&samples=5",
+            ]);
+            let capacity =
+                ModelConfig { objective: vaelab::config::Objective::Capacity, kl_warmup: 300, ..tiny_config() };
             out.extend([ModelConfig::default(), tiny_config(), capacity].iter().map(|c| c.to_query().into_bytes()));
             out
         }
@@ -64,7 +69,11 @@ pub fn seeds(target: Target) -> Vec<Vec<u8>> {
             "50\n1:kl_warmup=100;1:gamma=20;10:objective=capacity;20:capacity_max=5",
             "100000\n5:adam_eps=0.0001;5:lr=0.01;99999:beta=0.5",
         ]),
-        Target::Idx => vec![encode_idx(&[3, 2, 2], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255]), encode_idx(&[4], &[1, 2, 3, 4]), gzip(&encode_idx(&[2, 3], &[9; 6]))],
+        Target::Idx => vec![
+            encode_idx(&[3, 2, 2], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255]),
+            encode_idx(&[4], &[1, 2, 3, 4]),
+            gzip(&encode_idx(&[2, 3], &[9; 6])),
+        ],
         Target::Safetensors => {
             let config = tiny_config();
             let total = Architecture::new(&config).total;
@@ -193,7 +202,9 @@ pub fn check_weights(bytes: &[u8]) -> Result<Outcome, String> {
     match vaelab::weights::read(bytes, "fuzz.safetensors") {
         Ok(model) => {
             model.config.validate().map_err(|e| format!("a weights file gave an invalid config: {e}"))?;
-            if model.params.len() != Architecture::new(&model.config).total || !model.params.iter().all(|v| v.is_finite()) {
+            if model.params.len() != Architecture::new(&model.config).total
+                || !model.params.iter().all(|v| v.is_finite())
+            {
                 return Err("a weights file gave the wrong number of parameters, or non-finite ones".into());
             }
             Ok(Outcome::Accepted)
@@ -229,9 +240,43 @@ impl Rng {
 
 /// Pieces of the link grammar and of number syntax that random bytes rarely hit.
 const TOKENS: &[&str] = &[
-    "&", "=", ";", ":", ",", "\n", "beta", "lr", "latent", "preset", "burda", "kl_warmup", "objective", "capacity",
-    "iwae", "seed", "enc_hidden", "steps", "0", "1", "-1", "1e9", "1e-12", "NaN", "inf", "-0", "4294967296",
-    "18446744073709551616", "0.0003", "+5", " ", "%", "é", "\u{0}", "\u{202e}", "true", "999999999999",
+    "&",
+    "=",
+    ";",
+    ":",
+    ",",
+    "\n",
+    "beta",
+    "lr",
+    "latent",
+    "preset",
+    "burda",
+    "kl_warmup",
+    "objective",
+    "capacity",
+    "iwae",
+    "seed",
+    "enc_hidden",
+    "steps",
+    "0",
+    "1",
+    "-1",
+    "1e9",
+    "1e-12",
+    "NaN",
+    "inf",
+    "-0",
+    "4294967296",
+    "18446744073709551616",
+    "0.0003",
+    "+5",
+    " ",
+    "%",
+    "é",
+    "\u{0}",
+    "\u{202e}",
+    "true",
+    "999999999999",
 ];
 const BYTES: &[u8] = &[0, 1, 0x7f, 0x80, 0xff, 0x08, 0x1f, 0x8b, b'{', b'}', b'"', b'[', b']'];
 
@@ -244,7 +289,9 @@ pub fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
         let at = rng.below(window + 1);
         match rng.below(8) {
             0 if at < out.len() => out[at] ^= 1 << rng.below(8),
-            1 if at < out.len() => out[at] = if rng.below(2) == 0 { BYTES[rng.below(BYTES.len())] } else { rng.next() as u8 },
+            1 if at < out.len() => {
+                out[at] = if rng.below(2) == 0 { BYTES[rng.below(BYTES.len())] } else { rng.next() as u8 }
+            }
             2 => {
                 let n = 1 + rng.below(8);
                 let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();

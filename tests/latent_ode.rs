@@ -67,7 +67,13 @@ fn dense_backward_matches_finite_differences_7x13_to_5() {
         let mut dp = vec![0.0; layer.len()];
         let mut dx = vec![0.0; 13 * batch];
         for b in 0..batch {
-            layer.backward(&p, &x[b * 13..(b + 1) * 13], &c[b * 5..(b + 1) * 5], &mut dp, &mut dx[b * 13..(b + 1) * 13]);
+            layer.backward(
+                &p,
+                &x[b * 13..(b + 1) * 13],
+                &c[b * 5..(b + 1) * 5],
+                &mut dp,
+                &mut dx[b * 13..(b + 1) * 13],
+            );
         }
         assert_close("dense dW,db", &dp, &numeric_grad(&p, &mut |p| loss(p, &x)), 1e-6);
         assert_close("dense dx", &dx, &numeric_grad(&x, &mut |x| loss(&p, x)), 1e-6);
@@ -96,7 +102,14 @@ fn gru_backward_matches_finite_differences_input_3_hidden_5() {
         for b in 0..batch {
             let mut out = [0.0; 5];
             let tape = cell.forward(&p, &x[b * 3..(b + 1) * 3], &h[b * 5..(b + 1) * 5], &mut out);
-            cell.backward(&p, &tape, &c[b * 5..(b + 1) * 5], &mut dp, &mut dx[b * 3..(b + 1) * 3], &mut dh[b * 5..(b + 1) * 5]);
+            cell.backward(
+                &p,
+                &tape,
+                &c[b * 5..(b + 1) * 5],
+                &mut dp,
+                &mut dx[b * 3..(b + 1) * 3],
+                &mut dh[b * 5..(b + 1) * 5],
+            );
         }
         assert_close("gru params", &dp, &numeric_grad(&p, &mut |p| loss(p, &x, &h)), 1e-6);
         assert_close("gru dx", &dx, &numeric_grad(&x, &mut |x| loss(&p, x, &h)), 1e-6);
@@ -150,7 +163,14 @@ fn gauss_kl_gradient_matches_finite_differences() {
         let (g1, rest) = g.split_at_mut(n);
         let (g2, rest) = rest.split_at_mut(n);
         let (g3, g4) = rest.split_at_mut(n);
-        kl_backward(&v[..n], &v[n..2 * n], &v[2 * n..3 * n], &v[3 * n..], 1.0, KlGrad { mu1: g1, lv1: g2, mu2: g3, lv2: g4 });
+        kl_backward(
+            &v[..n],
+            &v[n..2 * n],
+            &v[2 * n..3 * n],
+            &v[3 * n..],
+            1.0,
+            KlGrad { mu1: g1, lv1: g2, mu2: g3, lv2: g4 },
+        );
         assert_close("kl grad", &g, &numeric_grad(&v, &mut |v| at(v)), 1e-6);
     }
 }

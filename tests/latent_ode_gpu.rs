@@ -6,10 +6,10 @@ mod common;
 use common::gpu;
 use vaelab::seq::latent_ode::{LatentOde, OdeConfig, Window, eps};
 use vaelab::seq::ode_train::{OdeTrainer, training_window};
-use vaelab::seq_gpu::ode_trainer::GpuOdeTrainer;
 use vaelab::seq::spirals::Spirals;
 use vaelab::seq_gpu::ode_layout::OdeShape;
 use vaelab::seq_gpu::ode_step::OdeStep;
+use vaelab::seq_gpu::ode_trainer::GpuOdeTrainer;
 
 fn f32_round(v: f64) -> f64 {
     v as f32 as f64

@@ -44,8 +44,12 @@ fn ode_mse_matches_oracle_with_masks_and_strided_rows() {
         let (stride, points) = (rows.next_multiple_of(64), 13);
         let n = points * stride;
         let seed = rows as u32;
-        let (xhat, obs, m, kl) =
-            (uniform(seed, 2 * n, -2.0, 2.0), uniform(seed + 1, 2 * n, -2.0, 2.0), mask(seed + 2, n), uniform(seed + 3, rows, 0.0, 5.0));
+        let (xhat, obs, m, kl) = (
+            uniform(seed, 2 * n, -2.0, 2.0),
+            uniform(seed + 1, 2 * n, -2.0, 2.0),
+            mask(seed + 2, n),
+            uniform(seed + 3, rows, 0.0, 5.0),
+        );
         let p = OdeMseParams {
             rows: rows as u32,
             stride: stride as u32,

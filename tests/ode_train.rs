@@ -83,5 +83,9 @@ fn trajectory_view_and_prior_samples_have_the_page_shapes() {
     assert_eq!((s.len(), s[0].len()), (3, 41));
     assert_ne!(s[0], s[1]);
     assert_eq!(s, t.sample_prior(3, 7, 4.0).unwrap());
-    assert!(t.sample_prior(0, 7, 4.0).is_err() && t.sample_prior(2, 7, 11.0).is_err() && t.sample_prior(2, 7, -1.0).is_err());
+    assert!(
+        t.sample_prior(0, 7, 4.0).is_err()
+            && t.sample_prior(2, 7, 11.0).is_err()
+            && t.sample_prior(2, 7, -1.0).is_err()
+    );
 }

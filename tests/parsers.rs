@@ -23,21 +23,22 @@ fn mutated(target: Target) -> impl Strategy<Value = Vec<u8>> {
 
 /// A link's pairs: known keys (and a few others) with values from number and word syntax.
 fn pairs_text() -> impl Strategy<Value = String> {
-    let keys: Vec<String> = SCHEMA.iter().map(|s| s.key.to_string()).chain(["preset".into(), "nope".into(), "".into()]).collect();
-    let pair = (proptest::sample::select(keys), "[-+0-9a-z.,eE ]{0,14}|\\PC{0,10}").prop_map(|(k, v)| format!("{k}={v}"));
+    let keys: Vec<String> =
+        SCHEMA.iter().map(|s| s.key.to_string()).chain(["preset".into(), "nope".into(), "".into()]).collect();
+    let pair =
+        (proptest::sample::select(keys), "[-+0-9a-z.,eE ]{0,14}|\\PC{0,10}").prop_map(|(k, v)| format!("{k}={v}"));
     proptest::collection::vec(pair, 0..12).prop_map(|p| p.join("&"))
 }
 
 /// An edits list: entries of steps, keys and values near the grammar, separators sometimes wrong.
 fn edits_text() -> impl Strategy<Value = String> {
     let keys: Vec<String> = SCHEMA.iter().map(|s| s.key.to_string()).chain(["x".into(), "".into()]).collect();
-    let entry = ("[0-9]{0,8}|-1|1e3|\\PC{0,3}", proptest::sample::select(keys), "[-+0-9a-z.eE]{0,10}", 0..4usize).prop_map(|(s, k, v, form)| {
-        match form {
+    let entry = ("[0-9]{0,8}|-1|1e3|\\PC{0,3}", proptest::sample::select(keys), "[-+0-9a-z.eE]{0,10}", 0..4usize)
+        .prop_map(|(s, k, v, form)| match form {
             0 => format!("{s}{k}={v}"),
             1 => format!("{s}:{k}{v}"),
             _ => format!("{s}:{k}={v}"),
-        }
-    });
+        });
     proptest::collection::vec(entry, 0..20).prop_map(|e| e.join(";"))
 }
 

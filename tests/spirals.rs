@@ -61,7 +61,8 @@ fn clean_points_follow_the_spiral_formula() {
             assert!((p[0] - want[0]).abs() < 1e-12 && (p[1] - want[1]).abs() < 1e-12, "j {j} g {g}: {p:?} vs {want:?}");
         }
         // The angle turns by d·0.1 per grid step (counter-clockwise for d = +1).
-        let turn = (c[1][1].atan2(c[1][0]) - phi + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI;
+        let turn = (c[1][1].atan2(c[1][0]) - phi + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU)
+            - std::f64::consts::PI;
         assert!((turn - 0.1 * d).abs() < 1e-9, "turn {turn}");
     }
 }
@@ -69,7 +70,8 @@ fn clean_points_follow_the_spiral_formula() {
 #[test]
 fn noise_has_the_stated_spread() {
     let s = Spirals::generate(11);
-    let diffs: Vec<f64> = s.train.noisy.iter().zip(&s.train.clean).flat_map(|(n, c)| [n[0] - c[0], n[1] - c[1]]).collect();
+    let diffs: Vec<f64> =
+        s.train.noisy.iter().zip(&s.train.clean).flat_map(|(n, c)| [n[0] - c[0], n[1] - c[1]]).collect();
     let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
     let sd = (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / diffs.len() as f64).sqrt();
     assert!(mean.abs() < 0.001 && (sd - 0.05).abs() < 0.001, "mean {mean} sd {sd}");

@@ -111,7 +111,11 @@ impl Replay {
             .filter(|e| e.step <= self.steps)
             .flat_map(|e| e.pairs.iter().map(move |(k, v)| format!("{}:{k}={v}", e.step)))
             .collect();
-        if entries.is_empty() { format!("steps={}", self.steps) } else { format!("steps={}&edits={}", self.steps, entries.join(";")) }
+        if entries.is_empty() {
+            format!("steps={}", self.steps)
+        } else {
+            format!("steps={}&edits={}", self.steps, entries.join(";"))
+        }
     }
 
     /// The config in force at step `step`: `start` with every edit made at or before it.
@@ -194,8 +198,16 @@ mod tests {
     fn repairs_are_explained() {
         let (replay, notes) = read("50", "x;abc:beta=2;5:beta;7:latent=3;9:nope=1;60:beta=3;3:beta=500;2:lr=0.01");
         let text = notes.join("\n");
-        for want in ["has no step", "not a step number", "has no value", "latent cannot change", "is not a setting",
-            "comes after steps=50", "is above 100", "not in step order"] {
+        for want in [
+            "has no step",
+            "not a step number",
+            "has no value",
+            "latent cannot change",
+            "is not a setting",
+            "comes after steps=50",
+            "is above 100",
+            "not in step order",
+        ] {
             assert!(text.contains(want), "no note containing {want:?} in\n{text}");
         }
         assert_eq!(replay.to_link(), "steps=50&edits=2:lr=0.01;3:beta=100");

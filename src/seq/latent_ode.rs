@@ -8,9 +8,9 @@ use super::dense::Dense;
 use super::field::{ReluDecoder, TanhField};
 use super::gauss_kl::{kl_standard, kl_standard_backward};
 use super::gru::{Gru, GruTape};
+use super::math;
 use super::rk4;
 use super::spirals::{DT, grid_time};
-use super::math;
 use crate::rng::{STREAM_ODE_EPS, STREAM_ODE_INIT, key, threefry2x32, uniform_open01};
 
 /// Sizes and solver settings. `substeps` RK4 steps per grid interval (h = 0.1 / substeps).
@@ -171,7 +171,12 @@ impl LatentOde {
 
     fn parts<'a>(&self, p: &'a [f64]) -> Parts<&'a [f64]> {
         let l = &self.layout;
-        Parts { gru: &p[l.gru.clone()], head: &p[l.head.clone()], field: &p[l.field.clone()], decoder: &p[l.decoder.clone()] }
+        Parts {
+            gru: &p[l.gru.clone()],
+            head: &p[l.head.clone()],
+            field: &p[l.field.clone()],
+            decoder: &p[l.decoder.clone()],
+        }
     }
 
     fn parts_mut<'a>(&self, g: &'a mut [f64]) -> Parts<&'a mut [f64]> {
@@ -220,7 +225,12 @@ impl LatentOde {
     }
 
     /// z at grid points g0..=g_end by RK4 (`substeps` steps per grid interval), with the tapes.
-    fn solve(&self, p: &[f64], z0: &[f64], steps: usize) -> (Vec<Vec<f64>>, Vec<rk4::Rk4Tape<super::field::FieldTape>>) {
+    fn solve(
+        &self,
+        p: &[f64],
+        z0: &[f64],
+        steps: usize,
+    ) -> (Vec<Vec<f64>>, Vec<rk4::Rk4Tape<super::field::FieldTape>>) {
         let f = self.field_of(p);
         let s = self.config.substeps;
         let h = DT / s as f64;
@@ -268,7 +278,14 @@ impl LatentOde {
 
     /// One trajectory's negative ELBO (targets = the window's observed points) as (recon, kl);
     /// with `grad`, adds `scale` × its gradient into it.
-    pub fn trajectory_loss(&self, p: &[f64], window: &Window, eps: &[f64], grad: Option<&mut [f64]>, scale: f64) -> (f64, f64) {
+    pub fn trajectory_loss(
+        &self,
+        p: &[f64],
+        window: &Window,
+        eps: &[f64],
+        grad: Option<&mut [f64]>,
+        scale: f64,
+    ) -> (f64, f64) {
         let pass = self.forward(p, window, eps);
         let dec = self.decoder_of(p);
         let inv_var = 1.0 / (self.config.sigma * self.config.sigma);
@@ -288,7 +305,16 @@ impl LatentOde {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn backward(&self, p: &[f64], window: &Window, eps: &[f64], pass: &Pass, decoded: &[([f64; 2], Vec<f64>)], scale: f64, grad: &mut [f64]) {
+    fn backward(
+        &self,
+        p: &[f64],
+        window: &Window,
+        eps: &[f64],
+        pass: &Pass,
+        decoded: &[([f64; 2], Vec<f64>)],
+        scale: f64,
+        grad: &mut [f64],
+    ) {
         let parts = self.parts(p);
         let g = self.parts_mut(grad);
         let (l, s) = (self.config.latent, self.config.substeps);
@@ -338,7 +364,13 @@ impl LatentOde {
 
     /// Batch mean of the negative ELBO; `grad` (zeroed here) receives its exact gradient.
     /// `eps[b]` is trajectory b's ε.
-    pub fn batch_loss(&self, p: &[f64], windows: &[Window], eps: &[Vec<f64>], mut grad: Option<&mut [f64]>) -> LossParts {
+    pub fn batch_loss(
+        &self,
+        p: &[f64],
+        windows: &[Window],
+        eps: &[Vec<f64>],
+        mut grad: Option<&mut [f64]>,
+    ) -> LossParts {
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
         }

@@ -116,7 +116,17 @@ impl OdeTrainer {
         let n = params.len();
         let train_windows = (0..data.train.n).map(|j| training_window(&data.train, j)).collect();
         let test_windows = (0..data.test.n).map(|j| training_window(&data.test, j)).collect();
-        OdeTrainer { model, data, params, seed, step: 0, adam: Adam::new(n, LR, CLIP_NORM), grad: vec![0.0; n], train_windows, test_windows }
+        OdeTrainer {
+            model,
+            data,
+            params,
+            seed,
+            step: 0,
+            adam: Adam::new(n, LR, CLIP_NORM),
+            grad: vec![0.0; n],
+            train_windows,
+            test_windows,
+        }
     }
 
     pub fn step(&self) -> u64 {
@@ -127,7 +137,11 @@ impl OdeTrainer {
     /// evaluating and drawing; Adam's state stays as it was (this trainer does not go on from them).
     pub fn adopt(&mut self, params: Vec<f64>, step: u64) -> Result<()> {
         if params.len() != self.params.len() {
-            return Err(VaeError::Config(format!("{} parameters given; the model has {}", params.len(), self.params.len())));
+            return Err(VaeError::Config(format!(
+                "{} parameters given; the model has {}",
+                params.len(),
+                self.params.len()
+            )));
         }
         self.params = params;
         self.step = step;
@@ -160,7 +174,9 @@ impl OdeTrainer {
         let n = self.data.train.n;
         let (epoch, pos) = (step / self.steps_per_epoch(), (step % self.steps_per_epoch()) as usize);
         let k = key(self.seed, STREAM_ODE_SHUFFLE, PHASE_TRAIN);
-        (pos * BATCH..((pos + 1) * BATCH).min(n)).map(|i| permute(i as u32, n as u32, k, epoch as u32) as usize).collect()
+        (pos * BATCH..((pos + 1) * BATCH).min(n))
+            .map(|i| permute(i as u32, n as u32, k, epoch as u32) as usize)
+            .collect()
     }
 
     /// ε of q(z0) for step `step`'s batch, one row per trajectory of `batch_indices_at(step)`.
@@ -212,7 +228,10 @@ impl OdeTrainer {
     pub fn trajectory(&self, j: usize, start: f64, end: f64) -> Result<TrajectoryView> {
         let set = &self.data.test;
         if j >= set.n {
-            return Err(VaeError::Config(format!("test trajectory {j} does not exist: there are {} (0..{})", set.n, set.n)));
+            return Err(VaeError::Config(format!(
+                "test trajectory {j} does not exist: there are {} (0..{})",
+                set.n, set.n
+            )));
         }
         let w = window_of(set, j, start, end)?;
         let mut observed = vec![false; GRID];

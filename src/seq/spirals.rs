@@ -52,7 +52,10 @@ pub fn clean_point(r0: f64, phi: f64, direction: f64, t: f64) -> [f64; 2] {
 
 impl Spirals {
     pub fn generate(seed: u32) -> Self {
-        Spirals { train: SpiralSet::generate(seed, PHASE_TRAIN, N_TRAIN), test: SpiralSet::generate(seed, PHASE_EVAL, N_TEST) }
+        Spirals {
+            train: SpiralSet::generate(seed, PHASE_TRAIN, N_TRAIN),
+            test: SpiralSet::generate(seed, PHASE_EVAL, N_TEST),
+        }
     }
 
     /// The export JSON of the spec: {grid, t_obs, noise, train: {clean, noisy, mask, direction}, test}.

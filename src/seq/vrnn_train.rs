@@ -101,7 +101,11 @@ impl VrnnTrainer {
     /// evaluating and drawing; Adam's state stays as it was (this trainer does not go on from them).
     pub fn adopt(&mut self, params: Vec<f64>, step: u64) -> Result<()> {
         if params.len() != self.params.len() {
-            return Err(VaeError::Config(format!("{} parameters given; the model has {}", params.len(), self.params.len())));
+            return Err(VaeError::Config(format!(
+                "{} parameters given; the model has {}",
+                params.len(),
+                self.params.len()
+            )));
         }
         self.params = params;
         self.step = step;

@@ -24,7 +24,8 @@ fn decoder(cx: &Ctx) -> Vec<Dispatch> {
     let (l, d) = (s.config.latent, s.config.decoder_hidden);
     let rows = s.points() * s.stride;
     let (z, a_dec) = (view(&b.u, 0, rows * l), view(&b.a_dec, 0, rows * d));
-    let (dxhat, da_dec, dz_dec) = (view(&b.dxhat, 0, rows * 2), view(&b.da_dec, 0, rows * d), view(&b.dz_dec, 0, rows * l));
+    let (dxhat, da_dec, dz_dec) =
+        (view(&b.dxhat, 0, rows * 2), view(&b.da_dec, 0, rows * d), view(&b.dz_dec, 0, rows * l));
     let r = rows as u32;
     vec![
         lin.input_grad(cx.params(DEC2_W, DEC2_B), r, ACT_RELU, Some(a_dec), dxhat, da_dec),
@@ -56,9 +57,17 @@ fn solve(cx: &Ctx) -> Vec<Dispatch> {
         for j in (0..subs).rev() {
             for stage in (0..4).rev() {
                 let slot = s.eval_slot(stage, j, g);
-                let (coef, from) = if stage == 3 { (0.0, cur) } else { (stage_coefficient(h, stage + 1), du(stage + 1)) };
+                let (coef, from) =
+                    if stage == 3 { (0.0, cur) } else { (stage_coefficient(h, stage + 1), du(stage + 1)) };
                 out.push(k.rk4.axpy(cx.gpu, n, w[stage], cur, coef, from, dk(slot)));
-                out.push(lin.input_grad(cx.params(FIELD2_W, FIELD2_B), rows, ACT_TANH, Some(a(slot)), dk(slot), da(slot)));
+                out.push(lin.input_grad(
+                    cx.params(FIELD2_W, FIELD2_B),
+                    rows,
+                    ACT_TANH,
+                    Some(a(slot)),
+                    dk(slot),
+                    da(slot),
+                ));
                 out.push(lin.input_grad(cx.params(FIELD1_W, FIELD1_B), rows, ACT_NONE, None, da(slot), du(stage)));
             }
             out.push(k.rk4.combine4(cx.gpu, n, cur, [1.0; 4], [du(0), du(1), du(2), du(3)], dz(flips)));
@@ -116,7 +125,13 @@ fn encoder(cx: &Ctx) -> Vec<Dispatch> {
         let h_prev = view(&b.hs, step * stride * hd, stride * hd);
         let (dh_direct, dh_hidden) = (view(&b.dh_direct, 0, stride * hd), view(&b.dh_hidden, 0, stride * hd));
         let dh_masked = view(&b.dh_masked, 0, stride * hd);
-        out.push(k.mask_rows.dispatch(cx.gpu, mask, view(&b.inputs, cx.inputs.enc_mask + step * stride, stride), dh(i), dh_masked));
+        out.push(k.mask_rows.dispatch(
+            cx.gpu,
+            mask,
+            view(&b.inputs, cx.inputs.enc_mask + step * stride, stride),
+            dh(i),
+            dh_masked,
+        ));
         out.push(k.gru_backward.dispatch(
             cx.gpu,
             gru,
@@ -129,7 +144,14 @@ fn encoder(cx: &Ctx) -> Vec<Dispatch> {
             dh_direct,
         ));
         if step > 0 {
-            out.push(lin.input_grad(cx.params(GRU_W_HH, GRU_B_HH), rows, ACT_NONE, None, block(&b.d_gh, h3), dh_hidden));
+            out.push(lin.input_grad(
+                cx.params(GRU_W_HH, GRU_B_HH),
+                rows,
+                ACT_NONE,
+                None,
+                block(&b.d_gh, h3),
+                dh_hidden,
+            ));
             out.push(k.rk4.axpy(cx.gpu, rows * hd as u32, 1.0, dh_direct, 1.0, dh_hidden, dh(i + 1)));
         }
     }

@@ -29,7 +29,13 @@ fn encoder(cx: &Ctx) -> Vec<Dispatch> {
     let mut out = Vec::new();
     // gi = x·W_ihᵀ + b_ih for every step at once; then per step gh, the cell, and the mask.
     let x_all = view(&b.inputs, cx.inputs.enc_x, t * stride * 3);
-    out.push(lin.forward(cx.params(GRU_W_IH, GRU_B_IH), (t * stride) as u32, ACT_NONE, x_all, view(&b.gi, 0, t * stride * h3)));
+    out.push(lin.forward(
+        cx.params(GRU_W_IH, GRU_B_IH),
+        (t * stride) as u32,
+        ACT_NONE,
+        x_all,
+        view(&b.gi, 0, t * stride * h3),
+    ));
     let gru = GruParams { rows, hidden: hd, _pad: [0; 2] };
     let mask = RowsParams { rows, cols: hd, _pad: [0; 2] };
     for step in 0..t {
@@ -38,8 +44,22 @@ fn encoder(cx: &Ctx) -> Vec<Dispatch> {
         let h_next = view(&b.hs, (step + 1) * stride * hd as usize, stride * hd as usize);
         out.push(lin.forward(cx.params(GRU_W_HH, GRU_B_HH), rows, ACT_NONE, h_prev, block(&b.gh, h3)));
         let h_new = view(&b.h_new, 0, stride * hd as usize);
-        out.push(k.gru_forward.dispatch(cx.gpu, gru, block(&b.gi, h3), block(&b.gh, h3), h_prev, h_new, block(&b.tape, h3)));
-        out.push(k.mask_rows.dispatch(cx.gpu, mask, view(&b.inputs, cx.inputs.enc_mask + step * stride, stride), h_new, h_next));
+        out.push(k.gru_forward.dispatch(
+            cx.gpu,
+            gru,
+            block(&b.gi, h3),
+            block(&b.gh, h3),
+            h_prev,
+            h_new,
+            block(&b.tape, h3),
+        ));
+        out.push(k.mask_rows.dispatch(
+            cx.gpu,
+            mask,
+            view(&b.inputs, cx.inputs.enc_mask + step * stride, stride),
+            h_new,
+            h_next,
+        ));
     }
     let h_last = view(&b.hs, t * stride * hd as usize, stride * hd as usize);
     let mulv = view(&b.mulv, 0, stride * 2 * l);
@@ -113,7 +133,16 @@ fn decoder(cx: &Ctx) -> Vec<Dispatch> {
     let obs = view(&b.inputs, cx.inputs.x_obs, rows * 2);
     let mask = view(&b.inputs, cx.inputs.obs_mask, rows);
     let stats = view(&b.row_stats, 0, stride * 4);
-    out.push(k.ode_mse.dispatch(cx.gpu, p, xhat, obs, mask, view(&b.kl, 0, stride), view(&b.dxhat, 0, rows * 2), stats));
+    out.push(k.ode_mse.dispatch(
+        cx.gpu,
+        p,
+        xhat,
+        obs,
+        mask,
+        view(&b.kl, 0, stride),
+        view(&b.dxhat, 0, rows * 2),
+        stats,
+    ));
     let reduce = StepReduceParams { rows: s.batch as u32, rep: 1, iwae: 0, _pad: 0 };
     let metrics = crate::kernels::View::whole(&b.metrics);
     out.push(k.step_reduce.dispatch(cx.gpu, reduce, cx.ring.view(), stats, metrics, view(&b.kl_weight, 0, 4)));

@@ -130,11 +130,20 @@ impl OdeStep {
         let buffers = OdeBuffers::new(gpu, &shape, &padded, &inputs, RING_SLOTS);
         let ring = StepRing::new(gpu, "ode steps", RING_SLOTS as u32);
         let kernels = OdeKernels::new(gpu);
-        let cx = Ctx { gpu, kernels: &kernels, buffers: &buffers, shape: &shape, padded: &padded, inputs: &inputs, ring: &ring };
+        let cx = Ctx {
+            gpu,
+            kernels: &kernels,
+            buffers: &buffers,
+            shape: &shape,
+            padded: &padded,
+            inputs: &inputs,
+            ring: &ring,
+        };
         let (fwd, bwd) = (forward(&cx), backward(&cx));
         let clip = OdeClipParams { len: padded.len as u32, max_norm, _pad: [0; 2] };
         let b = &buffers;
-        let adam = AdamParams { len4: (padded.len / 4) as u32, beta1: BETA1 as f32, beta2: BETA2 as f32, eps: EPS as f32 };
+        let adam =
+            AdamParams { len4: (padded.len / 4) as u32, beta1: BETA1 as f32, beta2: BETA2 as f32, eps: EPS as f32 };
         let update = vec![
             kernels.ode_clip.dispatch(gpu, clip, ring.view(), View::whole(&b.grads), View::whole(&b.norms)),
             kernels.adam.dispatch(
@@ -158,7 +167,11 @@ impl OdeStep {
     /// Uploads parameters in the f64 model's flat layout; resets Adam's moments.
     pub fn set_params(&self, flat: &[f64]) -> Result<()> {
         if flat.len() != self.padded.flat_len {
-            return Err(VaeError::Config(format!("{} parameters given; the model has {}", flat.len(), self.padded.flat_len)));
+            return Err(VaeError::Config(format!(
+                "{} parameters given; the model has {}",
+                flat.len(),
+                self.padded.flat_len
+            )));
         }
         let q = &self.gpu.queue;
         q.write_buffer(&self.buffers.params, 0, bytemuck::cast_slice(&self.padded.pack(flat)));

@@ -34,14 +34,23 @@ impl GpuOdeTrainer {
     /// Continues from the f64 trainer's parameters (Adam's moments start at zero: use a fresh one).
     pub fn from_cpu(gpu: &Gpu, cpu: OdeTrainer) -> Result<Self> {
         if cpu.step() != 0 {
-            return Err(VaeError::Config("the GPU trainer starts from a fresh f64 trainer (Adam's state is not carried over)".into()));
+            return Err(VaeError::Config(
+                "the GPU trainer starts from a fresh f64 trainer (Adam's state is not carried over)".into(),
+            ));
         }
         let shape = OdeShape::new(cpu.model.config, BATCH)?;
         let gpu_step = OdeStep::new(gpu, shape, CLIP_NORM as f32)?;
         gpu_step.set_params(&cpu.params)?;
         let len = gpu_step.inputs.len;
         let input_ring = gpu.storage("ode input ring", (RING_SLOTS * len * 4) as u64);
-        Ok(GpuOdeTrainer { cpu, gpu_step, step: 0, input_ring, staged: vec![0.0; RING_SLOTS * len], grad_norms: Vec::new() })
+        Ok(GpuOdeTrainer {
+            cpu,
+            gpu_step,
+            step: 0,
+            input_ring,
+            staged: vec![0.0; RING_SLOTS * len],
+            grad_norms: Vec::new(),
+        })
     }
 
     pub fn step(&self) -> u64 {
@@ -100,7 +109,13 @@ impl GpuOdeTrainer {
             .map(|i| {
                 let step = self.step + i as u64;
                 let m = &metrics[4 * i..4 * i + 4];
-                StepStats { step: step + 1, epoch: step / per_epoch, loss: m[2] as f64, recon: m[0] as f64, kl: m[1] as f64 }
+                StepStats {
+                    step: step + 1,
+                    epoch: step / per_epoch,
+                    loss: m[2] as f64,
+                    recon: m[0] as f64,
+                    kl: m[1] as f64,
+                }
             })
             .collect();
         self.step += n as u64;

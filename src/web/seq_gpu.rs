@@ -25,7 +25,14 @@ impl TrainReport {
         for (e, l, r, k) in stats {
             (epoch, loss, recon, kl) = (e, loss + l, recon + r, kl + k);
         }
-        TrainReport { step: step as f64, epoch: epoch as f64, loss: loss / n, recon: recon / n, kl: kl / n, ms: js_sys::Date::now() - started }
+        TrainReport {
+            step: step as f64,
+            epoch: epoch as f64,
+            loss: loss / n,
+            recon: recon / n,
+            kl: kl / n,
+            ms: js_sys::Date::now() - started,
+        }
     }
 }
 

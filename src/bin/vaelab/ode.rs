@@ -9,8 +9,8 @@ use std::time::Instant;
 use clap::{Args, Subcommand, ValueEnum};
 use vaelab::gpu::Gpu;
 use vaelab::seq::ode_train::{EPOCHS, OdeEval, OdeTrainer};
-use vaelab::seq_gpu::ode_trainer::GpuOdeTrainer;
 use vaelab::seq::spirals::Spirals;
+use vaelab::seq_gpu::ode_trainer::GpuOdeTrainer;
 use vaelab::{Result, VaeError};
 
 #[derive(Args)]
@@ -187,7 +187,9 @@ fn train(args: TrainArgs) -> Result<()> {
 /// The trainer's current parameters as {PyTorch name: {shape, values}}.
 fn tensors_json(trainer: &OdeTrainer) -> serde_json::Value {
     let tensors: serde_json::Map<String, serde_json::Value> = (trainer.model.tensors().into_iter())
-        .map(|(name, range, shape, _)| (name.to_string(), serde_json::json!({ "shape": shape, "values": trainer.params[range] })))
+        .map(|(name, range, shape, _)| {
+            (name.to_string(), serde_json::json!({ "shape": shape, "values": trainer.params[range] }))
+        })
         .collect();
     serde_json::Value::Object(tensors)
 }
