@@ -24,6 +24,10 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   echo "setup: rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+if ! rustup component list --installed | grep -q '^rustfmt'; then
+  echo "setup: rustup component add rustfmt"
+  rustup component add rustfmt
+fi
 
 # wasm-bindgen-cli must match the wasm-bindgen crate version exactly.
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)

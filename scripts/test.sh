@@ -11,6 +11,7 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
   export XDG_RUNTIME_DIR
 fi
 
+cargo fmt --check # the tree stays in rustfmt's form (rustfmt.toml)
 cargo test --release
 # The sequence models' GPU tests again on SwiftShader (Chromium's Vulkan driver, what the browser's
 # WebGPU runs on here): its robust buffer access reads zeros past a binding, where lavapipe reads on.
