@@ -1,6 +1,10 @@
 //! VAE Lab: a Variational Autoencoder trained on MNIST by hand-written WGSL compute shaders,
 //! natively (Vulkan, Metal, DX12) and in the browser (WebGPU), from one engine.
 
+// wgpu's handles are neither Send nor Sync on wasm (one thread there); the Arcs that share kernels
+// between trainers natively are plain shared ownership in the browser.
+#![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
+
 #[cfg(feature = "gpu")]
 pub mod autotune;
 pub mod config;

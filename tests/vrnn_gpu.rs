@@ -234,7 +234,7 @@ fn vrnn_gather_and_clip_match_oracles() {
     );
     let grads = uniform(22, 4 * 37, -30.0, 30.0);
     let gb = upload(&g, &grads);
-    let metrics = upload(&g, &vec![0.0; 2 * 10]);
+    let metrics = upload(&g, &[0.0; 2 * 10]);
     let cp = ClipParams { len4: 37, record: 10, max_norm: 100.0, _pad: 0 };
     let c = ClipGradNorm::new(&g).dispatch(&g, cp, ring.view(), View::whole(&gb), View::whole(&metrics));
     let mut encoder = g.device.create_command_encoder(&Default::default());

@@ -50,6 +50,8 @@ fn opaque_bits<V: Simd>(bits: u32) -> V {
     opaque(f32::from_bits(bits))
 }
 
+// The polynomial constants are written as published (Cephes), digits past f32 and all.
+#[allow(clippy::excessive_precision)]
 impl<V: Simd> Math<V> {
     #[inline(always)]
     pub fn new() -> Self {

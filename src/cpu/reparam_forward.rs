@@ -91,7 +91,7 @@ pub fn reparam_forward(
     row_stats: &mut [f32],
 ) {
     let (rows, latent, rep) = (p.out_rows as usize, p.latent as usize, p.rep.max(1) as usize);
-    assert!(p.rep > 0 && first_row % p.rep == 0, "reparam_forward: first_row must be a multiple of rep");
+    assert!(p.rep > 0 && first_row.is_multiple_of(p.rep), "reparam_forward: first_row must be a multiple of rep");
     assert!(mulv.len() >= rows.div_ceil(rep) * 2 * latent, "reparam_forward: mulv too short");
     assert!(rows == 0 || z.len() >= (rows - 1) * p.ld_z as usize + latent, "reparam_forward: z too short");
     assert!(p.ld_z as usize >= latent, "reparam_forward: ld_z < latent");

@@ -142,6 +142,7 @@ impl Isa {
     }
 
     /// Every instruction set this build can run on this machine, best first.
+    #[allow(clippy::vec_init_then_push)] // which pushes there are depends on the target's cfg
     pub fn available() -> Vec<Isa> {
         let mut list = Vec::new();
         #[cfg(target_arch = "x86_64")]

@@ -24,7 +24,7 @@ pub fn unit_rows(batch_rows: usize, u: usize) -> Range<usize> {
 
 /// Whether `left` and `right` are the two halves of one aligned dyadic node.
 fn halves(left: (usize, usize), right: (usize, usize)) -> bool {
-    left.1 == right.1 && left.0 % (2 * left.1) == 0 && left.0 + left.1 == right.0
+    left.1 == right.1 && left.0.is_multiple_of(2 * left.1) && left.0 + left.1 == right.0
 }
 
 /// Pending tree nodes of a worker: at most two blocks of each size below UNITS.

@@ -33,7 +33,7 @@ impl Eval<'_> {
                 .iter()
                 .map(|&c| eval_record(self.m.config.seed, image, seed.wrapping_mul(0x9E37_79B9) ^ (0x4000_0000 | c), 0))
                 .collect();
-            ws.steps.write_shared(&self.m.gpu, &records);
+            ws.steps.write_shared(self.m.gpu, &records);
             let results = self.m.gpu.storage("log weights", group.len() as u64 * rows * 16);
             let mut encoder = self.m.gpu.device.create_command_encoder(&Default::default());
             for i in 0..group.len() {

@@ -131,7 +131,7 @@ impl Eval<'_> {
         let group_len = (passes.len() / 50).clamp(1, ws.steps.slots as usize);
         for group in passes.chunks(group_len) {
             let records: Vec<_> = group.iter().map(|&pass| plan.record(self.m.config.seed, pass)).collect();
-            ws.steps.write_shared(&self.m.gpu, &records);
+            ws.steps.write_shared(self.m.gpu, &records);
             let bytes = out_rows as u64 * 16;
             let results = self.m.gpu.storage("iwae log w", group.len() as u64 * bytes);
             let mut encoder = self.m.gpu.device.create_command_encoder(&Default::default());

@@ -229,7 +229,7 @@ impl CpuLeader {
     /// for `finish`; add every follower's, in follower order.
     pub fn add_partials(&mut self, blocks: Vec<f32>, units: Vec<u32>) -> Result<(), JsError> {
         let len = self.run.opt.params.len();
-        if units.len() % 2 != 0 || blocks.len() != units.len() / 2 * len {
+        if !units.len().is_multiple_of(2) || blocks.len() != units.len() / 2 * len {
             return Err(JsError::new("partials do not match their units"));
         }
         self.partials.push((units, blocks));

@@ -1,6 +1,10 @@
 //! `VrnnGpu` and `OdeGpu`: the sequence models' GPU training steps (src/seq_gpu/) at the wasm edge, for
 //! lessons 10 and 11 on WebGPU. They only train; the CPU labs take their parameters to evaluate and draw.
 
+// A call's borrow of its run is held across the GPU's awaits on purpose: a second call meanwhile
+// gets `busy()` (try_borrow), never a second run of the same state.
+#![allow(clippy::await_holding_refcell_ref)]
+
 use std::cell::RefCell;
 use std::sync::Arc;
 

@@ -21,6 +21,8 @@ impl Rng {
 /// Fails with the first mismatches and their indices when |got − want| > tol(i).
 pub fn assert_within(what: &str, got: &[f32], want: &[f32], tol: impl Fn(usize) -> f64) {
     assert_eq!(got.len(), want.len(), "{what}: lengths");
+    // `!(d <= tol)`, not `d > tol`: a NaN is a mismatch too.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     let bad: Vec<String> = (0..got.len())
         .filter(|&i| !((got[i] as f64 - want[i] as f64).abs() <= tol(i)))
         .take(6)
