@@ -98,8 +98,9 @@ export class FrameTrained {
     return this.deviceChoice === 'pending' || (this.deviceChoice === 'webgpu' && !this.runner);
   }
 
+  /** Trained to the link's steps, with the device chosen and the first figures in (or failed). */
   get done() {
-    return !this.lab || this.failed || this.step >= this.params.steps;
+    return !this.lab || this.failed || (!this.waitingForDevice && this.step >= this.params.steps);
   }
 
   /** Waits for the engine, then shows the link's state; `loaded` resolves once either happened. */
@@ -143,7 +144,6 @@ export class FrameTrained {
     try {
       const { name, args } = this.labSpec(params);
       this.lab = new this.wasm[name](...args);
-      this.evaluate();
     } catch (e) {
       this.fail(this.words.cannotBuild, e);
       return;
@@ -161,6 +161,8 @@ export class FrameTrained {
       }
       this.runner = runner;
       this.device.title = runner ? `${runner.adapter().trim()} · ${reason}` : `${reason} · the page's thread (no worker)`;
+      await this.evaluate(); // the untrained model's figures (on the worker where there is one)
+      if (!current()) return;
       this.deviceChoice = backend;
       this.showDevice();
       this.train();
