@@ -265,7 +265,8 @@ export class FrameTrained {
         const now = performance.now();
         const evalDue = now - (this.evaluatedAt ?? 0) > evalEveryMs;
         const drawDue = now - (this.drawnAt ?? 0) > drawEveryMs;
-        if (runner && (evalDue || drawDue || this.done)) {
+        // Drawing needs the run's parameters on this thread; evaluating too, unless the run evaluates (the worker).
+        if (runner && (drawDue || this.done || (evalDue && !runner.evaluate))) {
           this.inflight = this.syncFromRun();
           await this.inflight;
           if (runner !== this.runner || this.destroyed) return;
