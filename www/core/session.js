@@ -1,15 +1,13 @@
 // The engine session both pages train through: opens and loads an engine (openEngine), applies config
-// changes (one set_pairs per change), keeps weights on the CPU, recovers a lost device, tunes kernels, and runs the training loop.
+// changes (one set_pairs per change), keeps weights on the CPU and recovers a lost device (session-keep.js), tunes kernels, and runs the training loop.
 import { loadDataSet } from './data.js';
-import { apply_pairs, backendLabel, configPairs, openEngine } from './engine.js';
+import { apply_pairs, backendLabel, openEngine } from './engine.js';
 import { MetricHistory } from './metric-history.js';
 import { dataForImport, loadPrefetched, matchData, prefetchData } from './session-data.js';
 import { EngineScheduler } from './scheduler.js';
-import { TrainingLoop } from './train-loop.js';
+import { continueFrom, keepWeights, recover } from './session-keep.js';
+import { READ_EVERY, TEST_EVERY, TrainingLoop } from './train-loop.js';
 import { KernelTuner } from './tuning.js';
-
-const READ_EVERY = 1; // every train() call requests its steps' metrics: one small readback per frame
-const TEST_EVERY = 10; // one 500-image test chunk every 10 steps (≈5% extra work)
 
 export class Session {
   /**
@@ -103,28 +101,30 @@ export class Session {
       await matchData(this, engine).catch(onRejected);
       engine.set_cadence(READ_EVERY, TEST_EVERY);
       this.scheduler = new EngineScheduler(engine);
-      this.#readInfo(engine);
+      this.readInfo(engine);
       this.tuner = new KernelTuner(this, { adapter: this.info.adapter, onChange: () => this.emit('tuning', this.tuner) });
       // Cached kernel choices apply before the first step (a quick call; no timing happens here).
       await this.tuner.prepare(this.config);
       // Changes made during that call go in now; from here on they go through the scheduler.
       if ((await flush()) | (await matchData(this, engine).catch(onRejected))) {
-        this.#readInfo(engine);
+        this.readInfo(engine);
         this.tuner.prepare(this.config);
       }
-      this.loop = this.#makeLoop(0);
+      this.loop = this.makeLoop(0);
       this.engine = engine;
       return this;
     })();
     return this.starting;
   }
 
-  #readInfo(engine = this.engine) {
+  /** The engine's status in words (session-keep.js calls it after a new device). */
+  readInfo(engine = this.engine) {
     const s = engine.status();
     this.info = { ...s, adapter: s.adapter || this.adapterHint || '', label: backendLabel(s.backend), reason: engine.reason ?? '' };
   }
 
-  #makeLoop(step) {
+  /** The training loop from `step` (session-keep.js makes one after a new device). */
+  makeLoop(step) {
     const loop = new TrainingLoop(this.scheduler, {
       onMetrics: (m) => {
         this.history.add(m);
@@ -207,7 +207,7 @@ export class Session {
     this.history = kept?.history ?? new MetricHistory();
     this.kept = null;
     this.target = step;
-    this.#readInfo();
+    this.readInfo();
     this.emit('run', { restored: Boolean(kept), step, rebuilt, before, imported });
   }
 
@@ -245,85 +245,19 @@ export class Session {
     return result;
   }
 
-  /** Keeps the weights (and Adam's state) of every submitted step on the CPU: resolves `kept`. */
+  /** Keeps the weights (and Adam's state) of every submitted step on the CPU: resolves `kept` (session-keep.js). */
   keep() {
-    if (!this.scheduler || this.lost) return Promise.resolve(this.kept);
-    if (this.keeping) {
-      this.keepAgain = true; // e.g. Pause during a periodic copy: keep the newer weights too
-      return this.keeping;
-    }
-    this.keepAgain = false;
-    this.keptAt = performance.now();
-    this.keeping = this.scheduler.run(async (engine) => {
-      const step = this.loop.submitted;
-      const config = this.config;
-      return { weights: await engine.snapshot(), step, config, at: Date.now() };
-    }).then(
-      (kept) => {
-        this.kept = kept;
-        this.emit('kept', kept);
-      },
-      (e) => console.warn('keeping the weights failed; keeping the previous copy', e), // a lost device shows via errors()
-    ).finally(() => {
-      this.keeping = null;
-      if (this.keepAgain && !this.lost) this.keep();
-    });
-    return this.keeping.then(() => this.kept);
+    return keepWeights(this);
   }
 
-  /**
-   * Goes on from `kept` `{weights, step, config, history?}` (a saved run of this config, or the last
-   * good copy after bad numbers): pauses, lets the steps in flight report, then restores it.
-   */
-  async continueFrom(kept) {
-    this.loop.pause();
-    await this.settle();
-    await this.scheduler.run((engine) => this.newModel({ kept, rebuilt: false }, engine));
-    this.kept = kept;
-    this.emit('kept', kept);
+  /** Goes on from `kept` `{weights, step, config, history?}` (session-keep.js). */
+  continueFrom(kept) {
+    return continueFrom(this, kept);
   }
 
-  /**
-   * After a lost device: a new device with the data the old engine parsed (or another backend:
-   * `{backend, data, reason}`), continuing from `kept` when the engine says the current config can
-   * use those weights. Resolves `{restored, step}`.
-   */
-  async recover(kept = this.kept, { backend = null, data = null, reason = '' } = {}) {
-    this.loop?.stop();
-    this.pending.clear(); // changes made while lost are in this.config, applied below
-    const old = this.engine;
-    // The same backend on a new device, or (`backend`, with `data`: the MNIST bytes again) another one.
-    const opened = kept?.config ?? this.config;
-    const engine = backend ? await openEngine({ backend, config: opened, data }) : await old.recreate(opened);
-    if (backend) {
-      this.backend = backend;
-      if (reason) engine.reason = reason;
-    }
-    engine.set_cadence(READ_EVERY, TEST_EVERY);
-    if (kept) await engine.restore(kept.weights, kept.step);
-    // Changes made since the copy: live ones apply to it, others rebuild (and the copy is unusable).
-    const { rebuilt, config } = await engine.set_pairs(configPairs(this.config));
-    const restored = Boolean(kept) && !rebuilt;
-    const step = restored ? kept.step : 0;
-    this.engine = engine;
-    this.config = config;
-    this.scheduler = new EngineScheduler(engine);
-    try {
-      old.free?.();
-    } catch {
-      // still held by a call that never finished on the lost device: leave it to the GC
-    }
-    this.lost = false;
-    await this.tuner.prepare(config); // the new device starts with the default kernels
-    if (!restored) this.history = new MetricHistory();
-    else if (kept.history) this.history = kept.history;
-    else this.history.truncate(step);
-    this.kept = restored ? kept : null;
-    this.target = step;
-    this.loop = this.#makeLoop(step);
-    this.#readInfo();
-    this.emit('run', { restored, step, rebuilt: !restored });
-    return { restored, step };
+  /** After a lost device: a new device (or backend), continuing from `kept` where it can (session-keep.js). */
+  recover(kept = this.kept, options = {}) {
+    return recover(this, kept, options);
   }
 
   play() {

@@ -4,6 +4,9 @@
 const FRAME_BUDGET_MS = 6; // JS time per frame spent recording steps
 const QUEUE_SECONDS = 0.25; // work allowed in flight on the GPU (keeps Pause and pictures prompt)
 const MAX_PENDING_READS = 2;
+// The engine's metric cadence a session sets on each engine it opens (set_cadence):
+export const READ_EVERY = 1; // every train() call requests its steps' metrics: one small readback per frame
+export const TEST_EVERY = 10; // one 500-image test chunk every 10 steps (≈5% extra work)
 
 export class TrainingLoop {
   /**
